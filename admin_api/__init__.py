@@ -1,0 +1,1 @@
+"""The admin API (FastAPI) and the staff web pages."""

@@ -1,0 +1,1 @@
+"""Channels, the conversation runtime and the outbox."""

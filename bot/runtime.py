@@ -1,0 +1,245 @@
+"""The conversation runtime: one inbound message → one transaction → replies in the outbox.
+
+Per conversation, messages are handled one at a time: an in-process lock per pseudonym, plus
+`SELECT … FOR UPDATE` on PostgreSQL (several workers) or a single writer on SQLite. The new
+state, the effects and the rendered replies are committed together; sending happens after the
+commit, from the outbox, so a crash re-sends rather than loses a reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import hashlib
+import hmac
+import logging
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.render import render_reply
+from dialogs.engine import step
+from dialogs.io import Command, Completed, Event, Reply, State
+from dialogs.lexicon import Lexicon
+from dialogs.messages import M
+from dialogs.model import Flow
+from store.models import (
+    Conversation,
+    EntryPoint,
+    InboundSeen,
+    OutboxMessage,
+    SurveyAnswer,
+    SurveyResponse,
+    SurveyTextAnswer,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+
+def pseudonym(secret: bytes, channel: str, user_id: str) -> str:
+    """HMAC(secret, channel:user_id): the only key under which a person's state is kept."""
+    return hmac.new(secret, f"{channel}:{user_id}".encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Inbound:
+    channel: str  # telegram | web | console
+    user_id: str  # raw messenger id: used for the pseudonym, never stored
+    address: str  # where replies go (chat id)
+    event: Event
+    key: str | None = None  # idempotency key (e.g. Telegram update_id)
+    flow: str | None = None  # flow to run when none is running (console --flow)
+
+
+@dataclass(frozen=True)
+class Handled:
+    conversation_id: int | None
+    replies: int
+    duplicate: bool = False
+
+
+class Runtime:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        flows: Mapping[str, Flow],
+        lexicon: Lexicon,
+        *,
+        secret: bytes,
+        default_flow: str,
+        default_locale: str = "de",
+        max_text_length: int = 1000,
+    ) -> None:
+        self.sessions = sessions
+        self.flows = flows
+        self.lexicon = lexicon
+        self.secret = secret
+        self.default_flow = default_flow
+        self.default_locale = default_locale
+        self.max_text_length = max_text_length
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._single_writer = asyncio.Lock() if self._is_sqlite else None
+        self.outbox_ready = asyncio.Event()
+
+    @property
+    def _is_sqlite(self) -> bool:
+        return self.sessions.kw["bind"].dialect.name == "sqlite"
+
+    # ------------------------------------------------------------------ locking
+    @contextlib.asynccontextmanager
+    async def _serialised(self, key: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        try:
+            async with lock:
+                if self._single_writer is None:
+                    yield
+                else:
+                    async with self._single_writer:
+                        yield
+        finally:
+            if not lock.locked() and not getattr(lock, "_waiters", None):
+                self._locks.pop(key, None)
+
+    async def _conversation(self, s: AsyncSession, pn: str, msg: Inbound) -> Conversation:
+        """Load (creating if needed) and lock the conversation row."""
+        insert = pg_insert if not self._is_sqlite else sqlite_insert
+        now = utcnow()
+        await s.execute(
+            insert(Conversation)
+            .values(
+                pseudonym=pn, channel=msg.channel, address=msg.address, state={},
+                opted_out=False, invitations=False, created_at=now, updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["pseudonym"])
+        )
+        query = select(Conversation).where(Conversation.pseudonym == pn)
+        if not self._is_sqlite:
+            query = query.with_for_update()
+        return (await s.execute(query.execution_options(populate_existing=True))).scalar_one()
+
+    # ------------------------------------------------------------------ handling
+    async def handle(self, msg: Inbound) -> Handled:
+        pn = pseudonym(self.secret, msg.channel, msg.user_id)
+        async with self._serialised(pn), self.sessions() as s, s.begin():
+            conv = await self._conversation(s, pn, msg)
+            if msg.key is not None:
+                seen = await s.scalar(
+                    select(InboundSeen.id).where(
+                        InboundSeen.conversation_id == conv.id, InboundSeen.key == msg.key
+                    )
+                )
+                if seen is not None:
+                    log.info("duplicate inbound ignored channel=%s", msg.channel)
+                    return Handled(conv.id, 0, duplicate=True)
+                s.add(InboundSeen(conversation_id=conv.id, key=msg.key))
+            conv.address = msg.address
+            replies = await self._step(s, conv, msg)
+            conv.updated_at = utcnow()
+            for reply in replies:
+                self._enqueue(s, conv, reply)
+            count = len(replies)
+        self.outbox_ready.set()
+        log.info("handled channel=%s event=%s replies=%d", msg.channel, _kind(msg.event), count)
+        return Handled(conv.id, count)
+
+    async def _step(self, s: AsyncSession, conv: Conversation, msg: Inbound) -> list[Reply]:
+        event = msg.event
+        text = getattr(event, "text", None)
+        state = State.from_json(conv.state)
+        if isinstance(text, str) and len(text) > self.max_text_length:
+            refusal = Reply(parts=(M.MESSAGE_TOO_LONG.with_(max=self.max_text_length),))
+            return [refusal]
+        if isinstance(event, Command) and event.name in ("start", "restart"):
+            await self._attribute(s, conv, event)
+        flow = self._flow_for(conv, state, msg, event)
+        if state.locale is None and conv.locale:
+            state.locale = conv.locale
+        result = step(flow, state, event, self.lexicon)
+        for effect in result.effects:
+            if isinstance(effect, Completed):
+                self._store_completed(s, conv, flow, effect)
+        conv.state = result.state.to_json()
+        conv.locale = result.state.locale
+        return result.replies
+
+    def _flow_for(self, conv: Conversation, state: State, msg: Inbound, event: Event) -> Flow:
+        restarting = isinstance(event, Command) and event.name in ("start", "restart")
+        wanted = msg.flow or conv.entry_flow
+        flow_id = (wanted if restarting or state.flow_id is None else state.flow_id) or wanted
+        flow = self.flows.get(flow_id or "") or self.flows.get(self.default_flow)
+        if flow is None:
+            raise LookupError(f"flow {self.default_flow!r} is not loaded")
+        return flow
+
+    async def _attribute(self, s: AsyncSession, conv: Conversation, event: Command) -> None:
+        """`/start <code>`: attribute the conversation to a Bündnis and a source."""
+        code = event.arg.strip()[:64]
+        if not code:
+            return
+        entry = await s.scalar(select(EntryPoint).where(EntryPoint.code == code))
+        if entry is None:
+            log.info("unknown start code ignored")
+            return
+        conv.buendnis_id, conv.source = entry.buendnis_id, entry.source
+        conv.entry_flow = entry.flow_id
+
+    def _store_completed(
+        self, s: AsyncSession, conv: Conversation, flow: Flow, done: Completed
+    ) -> None:
+        """One anonymous response: random id, flow version, date; no link to the conversation."""
+        response = SurveyResponse(
+            buendnis_id=conv.buendnis_id, flow_id=done.flow_id, flow_version=done.flow_version
+        )
+        s.add(response)
+        for item_id, value in done.answers.items():
+            item = flow.item(item_id)
+            if item is None:
+                continue
+            if item.kind == "text":
+                if value:
+                    s.add(SurveyTextAnswer(response=response, item_id=item_id, text=str(value)))
+            elif isinstance(value, list):
+                for code in value:
+                    response.answers.append(SurveyAnswer(item_id=item_id, code=str(code)))
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                response.answers.append(SurveyAnswer(item_id=item_id, number=float(value)))
+            else:
+                code = None if value is None else str(value)
+                response.answers.append(SurveyAnswer(item_id=item_id, code=code))
+
+    def _enqueue(self, s: AsyncSession, conv: Conversation, reply: Reply) -> None:
+        locale = conv.locale or self.default_locale
+        s.add(
+            OutboxMessage(
+                conversation_id=conv.id,
+                channel=conv.channel,
+                address=conv.address,
+                payload=render_reply(reply, locale),
+            )
+        )
+
+    # ------------------------------------------------------------------ housekeeping
+    async def expire(self, ttl: dt.timedelta) -> int:
+        """Delete conversations inactive for longer than `ttl` (their outbox and keys go too)."""
+        cutoff = utcnow() - ttl
+        async with self.sessions() as s, s.begin():
+            result = await s.execute(delete(Conversation).where(Conversation.updated_at < cutoff))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def state_of(self, channel: str, user_id: str) -> dict[str, Any] | None:
+        pn = pseudonym(self.secret, channel, user_id)
+        async with self.sessions() as s:
+            conv = await s.scalar(select(Conversation).where(Conversation.pseudonym == pn))
+            return None if conv is None else dict(conv.state)
+
+
+def _kind(event: Event) -> str:
+    return type(event).__name__.lower()
+

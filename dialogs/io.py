@@ -1,0 +1,133 @@
+"""What goes into and out of the engine: state, events, replies, effects, context."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from dialogs.model import Flow, Item
+
+# ---------------------------------------------------------------- state
+
+
+@dataclass
+class State:
+    """Conversation state, stored as JSON in the conversation row."""
+
+    locale: str | None = None
+    flow_id: str | None = None
+    flow_version: str | None = None
+    item: str | None = None  # the question waiting for an answer
+    answers: dict[str, Any] = field(default_factory=dict)  # in progress only
+    toggles: list[str] = field(default_factory=list)  # multiple choice being composed
+    suggestion: str | None = None  # "did you mean …?" code waiting for a yes
+    finished: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> State:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in (data or {}).items() if k in names})
+
+
+# ---------------------------------------------------------------- events (inputs)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # without the slash, lower case
+    arg: str = ""
+
+
+@dataclass(frozen=True)
+class Press:
+    data: str  # button data as sent by the channel; may be stale or forged
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    kind: str  # sticker, photo, voice, …
+
+
+Event = Command | Press | Text | Unsupported
+
+# ---------------------------------------------------------------- outputs
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A translatable message: German msgid, optional gettext context, named parameters.
+
+    Parameters may themselves be Msg (translated too) or plain strings (shown as they are).
+    """
+
+    msgid: str
+    context: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def with_(self, **params: Any) -> Msg:
+        return Msg(self.msgid, self.context, {**self.params, **params})
+
+    @staticmethod
+    def join(items: Sequence[Msg | str]) -> Msg:
+        return Msg("", "@join", {"items": tuple(items)})
+
+
+Label = Msg | str  # a plain str is shown untranslated (e.g. a language's own name)
+
+
+@dataclass(frozen=True)
+class Button:
+    label: Label
+    data: str
+    selected: bool = False
+
+
+@dataclass(frozen=True)
+class Reply:
+    parts: tuple[Msg, ...]  # shown as paragraphs of one message
+    buttons: tuple[Button, ...] = ()
+    ask: str | None = None  # item id when this reply asks a question
+
+
+# ---------------------------------------------------------------- effects
+
+
+@dataclass(frozen=True)
+class Completed:
+    """The flow is complete; the runtime stores the answers according to the flow's kind."""
+
+    flow_id: str
+    flow_version: str
+    answers: Mapping[str, Any]
+
+
+Effect = Completed
+
+# ---------------------------------------------------------------- context
+
+
+class Context(Protocol):
+    """What the engine needs to know about languages; pure lookups only."""
+
+    languages: Sequence[tuple[str, str]]  # (locale code, native name)
+
+    def terms(self, flow: Flow, item: Item, locale: str) -> dict[str, list[str]]:
+        """Normalised typed forms per answer code (labels and synonyms)."""
+        ...
+
+    def yes_no(self, typed: str, locale: str | None) -> str | None: ...
+
+    def skip_words(self, locale: str | None) -> frozenset[str]: ...
+
+
+Translate = Callable[[str, str | None, str], str]  # (locale, context, msgid) -> text

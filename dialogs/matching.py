@@ -1,0 +1,64 @@
+"""Typed text -> answer code, with rapidfuzz. Below the threshold we ask, never guess."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from dialogs.model import Item
+from dialogs.normalize import normalize
+
+SURE = 90.0  # score at or above: take the answer
+MAYBE = 65.0  # score at or above: ask "did you mean …?"
+
+
+@dataclass(frozen=True)
+class Match:
+    code: str | None
+    score: float
+
+    @property
+    def sure(self) -> bool:
+        return self.code is not None and self.score >= SURE
+
+
+def _by_number(item: Item, typed: str) -> str | None:
+    """People (and the console) may answer with the button's position: "2"."""
+    if typed.isdigit() and 1 <= int(typed) <= len(item.choices):
+        return item.choices[int(typed) - 1].code
+    return None
+
+
+def match_choice(item: Item, typed: str, terms: dict[str, list[str]]) -> Match:
+    typed = normalize(typed)
+    code = _by_number(item, typed)
+    if code is not None:
+        return Match(code, 100.0)
+    candidates = [(t, c) for c, ts in terms.items() for t in ts if t]
+    exact = [c for t, c in candidates if t == typed]
+    if exact:
+        return Match(exact[0], 100.0)
+    if not candidates:
+        return Match(None, 0.0)
+    best = process.extractOne(typed, [t for t, _ in candidates], scorer=fuzz.WRatio)
+    if best is None or best[1] < MAYBE:
+        return Match(None, 0.0 if best is None else best[1])
+    # Very short input ("a") scores high against anything containing it: never "sure".
+    score = best[1] if len(typed) >= 3 else min(best[1], SURE - 1)
+    return Match(candidates[best[2]][1], score)
+
+
+def match_many(item: Item, typed: str, terms: dict[str, list[str]]) -> list[str] | None:
+    """A comma/space separated list for a multiple choice; None unless every piece is sure."""
+    pieces = [p for p in typed.replace(";", ",").replace(" und ", ",").split(",") if p.strip()]
+    if len(pieces) == 1 and " " in pieces[0] and all(w.isdigit() for w in pieces[0].split()):
+        pieces = pieces[0].split()
+    codes: list[str] = []
+    for piece in pieces:
+        m = match_choice(item, piece, terms)
+        if not m.sure or m.code is None:
+            return None
+        if m.code not in codes:
+            codes.append(m.code)
+    return [c.code for c in item.choices if c.code in codes] or None

@@ -1,0 +1,47 @@
+"""Normalise typed answers before matching: digits, letter variants, diacritics, case, spaces."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Arabic-Indic (U+0660..) and Persian/Extended (U+06F0..) digits -> ASCII.
+_DIGITS = {0x0660 + i: str(i) for i in range(10)} | {0x06F0 + i: str(i) for i in range(10)}
+# Arabic/Persian letter variants people type interchangeably.
+_LETTERS = {
+    ord("ي"): "ی", ord("ى"): "ی", ord("ك"): "ک", ord("ة"): "ه",
+    ord("أ"): "ا", ord("إ"): "ا", ord("آ"): "ا", ord("ٱ"): "ا",
+    ord("ـ"): None,  # tatweel
+    ord("ß"): "ss",
+}
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_SPACES = re.compile(r"\s+")
+# German umlaut transliterations typed without the keyboard ("Muenster").
+_TRANSLIT = (("ae", "a"), ("oe", "o"), ("ue", "u"))
+
+
+def normalize(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).translate(_DIGITS)
+    text = _INVISIBLE.sub("", text).casefold().translate(_LETTERS)
+    decomposed = unicodedata.normalize("NFD", text)
+    text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SPACES.sub(" ", text).strip(" .!?,;:'\"")
+
+
+def fold(text: str) -> str:
+    """A looser key for matching names: normalised, umlaut transliterations folded."""
+    text = normalize(text)
+    for a, b in _TRANSLIT:
+        text = text.replace(a, b)
+    return text
+
+
+_NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+
+
+def parse_number(text: str) -> float | None:
+    """A number typed in any supported digit system ("١٩", "۱۹", "19", "19,5")."""
+    t = normalize(text).replace("٫", ".").replace(" ", "")
+    if not _NUMBER.match(t):
+        return None
+    return float(t.replace(",", "."))

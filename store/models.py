@@ -1,0 +1,297 @@
+"""SQLAlchemy models, grouped by the three data spaces of the privacy model (DESIGN.md).
+
+(a) conversation state — keyed by a channel pseudonym; expires after inactivity.
+(b) survey responses — random id, flow version, submission *date*, answer codes;
+    no pseudonym and no foreign key into (a).
+(c) referrals — personal data, only after consent; deleted on withdrawal and after retention.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC timestamp (SQLite keeps no time zone; all stored times are UTC)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: dict[Any, Any] = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+# ---------------------------------------------------------------- tenancy and catalogue
+
+
+class Buendnis(Base):
+    """The tenant: one local alliance (kreisfreie Stadt or Kreis)."""
+
+    __tablename__ = "buendnis"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    default_locale: Mapped[str] = mapped_column(String(8), default="de")
+    suppression_k: Mapped[int] = mapped_column(Integer, default=5)
+    is_sample: Mapped[bool] = mapped_column(Boolean, default=False)
+    gemeinden: Mapped[list[Gemeinde]] = relationship(back_populates="buendnis")
+
+
+class Gemeinde(Base):
+    __tablename__ = "gemeinde"
+    __table_args__ = (UniqueConstraint("buendnis_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buendnis_id: Mapped[int] = mapped_column(ForeignKey("buendnis.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    kreis: Mapped[str | None] = mapped_column(String(120))  # None for a kreisfreie Stadt
+    buendnis: Mapped[Buendnis] = relationship(back_populates="gemeinden")
+
+
+class Servicestelle(Base):
+    __tablename__ = "servicestelle"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buendnis_id: Mapped[int] = mapped_column(ForeignKey("buendnis.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    contact: Mapped[str] = mapped_column(String(300), default="")
+    languages: Mapped[list[Any]] = mapped_column(default=list)
+    gemeinde_ids: Mapped[list[Any]] = mapped_column(default=list)  # empty: whole Bündnis
+    need_areas: Mapped[list[Any]] = mapped_column(default=list)  # empty: all areas
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Offer(Base):
+    """One row of the Arbeitshilfe offer tables (DOMAIN.md), plus what a person needs to go."""
+
+    __tablename__ = "offer"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buendnis_id: Mapped[int] = mapped_column(ForeignKey("buendnis.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    provider: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(60))  # Arbeitshilfe category
+    need_areas: Mapped[list[Any]] = mapped_column(default=list)
+    gemeinde_ids: Mapped[list[Any]] = mapped_column(default=list)  # empty: whole Bündnis
+    address: Mapped[str] = mapped_column(String(300), default="")
+    contact: Mapped[str] = mapped_column(String(300), default="")
+    opening_hours: Mapped[str] = mapped_column(String(300), default="")
+    languages: Mapped[list[Any]] = mapped_column(default=list)
+    cost: Mapped[str] = mapped_column(String(120), default="")
+    capacity_note: Mapped[str] = mapped_column(String(300), default="")
+    what_to_bring: Mapped[str] = mapped_column(String(300), default="")
+    age_min: Mapped[int | None] = mapped_column(Integer)
+    age_max: Mapped[int | None] = mapped_column(Integer)
+    access: Mapped[dict[str, Any]] = mapped_column(default=dict)  # status -> yes | no | ask
+    opening_possible: Mapped[bool] = mapped_column(Boolean, default=False)
+    keywords: Mapped[list[Any]] = mapped_column(default=list)
+    valid_from: Mapped[dt.date | None] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(300), default="")
+    last_checked: Mapped[dt.date | None] = mapped_column(Date)
+    is_sample: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class EntryPoint(Base):
+    """A deep-link code (`/start <code>`): attributes a conversation to a Bündnis and a source
+    (poster, multiplier) without identifying anyone."""
+
+    __tablename__ = "entry_point"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    buendnis_id: Mapped[int] = mapped_column(ForeignKey("buendnis.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(120), default="")
+    flow_id: Mapped[str | None] = mapped_column(String(64))
+
+
+# ---------------------------------------------------------------- (a) conversation state
+
+
+class Conversation(Base):
+    __tablename__ = "conversation"
+    __table_args__ = (UniqueConstraint("pseudonym"), Index(None, "updated_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(64))  # HMAC(secret, channel:user_id)
+    channel: Mapped[str] = mapped_column(String(16))
+    # Where replies go (the chat id). Needed to send; lives and dies with the conversation.
+    address: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str | None] = mapped_column(String(8))
+    buendnis_id: Mapped[int | None] = mapped_column(
+        ForeignKey("buendnis.id", ondelete="SET NULL")
+    )
+    source: Mapped[str | None] = mapped_column(String(120))
+    entry_flow: Mapped[str | None] = mapped_column(String(64))  # from the deep link, if any
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    invitations: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class InboundSeen(Base):
+    """Idempotency keys of handled inbound messages (a redelivered update is ignored)."""
+
+    __tablename__ = "inbound_seen"
+    __table_args__ = (UniqueConstraint("conversation_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversation.id", ondelete="CASCADE")
+    )
+    key: Mapped[str] = mapped_column(String(64))
+    seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class OutboxMessage(Base):
+    """A reply waiting to be sent; written in the same transaction as the state change."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index(None, "status", "priority", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversation.id", ondelete="CASCADE")
+    )
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column()  # rendered text + buttons
+    priority: Mapped[int] = mapped_column(Integer, default=0)  # 0 reply, 1 broadcast
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|sent|dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+# ---------------------------------------------------------------- (b) survey responses
+
+
+class SurveyWave(Base):
+    __tablename__ = "survey_wave"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buendnis_id: Mapped[int] = mapped_column(ForeignKey("buendnis.id", ondelete="CASCADE"))
+    flow_id: Mapped[str] = mapped_column(String(64))
+    flow_version: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(10), default="draft")  # draft|open|closed
+    opened_on: Mapped[dt.date | None] = mapped_column(Date)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+def _random_id() -> str:
+    return uuid.uuid4().hex
+
+
+class SurveyResponse(Base):
+    """One completed questionnaire. Deliberately: no pseudonym, no conversation link, no time."""
+
+    __tablename__ = "survey_response"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_random_id)
+    wave_id: Mapped[int | None] = mapped_column(ForeignKey("survey_wave.id", ondelete="CASCADE"))
+    buendnis_id: Mapped[int | None] = mapped_column(
+        ForeignKey("buendnis.id", ondelete="CASCADE")
+    )
+    flow_id: Mapped[str] = mapped_column(String(64))
+    flow_version: Mapped[str] = mapped_column(String(16))
+    submitted_on: Mapped[dt.date] = mapped_column(Date, default=today)
+    answers: Mapped[list[SurveyAnswer]] = relationship(cascade="all, delete-orphan")
+
+
+class SurveyAnswer(Base):
+    """One coded answer (a multiple choice gives one row per chosen code)."""
+
+    __tablename__ = "survey_answer"
+    __table_args__ = (Index(None, "item_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[str] = mapped_column(
+        ForeignKey("survey_response.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[str] = mapped_column(String(64))
+    code: Mapped[str | None] = mapped_column(String(64))
+    number: Mapped[float | None] = mapped_column(Float)
+
+
+class SurveyTextAnswer(Base):
+    """Free text, kept apart: it leaves the system only after scrubbing and a review."""
+
+    __tablename__ = "survey_text_answer"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[str] = mapped_column(
+        ForeignKey("survey_response.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ParticipationMarker(Base):
+    """HMAC(participation secret, wave:pseudonym): blocks a second response, links to nothing."""
+
+    __tablename__ = "participation_marker"
+    marker: Mapped[str] = mapped_column(String(64), primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("survey_wave.id", ondelete="CASCADE"))
+
+
+# ---------------------------------------------------------------- (c) referrals
+
+
+class Referral(Base):
+    """Personal data a person chose to share with one named Servicestelle."""
+
+    __tablename__ = "referral"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buendnis_id: Mapped[int] = mapped_column(ForeignKey("buendnis.id", ondelete="CASCADE"))
+    servicestelle_id: Mapped[int] = mapped_column(
+        ForeignKey("servicestelle.id", ondelete="CASCADE")
+    )
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversation.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    locale: Mapped[str] = mapped_column(String(8))
+    shared: Mapped[dict[str, Any]] = mapped_column(default=dict)  # exactly what was consented
+    contact_via: Mapped[str] = mapped_column(String(10), default="bot")  # bot|phone|email
+    contact_value: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    events: Mapped[list[ReferralEvent]] = relationship(cascade="all, delete-orphan")
+
+
+class ReferralEvent(Base):
+    __tablename__ = "referral_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referral.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20))  # transition | note | relay | reply
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,1 @@
+"""Wegweiser: shared base (settings, translations) and the command line."""

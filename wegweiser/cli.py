@@ -1,0 +1,209 @@
+"""`wegweiser` command line. Problems are reported as one line and a non-zero exit code."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import sys
+from collections.abc import Callable, Coroutine, Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from dialogs.loader import FlowError
+from store.db import DatabaseUnavailable
+from wegweiser.settings import Settings, SettingsError, get_settings
+
+app = typer.Typer(help="Wegweiser: multilingual assistant for young refugees.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+flows_app = typer.Typer(help="Conversation flows.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(flows_app, name="flows")
+app.add_typer(demo_app, name="demo")
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"wegweiser: {message}", err=True)
+    return typer.Exit(code)
+
+
+@contextlib.contextmanager
+def reported() -> Iterator[None]:
+    """Turn the expected kinds of failure into one line for the operator."""
+    try:
+        yield
+    except SettingsError as e:
+        raise fail(str(e), 2) from None
+    except FlowError as e:
+        for problem in e.problems:
+            typer.echo(str(problem), err=True)
+        raise fail(f"{len(e.problems)} problem(s) in flow files") from None
+    except DatabaseUnavailable as e:
+        raise fail(str(e)) from None
+
+
+def settings() -> Settings:
+    with reported():
+        return get_settings()
+
+
+def run(coro_fn: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+    with reported():
+        return asyncio.run(coro_fn())
+
+
+# ---------------------------------------------------------------- db
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Migrate the database to the newest schema."""
+    from store.migrate import upgrade
+    from wegweiser.services import check_database
+    from store.db import make_engine
+
+    cfg = settings()
+    if cfg.is_sqlite:
+        cfg.instance_dir.mkdir(parents=True, exist_ok=True)
+
+    async def reachable() -> None:
+        engine = make_engine(cfg.db_url)
+        try:
+            await check_database(engine)
+        finally:
+            await engine.dispose()
+
+    run(reachable)
+    with reported():
+        upgrade(cfg.db_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str) -> None:
+    """Migrate the database down (`base` removes every table)."""
+    from store.migrate import downgrade
+
+    with reported():
+        downgrade(settings().db_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+# ---------------------------------------------------------------- flows
+
+
+@flows_app.command("check")
+def flows_check(
+    directory: Annotated[Path | None, typer.Argument(help="default: the configured flows")] = None,
+) -> None:
+    """Validate every flow file; prints `file:line: message` for each problem."""
+    from dialogs.registry import load_registry
+
+    with reported():
+        flows = load_registry(directory or settings().flows_dir)
+    for flow in flows.values():
+        typer.echo(f"{flow.id}: {len(flow.items)} items, version {flow.version} ({flow.path})")
+
+
+# ---------------------------------------------------------------- demo
+
+
+@demo_app.command("load")
+def demo_load() -> None:
+    """Load the demo Bündnis (sample data, clearly marked). Safe to run twice."""
+    from store.demo import load_demo
+    from wegweiser.services import build
+
+    cfg = settings()
+
+    async def go() -> str:
+        from wegweiser.services import check_database
+
+        services = build(cfg)
+        try:
+            await check_database(services.engine)
+            return await load_demo(services.sessions)
+        finally:
+            await services.close()
+
+    typer.echo(run(go))
+
+
+# ---------------------------------------------------------------- chat
+
+
+@app.command()
+def chat(
+    lang: Annotated[str | None, typer.Option(help="language, e.g. de, ar, uk")] = None,
+    flow: Annotated[str | None, typer.Option(help="flow id (default: configured flow)")] = None,
+    user: Annotated[str, typer.Option(help="who you are in this terminal")] = "local",
+) -> None:
+    """Talk to Wegweiser in the terminal (numbered choices; /help for commands)."""
+    from bot.console import Console
+    from wegweiser import i18n
+    from wegweiser.services import build, check_database
+
+    cfg = settings()
+    if lang is not None and lang not in i18n.available_locales():
+        raise fail(f"--lang: unknown language {lang!r}; known: {', '.join(i18n.available_locales())}", 2)
+
+    async def go() -> None:
+        services = build(cfg)
+        if flow is not None and flow not in services.flows:
+            raise fail(f"--flow: unknown flow {flow!r}; known: {', '.join(services.flows)}", 2)
+        try:
+            await check_database(services.engine)
+            await Console(services.runtime, user=user).run(sys.stdin, lang=lang, flow=flow)
+        finally:
+            await services.close()
+
+    run(go)
+
+
+# ---------------------------------------------------------------- serve
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option()] = None,
+    port: Annotated[int | None, typer.Option()] = None,
+) -> None:
+    """Start the admin API (and Telegram when TELEGRAM_BOT_TOKEN is set)."""
+    import uvicorn
+
+    from admin_api.app import create_app
+    from wegweiser.services import build, check_database
+
+    cfg = settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    async def go() -> None:
+        services = build(cfg)
+        await check_database(services.engine)
+        api = create_app(services.engine)
+        server = uvicorn.Server(
+            uvicorn.Config(api, host=host or cfg.host, port=port or cfg.port, log_level="info")
+        )
+        ttl = dt.timedelta(days=cfg.conversation_ttl_days)
+
+        async def housekeeping() -> None:
+            while True:
+                await services.runtime.expire(ttl)
+                await asyncio.sleep(3600)
+
+        task = asyncio.create_task(housekeeping())
+        try:
+            await server.serve()
+        finally:
+            task.cancel()
+            await services.close()
+
+    run(go)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

@@ -1,0 +1,58 @@
+"""Wiring: settings → database, flows, languages, runtime. Used by the CLI and the tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.runtime import Runtime
+from dialogs.lexicon import Lexicon
+from dialogs.model import Flow
+from dialogs.registry import load_registry
+from store.db import DatabaseUnavailable, make_engine, sessions
+from wegweiser import i18n
+from wegweiser.settings import Settings, SettingsError
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    flows: dict[str, Flow]
+    runtime: Runtime
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def lexicon() -> Lexicon:
+    return Lexicon(i18n.translate, i18n.languages())
+
+
+async def check_database(engine: AsyncEngine) -> None:
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except Exception as e:  # any driver error means the same to the operator
+        raise DatabaseUnavailable(f"database not reachable: {type(e).__name__}: {e}") from None
+
+
+def build(settings: Settings, *, flows: dict[str, Flow] | None = None) -> Services:
+    flows = flows if flows is not None else load_registry(settings.flows_dir)
+    if settings.default_flow not in flows:
+        raise SettingsError(f"WEGWEISER_DEFAULT_FLOW: no flow with id {settings.default_flow!r}")
+    engine = make_engine(settings.db_url)
+    factory = sessions(engine)
+    runtime = Runtime(
+        factory,
+        flows,
+        lexicon(),
+        secret=settings.resolved_secret(),
+        default_flow=settings.default_flow,
+        default_locale=settings.default_locale,
+        max_text_length=settings.max_text_length,
+    )
+    return Services(settings, engine, factory, flows, runtime)

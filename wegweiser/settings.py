@@ -1,0 +1,104 @@
+"""Configuration from WEGWEISER_* environment variables and `.env`.
+
+A bad value is reported as one line naming the variable (see `SettingsError`),
+never as a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_SECRET_LENGTH = 32
+SECRET_FILE = "secret_key"
+
+
+class SettingsError(Exception):
+    """A configuration problem, phrased for the operator in one line."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="WEGWEISER_", env_file=".env", extra="forbid", env_ignore_empty=True
+    )
+
+    env: Literal["development", "production"] = "development"
+    instance_dir: Path = Path("instance")
+    database_url: str = ""  # default: SQLite file in instance_dir
+    secret_key: str = ""  # default: generated once and kept in instance_dir (development)
+    default_locale: str = "de"
+    default_flow: str = "demo"
+    flows_dir: Path = Path(__file__).resolve().parent.parent / "dialogs" / "flows"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    conversation_ttl_days: int = Field(default=30, ge=1, le=365)
+    max_text_length: int = Field(default=1000, ge=10, le=4096)
+    telegram_bot_token: str = Field(default="", validation_alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_base: str = "https://api.telegram.org"
+    telegram_webhook_secret: str = ""
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, v: str) -> str:
+        if v and not v.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return v
+
+    @field_validator("default_locale")
+    @classmethod
+    def _locale_shape(cls, v: str) -> str:
+        if not v.replace("_", "").isalpha() or len(v) > 6:
+            raise ValueError("must be a locale code like de, ar or fa_AF")
+        return v
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.instance_dir / 'wegweiser.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.db_url.startswith("sqlite")
+
+    def resolved_secret(self) -> bytes:
+        """The HMAC secret. Development generates one and keeps it (mode 0600) in instance_dir."""
+        if self.secret_key:
+            if len(self.secret_key) < MIN_SECRET_LENGTH:
+                raise SettingsError(
+                    f"WEGWEISER_SECRET_KEY: must be at least {MIN_SECRET_LENGTH} characters"
+                )
+            return self.secret_key.encode()
+        if self.env == "production":
+            raise SettingsError("WEGWEISER_SECRET_KEY: required in production (32+ characters)")
+        path = self.instance_dir / SECRET_FILE
+        if not path.exists():
+            self.instance_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+        return path.read_text().strip().encode()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings; turn pydantic's report into one operator-readable line."""
+    known = {f"WEGWEISER_{name.upper()}" for name in Settings.model_fields}
+    for var in sorted(os.environ):
+        if var.startswith("WEGWEISER_") and var not in known:
+            raise SettingsError(f"{var}: unknown setting (see the configuration table in README.md)")
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = str(err["loc"][0]) if err["loc"] else "?"
+        name = loc if loc.isupper() else f"WEGWEISER_{loc.upper()}"
+        raise SettingsError(f"{name}: {err['msg']}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
