@@ -220,7 +220,7 @@ class _Run:
         if p.op is Op.LANGUAGE:
             if p.code not in dict(self.ctx.languages):
                 self.say(M.STALE_BUTTON)
-                self._language_picker()
+                self._reask()
                 return
             first_choice = self.state.locale is None
             self.state.locale = p.code

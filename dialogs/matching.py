@@ -41,12 +41,16 @@ def match_choice(item: Item, typed: str, terms: dict[str, list[str]]) -> Match:
         return Match(exact[0], 100.0)
     if not candidates:
         return Match(None, 0.0)
-    best = process.extractOne(typed, [t for t, _ in candidates], scorer=fuzz.WRatio)
-    if best is None or best[1] < MAYBE:
-        return Match(None, 0.0 if best is None else best[1])
-    # Very short input ("a") scores high against anything containing it: never "sure".
-    score = best[1] if len(typed) >= 3 else min(best[1], SURE - 1)
-    return Match(candidates[best[2]][1], score)
+    terms_only = [t for t, _ in candidates]
+    # Sure only when the whole typed text is close to a whole term (a typo, not a fragment).
+    close = process.extractOne(typed, terms_only, scorer=fuzz.ratio)
+    if close is not None and close[1] >= SURE and len(typed) >= 3:
+        return Match(candidates[close[2]][1], close[1])
+    # Fragments and word-order variants only earn a "did you mean …?".
+    loose = process.extractOne(typed, terms_only, scorer=fuzz.WRatio)
+    if loose is None or loose[1] < MAYBE:
+        return Match(None, 0.0 if loose is None else loose[1])
+    return Match(candidates[loose[2]][1], min(loose[1], SURE - 1))
 
 
 def match_many(item: Item, typed: str, terms: dict[str, list[str]]) -> list[str] | None:

@@ -1,0 +1,140 @@
+"""Shared fixtures. Database tests run on SQLite and, when reachable, on PostgreSQL.
+
+PostgreSQL: WEGWEISER_TEST_POSTGRES (an asyncpg URL to a server where we may create
+databases). Without it reachable the PostgreSQL variants are skipped, with the reason in the
+summary; with CI=true they fail instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from store.db import make_engine, sessions
+from store.migrate import downgrade, upgrade
+from store.models import Base
+
+PG_ADMIN_URL = os.environ.get(
+    "WEGWEISER_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+IN_CI = os.environ.get("CI", "").lower() == "true"
+FLOWS_DIR = Path(__file__).resolve().parent.parent / "dialogs" / "flows"
+
+_pg_problem: str | None = None
+_pg_skipped: list[str] = []
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-goldens", action="store_true", help="rewrite golden transcripts from the run"
+    )
+
+
+async def _pg_reachable() -> str | None:
+    engine = make_engine(PG_ADMIN_URL)
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return None
+    except Exception as e:
+        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {type(e).__name__}"
+    finally:
+        await engine.dispose()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _pg_problem
+    _pg_problem = asyncio.run(_pg_reachable())
+    if _pg_problem and IN_CI:
+        raise pytest.UsageError(f"CI=true requires PostgreSQL: {_pg_problem}")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _pg_skipped:
+        terminalreporter.section("PostgreSQL")
+        terminalreporter.write_line(
+            f"{_pg_problem}; {len(_pg_skipped)} PostgreSQL test variant(s) SKIPPED:"
+        )
+        for name in _pg_skipped:
+            terminalreporter.write_line(f"  {name}")
+
+
+def require_postgres(request: pytest.FixtureRequest) -> None:
+    if _pg_problem:
+        _pg_skipped.append(request.node.nodeid)
+        pytest.skip(_pg_problem)
+
+
+async def _admin(sql: str) -> None:
+    engine = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(sql))
+    finally:
+        await engine.dispose()
+
+
+def new_pg_database() -> tuple[str, str]:
+    name = f"wegweiser_test_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    return name, PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_pg_database(name: str) -> None:
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def pg_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A migrated PostgreSQL database for the whole run."""
+    require_postgres(request)
+    name, url = new_pg_database()
+    upgrade(url)
+    yield url
+    drop_pg_database(name)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("db") / "template.db"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+    """A migrated, empty database: a fresh SQLite file, or the shared PostgreSQL one emptied."""
+    if request.param == "sqlite":
+        path = tmp_path / "wegweiser.db"
+        path.write_bytes(sqlite_template.read_bytes())
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    require_postgres(request)
+    url = request.getfixturevalue("pg_url")
+    asyncio.run(_truncate(url))
+    yield url
+
+
+async def _truncate(url: str) -> None:
+    engine = make_engine(url)
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    async with engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    await engine.dispose()
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = make_engine(db_url)
+    yield sessions(engine)
+    await engine.dispose()
+
+
+__all__ = ["downgrade", "drop_pg_database", "new_pg_database"]

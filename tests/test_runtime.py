@@ -1,0 +1,181 @@
+"""The runtime on SQLite and PostgreSQL: transactions, idempotency, resume, privacy in the DB."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+from sqlalchemy import Date, DateTime, func, select, text
+
+from bot.runtime import Inbound, pseudonym
+from dialogs.buttons import Op, encode
+from dialogs.io import Command, Press, Text
+from store.demo import load_demo
+from store.models import (
+    Base,
+    Conversation,
+    InboundSeen,
+    OutboxMessage,
+    SurveyAnswer,
+    SurveyResponse,
+)
+from wegweiser.services import build
+from wegweiser.settings import load_settings
+
+USER = "424242"
+
+
+@pytest.fixture
+async def services(db_url, tmp_path):
+    s = build(load_settings(database_url=db_url, instance_dir=tmp_path, secret_key="s" * 40))
+    yield s
+    await s.close()
+
+
+def inbound(event, key=None, user=USER):
+    return Inbound("telegram", user, user, event, key)
+
+
+async def outbox(services) -> list[dict]:
+    async with services.sessions() as s:
+        rows = (await s.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars()
+        return [r.payload for r in rows]
+
+
+async def run_demo(rt, flow_version: str, user=USER, keyprefix="k"):
+    events = [
+        Command("start"),
+        Press(encode(Op.LANGUAGE, "", "", "de")),
+        Text("22"),
+        Press(encode(Op.ANSWER, flow_version, "housing", "shared")),
+        Text("ja"),
+        Press(encode(Op.TOGGLE, flow_version, "needs", "wohnen")),
+        Press(encode(Op.DONE, flow_version, "needs", "")),
+    ]
+    for n, e in enumerate(events):
+        await rt.handle(inbound(e, f"{keyprefix}{n}", user))
+
+
+async def test_demo_completes_and_leaves_only_anonymous_response(services):
+    rt, version = services.runtime, services.flows["demo"].version
+    await run_demo(rt, version)
+    texts = [p["text"] for p in await outbox(services)]
+    assert texts[0] == "Bitte wähle deine Sprache."
+    assert texts[-1] == "Danke für deine Antworten!"
+    async with services.sessions() as s:
+        [resp] = (await s.execute(select(SurveyResponse))).scalars().all()
+        answers = (await s.execute(select(SurveyAnswer.item_id, SurveyAnswer.code,
+                                          SurveyAnswer.number))).all()
+        conv = await s.scalar(select(Conversation))
+    assert resp.flow_version == version and isinstance(resp.submitted_on, dt.date)
+    assert sorted(answers) == sorted([
+        ("age", None, 22.0), ("housing", "shared", None),
+        ("housing_help", "yes", None), ("needs", "wohnen", None),
+    ])
+    assert conv.state["answers"] == {} and conv.state["finished"] is True
+
+
+async def test_raw_messenger_id_is_stored_nowhere_but_the_address(services):
+    user = "987654321"
+    await run_demo(services.runtime, services.flows["demo"].version, user=user)
+    async with services.sessions() as s:
+        conv = await s.scalar(select(Conversation))
+        assert conv.pseudonym == pseudonym(services.runtime.secret, "telegram", user)
+        for table in Base.metadata.sorted_tables:
+            for col in table.columns:
+                if table.name in ("conversation", "outbox") and col.name == "address":
+                    continue  # the chat address: needed to reply, removed with the conversation
+                value = func.cast(table.c[col.name], Base.metadata.tables["buendnis"].c.name.type)
+                hits = await s.scalar(
+                    select(func.count()).select_from(table).where(value.like(f"%{user}%"))
+                )
+                assert hits == 0, f"{table.name}.{col.name} holds the messenger id"
+
+
+def test_survey_tables_cannot_link_or_time_a_person():
+    for name in ("survey_response", "survey_answer", "survey_text_answer", "participation_marker"):
+        table = Base.metadata.tables[name]
+        cols = set(table.columns.keys())
+        assert not cols & {"pseudonym", "conversation_id", "address", "user_id", "created_at"}
+        for col in table.columns:
+            assert not isinstance(col.type, DateTime), f"{name}.{col.name} is finer than a date"
+        refs = {fk.column.table.name for fk in table.foreign_keys}
+        assert refs <= {"survey_response", "survey_wave", "buendnis"}, refs
+    assert isinstance(Base.metadata.tables["survey_response"].c.submitted_on.type, Date)
+
+
+async def test_redelivered_message_is_ignored(services):
+    rt = services.runtime
+    await rt.handle(inbound(Press(encode(Op.LANGUAGE, "", "", "de")), "u1"))
+    first = await rt.handle(inbound(Text("30"), "u2"))
+    again = await rt.handle(inbound(Text("31"), "u2"))  # same key: a redelivery
+    assert again.duplicate and not first.duplicate
+    state = await rt.state_of("telegram", USER)
+    assert state["answers"] == {"age": 30} and state["item"] == "housing"
+    async with services.sessions() as s:
+        assert await s.scalar(select(func.count()).select_from(InboundSeen)) == 2
+
+
+async def test_restart_of_the_process_resumes_at_the_same_question(services, db_url, tmp_path):
+    await services.runtime.handle(inbound(Press(encode(Op.LANGUAGE, "", "", "de")), "a"))
+    await services.runtime.handle(inbound(Text("40"), "b"))
+    fresh = build(load_settings(database_url=db_url, instance_dir=tmp_path, secret_key="s" * 40))
+    try:
+        await fresh.runtime.handle(inbound(Command("resume"), "c"))
+        rows = await outbox(fresh)
+        assert rows[-1]["ask"] == "housing"
+        await fresh.runtime.handle(inbound(Text("eigene wohnung"), "d"))  # a fragment: asks
+        assert (await outbox(fresh))[-1]["text"] == "Meinst du: In einer eigenen Wohnung?"
+        await fresh.runtime.handle(inbound(Text("ja"), "e"))
+        state = await fresh.runtime.state_of("telegram", USER)
+        assert state["answers"] == {"age": 40, "housing": "flat"}
+    finally:
+        await fresh.close()
+
+
+async def test_concurrent_messages_of_one_person_are_serialised(services):
+    rt = services.runtime
+    await rt.handle(inbound(Press(encode(Op.LANGUAGE, "", "", "de")), "x"))
+    await asyncio.gather(*(rt.handle(inbound(Text(str(20 + n)), f"c{n}")) for n in range(6)))
+    state = await rt.state_of("telegram", USER)
+    assert list(state["answers"]) == ["age"] and 20 <= state["answers"]["age"] <= 25
+    async with services.sessions() as s:
+        assert await s.scalar(select(func.count()).select_from(InboundSeen)) == 7
+
+
+async def test_many_people_in_parallel(services):
+    rt, version = services.runtime, services.flows["demo"].version
+    await asyncio.gather(*(run_demo(rt, version, user=f"p{n}") for n in range(8)))
+    async with services.sessions() as s:
+        assert await s.scalar(select(func.count()).select_from(SurveyResponse)) == 8
+
+
+async def test_overlong_message_is_refused_and_changes_nothing(services):
+    rt = services.runtime
+    await rt.handle(inbound(Press(encode(Op.LANGUAGE, "", "", "de")), "1"))
+    before = await rt.state_of("telegram", USER)
+    await rt.handle(inbound(Text("9" * 5000), "2"))
+    assert await rt.state_of("telegram", USER) == before
+    assert "zu lang" in (await outbox(services))[-1]["text"]
+
+
+async def test_deep_link_attributes_buendnis_and_source(services):
+    await load_demo(services.sessions)
+    await services.runtime.handle(inbound(Command("start", "demo-jmd"), "1"))
+    await services.runtime.handle(inbound(Command("start", "no-such-code"), "2"))
+    async with services.sessions() as s:
+        conv = await s.scalar(select(Conversation))
+        code = await s.scalar(text("SELECT code FROM buendnis WHERE id = :i"), {"i": conv.buendnis_id})
+    assert code == "demo-kreis" and conv.source == "Multiplikator JMD (Beispiel)"
+
+
+async def test_inactive_conversations_expire(services):
+    await services.runtime.handle(inbound(Command("start"), "1"))
+    assert await services.runtime.expire(dt.timedelta(days=1)) == 0
+    async with services.sessions() as s, s.begin():
+        conv = await s.scalar(select(Conversation))
+        conv.updated_at = conv.updated_at - dt.timedelta(days=2)
+    assert await services.runtime.expire(dt.timedelta(days=1)) == 1
+    async with services.sessions() as s:
+        assert await s.scalar(select(func.count()).select_from(OutboxMessage)) == 0
