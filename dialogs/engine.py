@@ -204,7 +204,7 @@ class _Run:
             else:
                 shown = _fmt(value) if isinstance(value, float | int) else str(value)
             lines.append(M.SUMMARY_LINE.with_(question=Msg(item.text, ctx), answer=shown))
-        self.replies.append(Reply(parts=tuple(lines)))
+        self.replies.append(Reply(parts=(Msg.join(lines, "\n"),)))
 
     def _answer(self, item: Item, value: object) -> None:
         self.state.answers[item.id] = value

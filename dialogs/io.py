@@ -78,8 +78,8 @@ class Msg:
         return Msg(self.msgid, self.context, {**self.params, **params})
 
     @staticmethod
-    def join(items: Sequence[Msg | str]) -> Msg:
-        return Msg("", "@join", {"items": tuple(items)})
+    def join(items: Sequence[Msg | str], sep: str = ", ") -> Msg:
+        return Msg("", "@join", {"items": tuple(items), "sep": sep})
 
 
 Label = Msg | str  # a plain str is shown untranslated (e.g. a language's own name)

@@ -81,7 +81,8 @@ def render(label: Label, locale: str, fallback: str = SOURCE) -> str:
     if isinstance(label, str):
         return isolate(label) if is_rtl(locale) and _has_ltr(label) else label
     if label.context == "@join":
-        return ", ".join(render(i, locale, fallback) for i in label.params["items"])
+        sep = label.params.get("sep", ", ")
+        return sep.join(render(i, locale, fallback) for i in label.params["items"])
     text = translate(locale, label.context, label.msgid, fallback)
     if not label.params:
         return text

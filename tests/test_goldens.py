@@ -1,0 +1,81 @@
+"""Golden conversations: inputs and the exact expected replies, replayed through the runtime.
+
+Inputs: "/cmd arg" is a command, "#N" presses the N-th button of the latest reply that had
+buttons, anything else is typed text. Regenerate with `pytest --update-goldens` and review
+the diff like code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy import select
+
+from bot.runtime import Inbound
+from dialogs.io import Command, Event, Press, Text
+from store.models import OutboxMessage
+from wegweiser.services import build
+from wegweiser.settings import load_settings
+
+GOLDENS = Path(__file__).resolve().parent / "goldens"
+FILES = sorted(GOLDENS.glob("*.yaml"))
+
+
+class _Dumper(yaml.SafeDumper):
+    """Multi-line texts as literal blocks, so a golden reads like the chat."""
+
+
+_Dumper.add_representer(
+    str,
+    lambda d, s: d.represent_scalar("tag:yaml.org,2002:str", s, style="|" if "\n" in s else None),
+)
+
+
+def _event(line: str, buttons: list[dict[str, Any]]) -> Event:
+    if line.startswith("/"):
+        name, _, arg = line[1:].partition(" ")
+        return Command(name, arg)
+    if line.startswith("#") and line[1:].isdigit():
+        return Press(buttons[int(line[1:]) - 1]["data"])
+    return Text(line)
+
+
+def _shown(payload: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"text": payload["text"]}
+    if payload["buttons"]:
+        out["buttons"] = [("✓ " if b["selected"] else "") + b["label"] for b in payload["buttons"]]
+    return out
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+async def test_golden(path: Path, db_url: str, tmp_path: Path, request: pytest.FixtureRequest):
+    golden = yaml.safe_load(path.read_text(encoding="utf-8"))
+    services = build(load_settings(database_url=db_url, instance_dir=tmp_path, secret_key="g" * 40))
+    buttons: list[dict[str, Any]] = []
+    observed = []
+    last_id = 0
+    try:
+        for n, step in enumerate(golden["steps"]):
+            event = _event(str(step["in"]), buttons)
+            await services.runtime.handle(Inbound("test", "golden", "golden", event, f"g{n}", golden.get("flow")))
+            async with services.sessions() as s:
+                rows = (await s.execute(
+                    select(OutboxMessage).where(OutboxMessage.id > last_id).order_by(OutboxMessage.id)
+                )).scalars().all()
+            last_id = rows[-1].id if rows else last_id
+            for r in rows:
+                if r.payload["buttons"]:
+                    buttons = r.payload["buttons"]
+            observed.append({"in": step["in"], "out": [_shown(r.payload) for r in rows]})
+    finally:
+        await services.close()
+    if request.config.getoption("--update-goldens"):
+        golden["steps"] = observed
+        path.write_text(yaml.dump(golden, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100),
+                        encoding="utf-8")
+        return
+    for want, got in zip(golden["steps"], observed, strict=True):
+        assert got["out"] == want["out"], f"after input {want['in']!r}"
