@@ -114,8 +114,14 @@ class Runtime:
         await s.execute(
             insert(Conversation)
             .values(
-                pseudonym=pn, channel=msg.channel, address=msg.address, state={},
-                opted_out=False, invitations=False, created_at=now, updated_at=now,
+                pseudonym=pn,
+                channel=msg.channel,
+                address=msg.address,
+                state={},
+                opted_out=False,
+                invitations=False,
+                created_at=now,
+                updated_at=now,
             )
             .on_conflict_do_nothing(index_elements=["pseudonym"])
         )
@@ -242,4 +248,3 @@ class Runtime:
 
 def _kind(event: Event) -> str:
     return type(event).__name__.lower()
-

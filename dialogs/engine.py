@@ -146,9 +146,7 @@ class _Run:
         elif item.kind == "multi":
             chosen = set(self.state.toggles)
             buttons = [
-                Button(
-                    Msg(c.label, ctx), encode(Op.TOGGLE, v, item.id, c.code), c.code in chosen
-                )
+                Button(Msg(c.label, ctx), encode(Op.TOGGLE, v, item.id, c.code), c.code in chosen)
                 for c in item.choices
             ]
             parts.append(M.MULTI_HINT)

@@ -35,7 +35,9 @@ class Lexicon:
             out[c.code] = list(dict.fromkeys(words))
         if item.kind in ("yesno", "consent"):
             for code, msg in (("yes", M.YES_WORDS), ("no", M.NO_WORDS)):
-                out.setdefault(code, []).extend(self._word_set(msg.context or "", msg.msgid, locale))
+                out.setdefault(code, []).extend(
+                    self._word_set(msg.context or "", msg.msgid, locale)
+                )
         return out
 
     def _word_set(self, ctx: str, msgid: str, locale: str | None) -> frozenset[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dialogs.io import Msg
 
 
-def N_(msgid: str) -> Msg:  # noqa: N802 - gettext convention
+def N_(msgid: str) -> Msg:
     return Msg(msgid)
 
 
@@ -44,7 +44,9 @@ class M:
     NOT_A_NUMBER = N_("Bitte schreib nur eine Zahl.")
     OUT_OF_RANGE = N_("Die Zahl muss zwischen {min} und {max} liegen.")
     TEXT_TOO_LONG = N_("Das ist zu lang. Bitte höchstens {max} Zeichen.")
-    MESSAGE_TOO_LONG = N_("Deine Nachricht ist zu lang. Bitte schreib kürzer (höchstens {max} Zeichen).")
+    MESSAGE_TOO_LONG = N_(
+        "Deine Nachricht ist zu lang. Bitte schreib kürzer (höchstens {max} Zeichen)."
+    )
     UNAVAILABLE = N_("Gerade gibt es eine Störung. Bitte versuch es gleich noch einmal.")
 
     # Typed words, "|"-separated; translators add their language's usual forms.

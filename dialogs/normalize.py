@@ -9,8 +9,14 @@ import unicodedata
 _DIGITS = {0x0660 + i: str(i) for i in range(10)} | {0x06F0 + i: str(i) for i in range(10)}
 # Arabic/Persian letter variants people type interchangeably.
 _LETTERS = {
-    ord("ي"): "ی", ord("ى"): "ی", ord("ك"): "ک", ord("ة"): "ه",
-    ord("أ"): "ا", ord("إ"): "ا", ord("آ"): "ا", ord("ٱ"): "ا",
+    ord("ي"): "ی",
+    ord("ى"): "ی",
+    ord("ك"): "ک",
+    ord("ة"): "ه",
+    ord("أ"): "ا",
+    ord("إ"): "ا",
+    ord("آ"): "ا",
+    ord("ٱ"): "ا",
     ord("ـ"): None,  # tatweel
     ord("ß"): "ss",
 }

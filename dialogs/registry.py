@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dialogs.buttons import encode, Op
+from dialogs.buttons import Op, encode
 from dialogs.loader import FlowError, Problem, load_flows
 from dialogs.model import Flow
 
@@ -20,7 +20,9 @@ def check_buttons(flow: Flow) -> list[Problem]:
                 encode(Op.TOGGLE, flow.version, item.id, choice.code)
             except ValueError:
                 problems.append(
-                    Problem(flow.path, item.line, item.id, "item id + answer code too long for a button")
+                    Problem(
+                        flow.path, item.line, item.id, "item id + answer code too long for a button"
+                    )
                 )
     return problems
 

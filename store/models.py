@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -48,7 +48,7 @@ def today() -> dt.date:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map: dict[Any, Any] = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
 # ---------------------------------------------------------------- tenancy and catalogue
@@ -144,9 +144,7 @@ class Conversation(Base):
     # Where replies go (the chat id). Needed to send; lives and dies with the conversation.
     address: Mapped[str] = mapped_column(String(64))
     locale: Mapped[str | None] = mapped_column(String(8))
-    buendnis_id: Mapped[int | None] = mapped_column(
-        ForeignKey("buendnis.id", ondelete="SET NULL")
-    )
+    buendnis_id: Mapped[int | None] = mapped_column(ForeignKey("buendnis.id", ondelete="SET NULL"))
     source: Mapped[str | None] = mapped_column(String(120))
     entry_flow: Mapped[str | None] = mapped_column(String(64))  # from the deep link, if any
     state: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -162,9 +160,7 @@ class InboundSeen(Base):
     __tablename__ = "inbound_seen"
     __table_args__ = (UniqueConstraint("conversation_id", "key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    conversation_id: Mapped[int] = mapped_column(
-        ForeignKey("conversation.id", ondelete="CASCADE")
-    )
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(64))
     seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -175,9 +171,7 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (Index(None, "status", "priority", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    conversation_id: Mapped[int] = mapped_column(
-        ForeignKey("conversation.id", ondelete="CASCADE")
-    )
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(16))
     address: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column()  # rendered text + buttons
@@ -215,9 +209,7 @@ class SurveyResponse(Base):
     __tablename__ = "survey_response"
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_random_id)
     wave_id: Mapped[int | None] = mapped_column(ForeignKey("survey_wave.id", ondelete="CASCADE"))
-    buendnis_id: Mapped[int | None] = mapped_column(
-        ForeignKey("buendnis.id", ondelete="CASCADE")
-    )
+    buendnis_id: Mapped[int | None] = mapped_column(ForeignKey("buendnis.id", ondelete="CASCADE"))
     flow_id: Mapped[str] = mapped_column(String(64))
     flow_version: Mapped[str] = mapped_column(String(16))
     submitted_on: Mapped[dt.date] = mapped_column(Date, default=today)

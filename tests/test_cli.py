@@ -34,17 +34,21 @@ def env_for(tmp_path: Path, db_url: str | None = None, **extra: str) -> dict[str
 
 def cli(tmp_path, *args, db_url=None, stdin="", **extra) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [*WEGWEISER, *args], env=env_for(tmp_path, db_url, **extra), input=stdin,
-        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+        [*WEGWEISER, *args],
+        env=env_for(tmp_path, db_url, **extra),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
     )
 
 
 def test_bad_setting_is_one_line_and_exit_2(tmp_path):
     r = cli(tmp_path, "flows", "check", WEGWEISER_PORT="eighty")
     assert r.returncode == 2
-    assert r.stderr.strip().splitlines() == [
-        "wegweiser: WEGWEISER_PORT: Input should be a valid integer, unable to parse string as an integer"
-    ]
+    [line] = r.stderr.strip().splitlines()
+    assert line.startswith("wegweiser: WEGWEISER_PORT: Input should be a valid integer")
     r = cli(tmp_path, "flows", "check", WEGWEISER_COLOUR="blue")
     assert r.returncode == 2 and "WEGWEISER_COLOUR: unknown setting" in r.stderr
     assert "Traceback" not in r.stderr
@@ -58,8 +62,7 @@ def test_production_refuses_a_missing_or_short_secret(tmp_path):
 
 
 def test_unreachable_database_is_one_line(tmp_path):
-    r = cli(tmp_path, "db", "upgrade",
-            db_url="postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    r = cli(tmp_path, "db", "upgrade", db_url="postgresql+asyncpg://nobody@127.0.0.1:1/none")
     assert r.returncode == 1
     assert r.stderr.startswith("wegweiser: database not reachable")
     assert "Traceback" not in r.stderr
@@ -110,9 +113,14 @@ class Chat:
 
     def __init__(self, tmp_path: Path, db_url: str) -> None:
         self.proc = subprocess.Popen(
-            [*WEGWEISER, "chat", "--lang", "de"], env=env_for(tmp_path, db_url),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, bufsize=1, cwd=tmp_path,
+            [*WEGWEISER, "chat", "--lang", "de"],
+            env=env_for(tmp_path, db_url),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+            cwd=tmp_path,
         )
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()

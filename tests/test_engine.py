@@ -53,7 +53,10 @@ def test_full_demo_by_buttons_records_every_answer_once():
     [done] = r.effects
     assert isinstance(done, Completed)
     assert done.answers == {
-        "age": 19, "housing": "shared", "housing_help": "yes", "needs": ["sprache", "arbeit"]
+        "age": 19,
+        "housing": "shared",
+        "housing_help": "yes",
+        "needs": ["sprache", "arbeit"],
     }
     assert r.state.finished and r.state.item is None
     assert r.state.answers == {}  # in-progress answers leave the state on completion
@@ -99,7 +102,10 @@ def test_stale_and_forged_buttons_never_answer():
         encode(Op.ANSWER, FLOW.version, "housing", "flat"),  # already answered
         encode(Op.ANSWER, "00000000", "housing_help", "yes"),  # other flow version
         encode(Op.ANSWER, FLOW.version, "housing_help", "maybe"),  # code not offered
-        "a:xx", "\x00\xff", "l:::klingon", "x" * 200,
+        "a:xx",
+        "\x00\xff",
+        "l:::klingon",
+        "x" * 200,
     ]:
         r = step(FLOW, s, Press(data), GERMAN_ONLY)
         assert r.state.answers == s.answers

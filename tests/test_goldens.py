@@ -1,12 +1,13 @@
 """Golden conversations: inputs and the exact expected replies, replayed through the runtime.
 
-Inputs: "/cmd arg" is a command, "#N" presses the N-th button of the latest reply that had
-buttons, anything else is typed text. Regenerate with `pytest --update-goldens` and review
+Inputs: "/cmd arg" is a command, "lang:xx" picks a language, "#N" presses the N-th button
+of the latest reply that had buttons, anything else is typed text. Regenerate with `pytest --update-goldens` and review
 the diff like code.
 """
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import yaml
 from sqlalchemy import select
 
 from bot.runtime import Inbound
+from dialogs.buttons import Op, encode
 from dialogs.io import Command, Event, Press, Text
 from store.models import OutboxMessage
 from wegweiser.services import build
@@ -38,6 +40,8 @@ def _event(line: str, buttons: list[dict[str, Any]]) -> Event:
     if line.startswith("/"):
         name, _, arg = line[1:].partition(" ")
         return Command(name, arg)
+    if line.startswith("lang:"):
+        return Press(encode(Op.LANGUAGE, "", "", line[5:]))
     if line.startswith("#") and line[1:].isdigit():
         return Press(buttons[int(line[1:]) - 1]["data"])
     return Text(line)
@@ -50,32 +54,37 @@ def _shown(payload: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
-async def test_golden(path: Path, db_url: str, tmp_path: Path, request: pytest.FixtureRequest):
-    golden = yaml.safe_load(path.read_text(encoding="utf-8"))
-    services = build(load_settings(database_url=db_url, instance_dir=tmp_path, secret_key="g" * 40))
+async def _replay(golden: dict[str, Any], db_url: str, tmp_path: Path) -> list[dict[str, Any]]:
+    settings = load_settings(database_url=db_url, instance_dir=tmp_path, secret_key="g" * 40)
+    services = build(settings)
     buttons: list[dict[str, Any]] = []
-    observed = []
-    last_id = 0
+    observed, last_id = [], 0
     try:
         for n, step in enumerate(golden["steps"]):
             event = _event(str(step["in"]), buttons)
-            await services.runtime.handle(Inbound("test", "golden", "golden", event, f"g{n}", golden.get("flow")))
+            inbound = Inbound("test", "golden", "golden", event, f"g{n}", golden.get("flow"))
+            await services.runtime.handle(inbound)
+            query = select(OutboxMessage).where(OutboxMessage.id > last_id)
             async with services.sessions() as s:
-                rows = (await s.execute(
-                    select(OutboxMessage).where(OutboxMessage.id > last_id).order_by(OutboxMessage.id)
-                )).scalars().all()
+                rows = (await s.scalars(query.order_by(OutboxMessage.id))).all()
             last_id = rows[-1].id if rows else last_id
-            for r in rows:
-                if r.payload["buttons"]:
-                    buttons = r.payload["buttons"]
+            buttons = next(
+                (r.payload["buttons"] for r in reversed(rows) if r.payload["buttons"]), buttons
+            )
             observed.append({"in": step["in"], "out": [_shown(r.payload) for r in rows]})
     finally:
         await services.close()
+    return observed
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_golden(path: Path, db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    golden = yaml.safe_load(path.read_text(encoding="utf-8"))
+    observed = asyncio.run(_replay(golden, db_url, tmp_path))
     if request.config.getoption("--update-goldens"):
         golden["steps"] = observed
-        path.write_text(yaml.dump(golden, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100),
-                        encoding="utf-8")
+        text = yaml.dump(golden, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+        path.write_text(text, encoding="utf-8")
         return
     for want, got in zip(golden["steps"], observed, strict=True):
         assert got["out"] == want["out"], f"after input {want['in']!r}"

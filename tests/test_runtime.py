@@ -65,14 +65,19 @@ async def test_demo_completes_and_leaves_only_anonymous_response(services):
     assert texts[-1] == "Danke für deine Antworten!"
     async with services.sessions() as s:
         [resp] = (await s.execute(select(SurveyResponse))).scalars().all()
-        answers = (await s.execute(select(SurveyAnswer.item_id, SurveyAnswer.code,
-                                          SurveyAnswer.number))).all()
+        answers = (
+            await s.execute(select(SurveyAnswer.item_id, SurveyAnswer.code, SurveyAnswer.number))
+        ).all()
         conv = await s.scalar(select(Conversation))
     assert resp.flow_version == version and isinstance(resp.submitted_on, dt.date)
-    assert sorted(answers) == sorted([
-        ("age", None, 22.0), ("housing", "shared", None),
-        ("housing_help", "yes", None), ("needs", "wohnen", None),
-    ])
+    assert sorted(answers) == sorted(
+        [
+            ("age", None, 22.0),
+            ("housing", "shared", None),
+            ("housing_help", "yes", None),
+            ("needs", "wohnen", None),
+        ]
+    )
     assert conv.state["answers"] == {} and conv.state["finished"] is True
 
 
@@ -166,7 +171,9 @@ async def test_deep_link_attributes_buendnis_and_source(services):
     await services.runtime.handle(inbound(Command("start", "no-such-code"), "2"))
     async with services.sessions() as s:
         conv = await s.scalar(select(Conversation))
-        code = await s.scalar(text("SELECT code FROM buendnis WHERE id = :i"), {"i": conv.buendnis_id})
+        code = await s.scalar(
+            text("SELECT code FROM buendnis WHERE id = :i"), {"i": conv.buendnis_id}
+        )
     assert code == "demo-kreis" and conv.source == "Multiplikator JMD (Beispiel)"
 
 

@@ -17,7 +17,9 @@ from dialogs.loader import FlowError
 from store.db import DatabaseUnavailable
 from wegweiser.settings import Settings, SettingsError, get_settings
 
-app = typer.Typer(help="Wegweiser: multilingual assistant for young refugees.", no_args_is_help=True)
+app = typer.Typer(
+    help="Wegweiser: multilingual assistant for young refugees.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 flows_app = typer.Typer(help="Conversation flows.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
@@ -62,9 +64,9 @@ def run(coro_fn: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Migrate the database to the newest schema."""
+    from store.db import make_engine
     from store.migrate import upgrade
     from wegweiser.services import check_database
-    from store.db import make_engine
 
     cfg = settings()
     if cfg.is_sqlite:
@@ -149,7 +151,9 @@ def chat(
 
     cfg = settings()
     if lang is not None and lang not in i18n.available_locales():
-        raise fail(f"--lang: unknown language {lang!r}; known: {', '.join(i18n.available_locales())}", 2)
+        raise fail(
+            f"--lang: unknown language {lang!r}; known: {', '.join(i18n.available_locales())}", 2
+        )
 
     async def go() -> None:
         services = build(cfg)

@@ -16,7 +16,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIN_SECRET_LENGTH = 32
-SECRET_FILE = "secret_key"
+SECRET_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
 
 class SettingsError(Exception):
@@ -89,7 +89,9 @@ def load_settings(**overrides: object) -> Settings:
     known = {f"WEGWEISER_{name.upper()}" for name in Settings.model_fields}
     for var in sorted(os.environ):
         if var.startswith("WEGWEISER_") and var not in known:
-            raise SettingsError(f"{var}: unknown setting (see the configuration table in README.md)")
+            raise SettingsError(
+                f"{var}: unknown setting (see the configuration table in README.md)"
+            )
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as e:
