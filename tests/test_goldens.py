@@ -1,8 +1,8 @@
 """Golden conversations: inputs and the exact expected replies, replayed through the runtime.
 
 Inputs: "/cmd arg" is a command, "lang:xx" picks a language, "#N" presses the N-th button
-of the latest reply that had buttons, anything else is typed text. Regenerate with `pytest --update-goldens` and review
-the diff like code.
+of the latest reply that had buttons, anything else is typed text. Regenerate with
+`pytest --update-goldens` and review the diff like code.
 """
 
 from __future__ import annotations
