@@ -1,6 +1,6 @@
 """Shared fixtures. Database tests run on SQLite and, when reachable, on PostgreSQL.
 
-PostgreSQL: WEGWEISER_TEST_POSTGRES (an asyncpg URL to a server where we may create
+PostgreSQL: TEST_POSTGRES_URL (an asyncpg URL to a server where we may create
 databases). Without it reachable the PostgreSQL variants are skipped, with the reason in the
 summary; with CI=true they fail instead.
 """
@@ -22,7 +22,7 @@ from store.migrate import downgrade, upgrade
 from store.models import Base
 
 PG_ADMIN_URL = os.environ.get(
-    "WEGWEISER_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+    "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
 IN_CI = os.environ.get("CI", "").lower() == "true"
 FLOWS_DIR = Path(__file__).resolve().parent.parent / "dialogs" / "flows"
