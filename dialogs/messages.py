@@ -13,6 +13,11 @@ def N_(msgid: str) -> Msg:
     return Msg(msgid)
 
 
+def NC_(context: str, msgid: str) -> Msg:
+    """A marked message with a gettext context (for words that differ by use)."""
+    return Msg(msgid, context)
+
+
 class M:
     CHOOSE_LANGUAGE = N_("Bitte wähle deine Sprache.")
     HELP = N_(
@@ -50,6 +55,6 @@ class M:
     UNAVAILABLE = N_("Gerade gibt es eine Störung. Bitte versuch es gleich noch einmal.")
 
     # Typed words, "|"-separated; translators add their language's usual forms.
-    YES_WORDS = Msg("ja|jo|jep|ok|okay|klar|gerne", "@words:yes")
-    NO_WORDS = Msg("nein|nö|ne|nee|no", "@words:no")
-    SKIP_WORDS = Msg("überspringen|weiter|keine angabe|-", "@words:skip")
+    YES_WORDS = NC_("@words:yes", "ja|jo|jep|ok|okay|klar|gerne")
+    NO_WORDS = NC_("@words:no", "nein|nö|ne|nee|no")
+    SKIP_WORDS = NC_("@words:skip", "überspringen|weiter|keine angabe|-")
