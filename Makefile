@@ -5,14 +5,40 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint chat messages clean
+LOCALES := en ar fa fa_AF ps ku ckb ti so uk ru tr fr ur
+PACKAGES := bot dialogs offers results store admin_api wegweiser
+PO := $(wildcard locales/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
+
+.PHONY: setup run test lint chat messages compile clean
 
 $(STAMP): pyproject.toml
+	@command -v msgfmt >/dev/null || (apt-get update -q && apt-get install -y -q gettext)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) compile
+
+# Compiled catalogs are built here (not committed); tests/test_i18n.py fails on a stale one.
+compile: $(MO)
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel --quiet compile -i $< -o $@
+
+# Extract German source strings (Python + flow YAML), update every locale, compile.
+messages: $(STAMP)
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k N_ -k NC_:1c,2 --no-wrap --sort-by-file \
+		--project=Wegweiser -o locales/messages.pot $(PACKAGES)
+	@for l in $(LOCALES); do \
+		if [ -f locales/$$l/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel --quiet update --no-wrap --no-fuzzy-matching --ignore-obsolete \
+				-i locales/messages.pot -d locales -l $$l; \
+		else \
+			$(BIN)/pybabel --quiet init --no-wrap -i locales/messages.pot -d locales -l $$l; \
+		fi; \
+	done
+	$(MAKE) --no-print-directory compile
 
 run: setup
 	$(BIN)/wegweiser db upgrade

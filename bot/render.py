@@ -8,11 +8,11 @@ from dialogs.io import Reply
 from wegweiser.i18n import is_rtl, render
 
 
-def render_reply(reply: Reply, locale: str) -> dict[str, Any]:
+def render_reply(reply: Reply, locale: str, fallback: str = "de") -> dict[str, Any]:
     return {
-        "text": "\n\n".join(render(part, locale) for part in reply.parts),
+        "text": "\n\n".join(render(part, locale, fallback) for part in reply.parts),
         "buttons": [
-            {"label": render(b.label, locale), "data": b.data, "selected": b.selected}
+            {"label": render(b.label, locale, fallback), "data": b.data, "selected": b.selected}
             for b in reply.buttons
         ],
         "ask": reply.ask,

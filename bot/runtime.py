@@ -30,6 +30,7 @@ from dialogs.lexicon import Lexicon
 from dialogs.messages import M
 from dialogs.model import Flow
 from store.models import (
+    Buendnis,
     Conversation,
     EntryPoint,
     InboundSeen,
@@ -148,8 +149,9 @@ class Runtime:
             conv.address = msg.address
             replies = await self._step(s, conv, msg)
             conv.updated_at = utcnow()
+            fallback = await self._fallback_locale(s, conv)
             for reply in replies:
-                self._enqueue(s, conv, reply)
+                self._enqueue(s, conv, reply, fallback)
             count = len(replies)
         self.outbox_ready.set()
         log.info("handled channel=%s event=%s replies=%d", msg.channel, _kind(msg.event), count)
@@ -220,14 +222,23 @@ class Runtime:
                 code = None if value is None else str(value)
                 response.answers.append(SurveyAnswer(item_id=item_id, code=code))
 
-    def _enqueue(self, s: AsyncSession, conv: Conversation, reply: Reply) -> None:
-        locale = conv.locale or self.default_locale
+    async def _fallback_locale(self, s: AsyncSession, conv: Conversation) -> str:
+        """Second link of the fallback chain: the Bündnis' default language."""
+        if conv.buendnis_id is None:
+            return self.default_locale
+        found = await s.scalar(
+            select(Buendnis.default_locale).where(Buendnis.id == conv.buendnis_id)
+        )
+        return found or self.default_locale
+
+    def _enqueue(self, s: AsyncSession, conv: Conversation, reply: Reply, fallback: str) -> None:
+        locale = conv.locale or fallback
         s.add(
             OutboxMessage(
                 conversation_id=conv.id,
                 channel=conv.channel,
                 address=conv.address,
-                payload=render_reply(reply, locale),
+                payload=render_reply(reply, locale, fallback),
             )
         )
 

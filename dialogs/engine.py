@@ -252,7 +252,8 @@ class _Run:
                 self.say(M.CHOOSE_AT_LEAST_ONE)
                 self._ask(item)
             else:
-                self._answer(item, [c.code for c in item.choices if c.code in self.state.toggles])
+                chosen = [c.code for c in item.choices if c.code in self.state.toggles]
+                self._answer(item, chosen or None)
             return
         if item.choice(p.code) is None:
             self.say(M.STALE_BUTTON)

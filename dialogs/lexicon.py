@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
+from dialogs.babel_flows import synonym_msgid
 from dialogs.io import Translate
 from dialogs.messages import M
 from dialogs.model import Flow, Item
@@ -29,8 +30,9 @@ class Lexicon:
         out: dict[str, list[str]] = {}
         for c in item.choices:
             forms = [self._tr(locale, ctx, c.label), c.label, *c.synonyms]
-            if c.synonyms:  # translated synonyms share the German list's msgid
-                forms.append(self._tr(locale, f"{ctx}:{c.code}", "|".join(c.synonyms)))
+            if item.kind not in ("yesno", "consent"):  # those use the shared yes/no words
+                typed = synonym_msgid(c.label, c.synonyms)
+                forms.append(self._tr(locale, f"{ctx}:{c.code}", typed))
             words = [w for f in forms for w in _words(f)]
             out[c.code] = list(dict.fromkeys(words))
         if item.kind in ("yesno", "consent"):

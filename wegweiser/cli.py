@@ -25,7 +25,9 @@ flows_app = typer.Typer(help="Conversation flows.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(flows_app, name="flows")
+i18n_app = typer.Typer(help="Translations.", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
+app.add_typer(i18n_app, name="i18n")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -133,6 +135,26 @@ def demo_load() -> None:
             await services.close()
 
     typer.echo(run(go))
+
+
+# ---------------------------------------------------------------- i18n
+
+
+@i18n_app.command("status")
+def i18n_status() -> None:
+    """Per locale: total, translated, reviewed, missing, fuzzy (German is the source)."""
+    from wegweiser.catalogs import table
+
+    rows = table()
+    typer.echo(
+        f"{'locale':<8}{'total':>7}{'translated':>12}{'reviewed':>10}{'missing':>9}{'fuzzy':>7}"
+    )
+    for r in rows:
+        typer.echo(
+            f"{r.locale:<8}{r.total:>7}{r.translated:>12}{r.reviewed:>10}{r.missing:>9}{r.fuzzy:>7}"
+        )
+    if any(r.missing or r.fuzzy for r in rows):
+        raise typer.Exit(1)
 
 
 # ---------------------------------------------------------------- chat

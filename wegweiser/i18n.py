@@ -7,6 +7,7 @@ A missing translation is counted and logged by message context only, never its t
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +22,10 @@ log = logging.getLogger(__name__)
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
 SOURCE = "de"
+# The picker's order: German (source), then the target group's languages.
+LOCALE_ORDER = (
+    "de", "en", "ar", "fa", "fa_AF", "ps", "ku", "ckb", "ti", "so", "uk", "ru", "tr", "fr", "ur",
+)  # fmt: skip
 RTL = frozenset({"ar", "fa", "fa_AF", "ps", "ckb", "ur"})
 FSI, PDI = "\u2068", "\u2069"  # first-strong isolate … pop directional isolate
 
@@ -29,7 +34,8 @@ missing_translations: Counter[str] = Counter()
 
 def available_locales() -> list[str]:
     found = {p.parent.parent.name for p in LOCALES_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")}
-    return [SOURCE, *sorted(found - {SOURCE})]
+    found.add(SOURCE)
+    return [loc for loc in LOCALE_ORDER if loc in found] + sorted(found - set(LOCALE_ORDER))
 
 
 @lru_cache(maxsize=64)
@@ -40,7 +46,13 @@ def catalog(locale: str) -> NullTranslations:
     return t if isinstance(t, Translations) else NullTranslations()
 
 
+# Names people recognise in the picker where CLDR's differ (Dari, Sorani).
+NATIVE_NAMES = {"fa_AF": "دری", "ckb": "کوردی (سۆرانی)", "ku": "Kurdî (Kurmancî)"}
+
+
 def native_name(locale: str) -> str:
+    if locale in NATIVE_NAMES:
+        return NATIVE_NAMES[locale]
     try:
         name = Locale.parse(locale).get_display_name(locale) or locale
     except (ValueError, LookupError):
@@ -77,16 +89,24 @@ def isolate(text: str) -> str:
 
 
 def render(label: Label, locale: str, fallback: str = SOURCE) -> str:
-    """Translate a message and fill its parameters (themselves translated, or isolated in RTL)."""
+    """Translate a message and fill in its parameters; isolate left-to-right runs in RTL."""
+    text = _render(label, locale, fallback)
+    return isolate_ltr_runs(text) if is_rtl(locale) else text
+
+
+def _render(label: Label, locale: str, fallback: str) -> str:
     if isinstance(label, str):
-        return isolate(label) if is_rtl(locale) and _has_ltr(label) else label
+        return label
     if label.context == "@join":
         sep = label.params.get("sep", ", ")
-        return sep.join(render(i, locale, fallback) for i in label.params["items"])
+        return sep.join(_render(i, locale, fallback) for i in label.params["items"])
     text = translate(locale, label.context, label.msgid, fallback)
     if not label.params:
         return text
-    values = {k: _param(v, locale, fallback) for k, v in label.params.items()}
+    values = {
+        k: _render(v, locale, fallback) if isinstance(v, Msg) else str(v)
+        for k, v in label.params.items()
+    }
     try:
         return text.format(**values)
     except (KeyError, IndexError, ValueError):
@@ -95,13 +115,25 @@ def render(label: Label, locale: str, fallback: str = SOURCE) -> str:
         return label.msgid.format(**values)
 
 
-def _param(value: object, locale: str, fallback: str) -> str:
-    if isinstance(value, Msg):
-        return render(value, locale, fallback)
-    text = str(value)
-    return isolate(text) if is_rtl(locale) and _has_ltr(text) else text
+# A left-to-right run: starts with a Latin letter/digit (or / @ + for commands, handles,
+# phone numbers), may contain spaces and punctuation, ends with a letter, digit or ")".
+_LTR_RUN = re.compile(r"[/@+(]?[A-Za-z0-9][A-Za-z0-9 .,:;/@+\-_()'&]*[A-Za-z0-9)]|[A-Za-z0-9]")
+_ISOLATED = re.compile(f"{FSI}[^{PDI}]*{PDI}")
 
 
-def _has_ltr(text: str) -> bool:
-    """Latin letters or digits: the pieces that need isolating inside right-to-left text."""
-    return any(ch.isascii() and ch.isalnum() for ch in text)
+def isolate_ltr_runs(text: str) -> str:
+    """Wrap every left-to-right run (names, numbers, addresses, URLs, commands) in U+2068…U+2069
+    so it keeps its order inside right-to-left text. Already isolated pieces stay as they are."""
+    out, pos = [], 0
+    for m in _ISOLATED.finditer(text):
+        out.append(_LTR_RUN.sub(lambda r: isolate(r.group(0)), text[pos : m.start()]))
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(_LTR_RUN.sub(lambda r: isolate(r.group(0)), text[pos:]))
+    return "".join(out)
+
+
+def bare_ltr(text: str) -> list[str]:
+    """Left-to-right characters outside isolates (what tests look for in RTL output)."""
+    outside = _ISOLATED.sub("", text)
+    return [ch for ch in outside if ch.isascii() and ch.isalnum()]
