@@ -19,6 +19,7 @@ _LETTERS = {
     ord("ٱ"): "ا",
     ord("ـ"): None,  # tatweel
     ord("ß"): "ss",
+    ord("ı"): "i",  # Turkish dotless i: people type either
 }
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _SPACES = re.compile(r"\s+")
