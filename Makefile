@@ -10,7 +10,7 @@ PACKAGES := bot dialogs offers results store admin_api wegweiser
 PO := $(wildcard locales/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: setup run test lint chat messages compile clean
+.PHONY: setup run test lint chat messages compile clean chromium
 
 $(STAMP): pyproject.toml
 	@command -v msgfmt >/dev/null || (apt-get update -q && apt-get install -y -q gettext)
@@ -18,7 +18,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-setup: $(STAMP) compile
+setup: $(STAMP) compile chromium
+
+# Debian's Chromium for the browser tests (Playwright drives it; never `playwright install`).
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
 # Compiled catalogs are built here (not committed); tests/test_i18n.py fails on a stale one.
 compile: $(MO)

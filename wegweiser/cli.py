@@ -202,6 +202,7 @@ def serve(
     import uvicorn
 
     from admin_api.app import create_app
+    from bot.webchat import build_webchat_router
     from wegweiser.services import build, check_database
 
     cfg = settings()
@@ -211,6 +212,7 @@ def serve(
         services = build(cfg)
         await check_database(services.engine)
         api = create_app(services.engine)
+        api.include_router(build_webchat_router(services.runtime))  # /chat
         server = uvicorn.Server(
             uvicorn.Config(api, host=host or cfg.host, port=port or cfg.port, log_level="info")
         )

@@ -1,0 +1,474 @@
+"""Routes of the web chat (see the package docstring and docs/webchat.md).
+
+Identity: a conversation token `<22 random chars>.<22 chars of HMAC>` issued by the server and
+kept by the browser in localStorage. The runtime pseudonymises it like any messenger id; it is
+never stored, and never logged. No cookies at all.
+
+Every refusal is `{"error": {"code", "message", "locale", "rtl"}}` with the message in the
+person's language; programs read `code`, people read `message`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import re
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.outbox import drain
+from bot.runtime import Inbound, Runtime, pseudonym
+from bot.webchat.messages import W
+from dialogs.buttons import MAX_BYTES, Op, encode
+from dialogs.io import Command, Event, Msg, Press, Text
+from dialogs.messages import M
+from store.models import Conversation, OutboxMessage
+from wegweiser import i18n
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "web"
+HERE = Path(__file__).resolve().parent
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}")
+KEY_RE = re.compile(r"[A-Za-z0-9_-]{8,64}")
+COMMAND_RE = re.compile(r"[a-z]{1,32}")
+START_CODE_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+BODY_OVERHEAD = 2048  # bytes of JSON around the text
+FIELDS = {"token", "key", "text", "button", "command", "arg", "language", "locale"}
+ACTIONS = ("text", "button", "command", "language")
+TOKEN_HEADER = "X-Chat-Token"
+STATIC = {"chat.js": "text/javascript; charset=utf-8", "chat.css": "text/css; charset=utf-8"}
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+UI: dict[str, Msg] = {
+    "title": W.TITLE,
+    "intro": W.INTRO,
+    "log_label": W.LOG_LABEL,
+    "input_label": W.INPUT_LABEL,
+    "placeholder": W.PLACEHOLDER,
+    "send": W.SEND,
+    "language": W.LANGUAGE,
+    "restart": W.RESTART,
+    "reconnecting": W.RECONNECTING,
+    "privacy": W.PRIVACY,
+    "noscript": W.NOSCRIPT,
+}
+
+
+# ---------------------------------------------------------------- rate limits
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Token buckets: `burst` requests at once, refilled at `per_second`."""
+
+    message_burst: int = 20  # per conversation
+    message_per_second: float = 1.0
+    poll_burst: int = 20  # per conversation
+    poll_per_second: float = 1.0
+    address_burst: int = 240  # per client address (a shelter shares one)
+    address_per_second: float = 4.0
+    token_burst: int = 20  # new conversations per client address
+    token_per_second: float = 0.2
+    poll_seconds: float = 5.0  # how often the page asks for later messages
+
+
+@dataclass
+class Buckets:
+    burst: int
+    per_second: float
+    clock: Callable[[], float] = time.monotonic
+    _state: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def take(self, key: str) -> float:
+        """0 when allowed, else the seconds to wait."""
+        now = self.clock()
+        tokens, last = self._state.get(key, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - last) * self.per_second)
+        if tokens < 1:
+            self._state[key] = (tokens, now)
+            return (1 - tokens) / self.per_second
+        self._state[key] = (tokens - 1, now)
+        if len(self._state) > 50_000:
+            self._prune(now)
+        return 0.0
+
+    def _prune(self, now: float) -> None:
+        full = self.burst / self.per_second
+        for k, (_, last) in list(self._state.items()):
+            if now - last > full:
+                del self._state[k]
+
+
+def _bucket_key(value: str) -> str:
+    """Bucket keys are hashed: even in memory no token or address is kept as it is."""
+    return hashlib.sha256(value.encode()).hexdigest()[:32]
+
+
+# ---------------------------------------------------------------- refusals
+
+
+class Refused(Exception):
+    def __init__(
+        self, status: int, code: str, message: Msg, *, retry_after: float | None = None
+    ) -> None:
+        super().__init__(code)
+        self.status, self.code, self.message, self.retry_after = status, code, message, retry_after
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+# ---------------------------------------------------------------- the router
+
+
+class WebChat:
+    def __init__(self, runtime: Runtime, limits: Limits, clock: Callable[[], float]) -> None:
+        self.runtime = runtime
+        self.limits = limits
+        self._token_key = hmac.new(runtime.secret, b"webchat-token", hashlib.sha256).digest()
+        self.message_buckets = Buckets(limits.message_burst, limits.message_per_second, clock)
+        self.poll_buckets = Buckets(limits.poll_burst, limits.poll_per_second, clock)
+        self.address_buckets = Buckets(limits.address_burst, limits.address_per_second, clock)
+        self.token_buckets = Buckets(limits.token_burst, limits.token_per_second, clock)
+        self._drain_locks: dict[int, asyncio.Lock] = {}
+        self.templates = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(HERE / "templates"),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+        )
+        self.assets = {name: (HERE / "static" / name).read_bytes() for name in STATIC}
+        digest = hashlib.sha256(b"".join(self.assets.values())).hexdigest()
+        self.asset_version = digest[:12]
+
+    # ------------------------------------------------------------ tokens
+    def new_token(self) -> str:
+        rand = _b64(secrets.token_bytes(16))
+        return f"{rand}.{self._sign(rand)}"
+
+    def _sign(self, rand: str) -> str:
+        return _b64(hmac.new(self._token_key, rand.encode(), hashlib.sha256).digest()[:16])
+
+    def valid_token(self, token: object) -> bool:
+        if not isinstance(token, str) or not TOKEN_RE.fullmatch(token):
+            return False
+        rand, _, sig = token.partition(".")
+        return hmac.compare_digest(sig, self._sign(rand))
+
+    # ------------------------------------------------------------ languages
+    def pick_locale(self, *wanted: str | None, accept: str | None = None) -> str:
+        known = i18n.available_locales()
+        for w in wanted:
+            if w in known:
+                return str(w)
+        for tag in _accept_language(accept or ""):
+            for candidate in (tag, tag.split("_")[0]):
+                if candidate in known:
+                    return candidate
+        return self.runtime.default_locale
+
+    def ui(self, locale: str) -> dict[str, str]:
+        fallback = self.runtime.default_locale
+        return {key: i18n.render(msg, locale, fallback) for key, msg in UI.items()}
+
+    async def conversation_locale(self, token: str) -> str | None:
+        state = await self.runtime.state_of(CHANNEL, token)
+        locale = (state or {}).get("locale")
+        return locale if isinstance(locale, str) else None
+
+    # ------------------------------------------------------------ limits
+    def limit(self, buckets: Buckets, key: str) -> None:
+        wait = buckets.take(_bucket_key(key))
+        if wait > 0:
+            raise Refused(429, "too_many_requests", W.TOO_MANY, retry_after=wait)
+
+    # ------------------------------------------------------------ outbox
+    async def conversation_id(self, token: str) -> int | None:
+        pn = pseudonym(self.runtime.secret, CHANNEL, token)
+        async with self.runtime.sessions() as s:
+            found = await s.scalar(select(Conversation.id).where(Conversation.pseudonym == pn))
+        return None if found is None else int(found)
+
+    async def deliver(self, conversation_id: int | None) -> list[dict[str, Any]]:
+        """Drain this conversation's pending web outbox rows into the HTTP answer."""
+        if conversation_id is None:
+            return []
+        out: list[dict[str, Any]] = []
+
+        async def send(row: OutboxMessage) -> None:
+            payload = dict(row.payload)
+            out.append(
+                {
+                    "id": row.id,
+                    "text": str(payload.get("text", "")),
+                    "buttons": list(payload.get("buttons") or []),
+                    "ask": payload.get("ask"),
+                    "rtl": bool(payload.get("rtl")),
+                }
+            )
+
+        lock = self._drain_locks.setdefault(conversation_id, asyncio.Lock())
+        try:
+            async with lock:
+                await drain(
+                    self.runtime.sessions, CHANNEL, send, conversation_id=conversation_id
+                )
+        finally:
+            if not lock.locked():
+                self._drain_locks.pop(conversation_id, None)
+        return out
+
+    # ------------------------------------------------------------ answers
+    def refusal(self, e: Refused, locale: str) -> JSONResponse:
+        text = i18n.render(e.message, locale, self.runtime.default_locale)
+        body = {
+            "error": {
+                "code": e.code,
+                "message": text,
+                "locale": locale,
+                "rtl": i18n.is_rtl(locale),
+            }
+        }
+        headers = dict(API_HEADERS)
+        if e.retry_after is not None:
+            headers["Retry-After"] = str(max(1, round(e.retry_after + 0.5)))
+        return JSONResponse(body, status_code=e.status, headers=headers)
+
+    async def answer(self, token: str, messages: list[dict[str, Any]], **extra: Any) -> Response:
+        locale = await self.conversation_locale(token) or self.runtime.default_locale
+        body = {
+            "messages": messages,
+            "locale": locale,
+            "rtl": i18n.is_rtl(locale),
+            "ui": self.ui(locale),
+            **extra,
+        }
+        return JSONResponse(body, headers=API_HEADERS)
+
+    # ------------------------------------------------------------ parsing
+    async def read_json(self, request: Request) -> dict[str, Any]:
+        limit = self.runtime.max_text_length * 4 + BODY_OVERHEAD
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            raise Refused(413, "too_long", _too_long(self.runtime.max_text_length))
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                raise Refused(413, "too_long", _too_long(self.runtime.max_text_length))
+        try:
+            data = json.loads(body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise Refused(400, "bad_request", W.BAD_REQUEST) from None
+        if not isinstance(data, dict):
+            raise Refused(400, "bad_request", W.BAD_REQUEST)
+        return data
+
+    def event_of(self, data: dict[str, Any]) -> Event:
+        unknown = set(data) - FIELDS
+        given = [a for a in ACTIONS if data.get(a) is not None]
+        if unknown or len(given) != 1:
+            raise Refused(400, "bad_request", W.BAD_REQUEST)
+        action, value = given[0], data[given[0]]
+        if not isinstance(value, str):
+            raise Refused(400, "bad_request", W.BAD_REQUEST)
+        if action == "text":
+            if not value.strip():
+                raise Refused(422, "empty", W.EMPTY)
+            if len(value) > self.runtime.max_text_length:
+                raise Refused(422, "too_long", _too_long(self.runtime.max_text_length))
+            if value.startswith("/"):
+                name, _, arg = value[1:].partition(" ")
+                return self._command(name.lower(), arg.strip())
+            return Text(value)
+        if action == "button":
+            if not value or len(value.encode()) > MAX_BYTES or not value.isprintable():
+                raise Refused(422, "bad_button", W.BAD_BUTTON)
+            return Press(value)
+        if action == "language":
+            if value not in i18n.available_locales():
+                raise Refused(422, "unknown_language", W.UNKNOWN_LANGUAGE)
+            return Press(encode(Op.LANGUAGE, "", "", value))
+        arg = data.get("arg") or ""
+        if not isinstance(arg, str):
+            raise Refused(400, "bad_request", W.BAD_REQUEST)
+        return self._command(value, arg)
+
+    def _command(self, name: str, arg: str) -> Command:
+        if not COMMAND_RE.fullmatch(name):
+            return Command("unknown")  # the engine answers "unknown command"
+        if name in ("start", "restart") and arg and not START_CODE_RE.fullmatch(arg):
+            arg = ""  # an unusable start code is ignored like an unknown one
+        return Command(name, arg if name in ("start", "restart") else "")
+
+
+API_HEADERS = {"Cache-Control": "no-store", **SECURITY_HEADERS}
+
+
+def _too_long(maximum: int) -> Msg:
+    return M.MESSAGE_TOO_LONG.with_(max=maximum)
+
+
+def _accept_language(header: str) -> list[str]:
+    """Language tags in order of preference, as locale names (`fa-AF` → `fa_AF`)."""
+    tags: list[tuple[float, int, str]] = []
+    for n, part in enumerate(header.split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        if tag and tag != "*" and q > 0:
+            lang, _, region = tag.partition("-")
+            name = lang.lower() + (f"_{region.upper()}" if region else "")
+            tags.append((-q, n, name))
+    return [name for _, _, name in sorted(tags)]
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+class HideChatClients(logging.Filter):
+    """Access log lines of the chat keep method, path and status but not the client address."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5 and str(args[2]).startswith(self.prefix):
+            record.args = ("-", *args[1:])
+        return True
+
+
+def _hide_clients_in_access_log(prefix: str) -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, HideChatClients) for f in access.filters):
+        access.addFilter(HideChatClients(prefix))
+
+
+def build_webchat_router(
+    runtime: Runtime,
+    *,
+    prefix: str = "/chat",
+    limits: Limits | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> APIRouter:
+    """The web chat's routes, to be included into the FastAPI app by `wegweiser serve`."""
+    chat = WebChat(runtime, limits or Limits(), clock)
+    _hide_clients_in_access_log(prefix)
+    router = APIRouter(prefix=prefix, tags=["web chat"])
+
+    @router.get("", response_class=HTMLResponse, include_in_schema=False)
+    async def page(request: Request, lang: str | None = None, start: str | None = None) -> Response:
+        locale = chat.pick_locale(lang, accept=request.headers.get("accept-language"))
+        html = chat.templates.get_template("chat.html").render(
+            base=prefix,
+            locale=locale,
+            html_lang=locale.replace("_", "-"),
+            dir="rtl" if i18n.is_rtl(locale) else "ltr",
+            lang_chosen=lang == locale,
+            start_code=start if start and START_CODE_RE.fullmatch(start) else "",
+            ui=chat.ui(locale),
+            languages=i18n.languages(),
+            max_length=runtime.max_text_length,
+            poll_seconds=chat.limits.poll_seconds,
+            asset_version=chat.asset_version,
+        )
+        return HTMLResponse(html, headers={"Cache-Control": "no-store", **SECURITY_HEADERS})
+
+    @router.get("/static/{name}", include_in_schema=False)
+    async def static(name: str) -> Response:
+        if name not in STATIC:
+            return Response(status_code=404, headers=SECURITY_HEADERS)
+        return Response(
+            chat.assets[name],
+            media_type=STATIC[name],
+            headers={"Cache-Control": "public, max-age=86400", **SECURITY_HEADERS},
+        )
+
+    @router.post("/api/token", status_code=201)
+    async def token(request: Request) -> Response:
+        locale = chat.pick_locale(accept=request.headers.get("accept-language"))
+        try:
+            chat.limit(chat.token_buckets, _client(request))
+        except Refused as e:
+            return chat.refusal(e, locale)
+        log.info("web chat token issued")
+        return JSONResponse({"token": chat.new_token()}, status_code=201, headers=API_HEADERS)
+
+    @router.post("/api/messages")
+    async def post_message(request: Request) -> Response:
+        locale = chat.pick_locale(accept=request.headers.get("accept-language"))
+        try:
+            chat.limit(chat.address_buckets, _client(request))
+            data = await chat.read_json(request)
+            hint = data.get("locale") if isinstance(data.get("locale"), str) else None
+            locale = chat.pick_locale(hint, accept=request.headers.get("accept-language"))
+            tok = data.get("token")
+            if not chat.valid_token(tok):
+                raise Refused(401, "bad_token", W.BAD_TOKEN)
+            assert isinstance(tok, str)
+            locale = chat.pick_locale(await chat.conversation_locale(tok), hint, locale)
+            chat.limit(chat.message_buckets, tok)
+            key = data.get("key")
+            if not isinstance(key, str) or not KEY_RE.fullmatch(key):
+                raise Refused(400, "bad_request", W.BAD_REQUEST)
+            event = chat.event_of(data)
+            handled = await runtime.handle(Inbound(CHANNEL, tok, tok, event, key))
+            messages = await chat.deliver(handled.conversation_id)
+        except Refused as e:
+            log.info("web chat refused code=%s", e.code)
+            return chat.refusal(e, locale)
+        except SQLAlchemyError as e:
+            log.warning("web chat database error kind=%s", type(e).__name__)
+            return chat.refusal(Refused(503, "unavailable", M.UNAVAILABLE), locale)
+        return await chat.answer(tok, messages, duplicate=handled.duplicate)
+
+    @router.get("/api/messages")
+    async def poll(request: Request) -> Response:
+        locale = chat.pick_locale(accept=request.headers.get("accept-language"))
+        tok = request.headers.get(TOKEN_HEADER, "")
+        try:
+            if not chat.valid_token(tok):
+                raise Refused(401, "bad_token", W.BAD_TOKEN)
+            chat.limit(chat.poll_buckets, tok)
+            messages = await chat.deliver(await chat.conversation_id(tok))
+        except Refused as e:
+            return chat.refusal(e, locale)
+        except SQLAlchemyError as e:
+            log.warning("web chat database error kind=%s", type(e).__name__)
+            return chat.refusal(Refused(503, "unavailable", M.UNAVAILABLE), locale)
+        return await chat.answer(tok, messages)
+
+    return router
