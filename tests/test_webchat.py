@@ -15,6 +15,7 @@ from bot.webchat.messages import W
 from dialogs.buttons import Op, encode
 from dialogs.messages import M
 from store.models import (
+    Base,
     Conversation,
     InboundSeen,
     OutboxMessage,
@@ -114,8 +115,7 @@ async def test_demo_flow_completes_through_the_web_channel(services, client):
         rows = (await s.execute(select(OutboxMessage))).scalars().all()
     assert resp.flow_id == "demo"
     assert ("needs", "wohnen") in answers
-    assert conv.channel == "web" and p.token not in conv.pseudonym
-    assert p.token not in conv.address or conv.address == p.token  # reply address only
+    assert conv.channel == "web" and conv.address == "-"
     assert all(row.status == "sent" for row in rows)  # drained into the answers
 
 
@@ -234,9 +234,13 @@ async def test_forged_button_records_nothing_and_asks_again(services, client):
     p = await new_person(client)
     await p.say(language="de")
     await p.say(text="22")
-    forged = encode(Op.ANSWER, "deadbeef", "housing", "flat")
-    r = await p.say(button=forged)
+    version = services.flows["demo"].version
+    r = await p.say(button=encode(Op.ANSWER, version, "housing", "castle"))
     assert texts(r) == [render(M.STALE_BUTTON, "de"), "Wie wohnst du?"]
+    r = await p.say(button=encode(Op.ANSWER, version, "age", "99"))  # another question
+    assert texts(r)[-1] == "Wie wohnst du?"
+    r = await p.say(button=encode(Op.ANSWER, "deadbeef", "housing", "flat"))  # other version
+    assert texts(r)[-1] == "Wie wohnst du?"
     r = await p.say(button="a:::'; drop table conversation; --")
     assert texts(r)[-1] == "Wie wohnst du?"
     state = await services.runtime.state_of("web", p.token)
@@ -306,6 +310,17 @@ async def test_too_many_requests(services):
         assert int(r.headers["Retry-After"]) >= 2
         clock.now += 2
         assert (await p.say(command="start")).status_code == 200
+
+
+async def test_token_is_stored_nowhere(services, client):
+    p = await new_person(client)
+    await p.say(language="de")
+    await p.say(text="22")
+    rand = p.token.split(".")[0]
+    async with services.sessions() as s:
+        for table in Base.metadata.sorted_tables:
+            for row in (await s.execute(table.select())).all():
+                assert rand not in repr(tuple(row)), table.name
 
 
 async def test_logs_carry_no_text_and_no_token(client, caplog):

@@ -42,6 +42,8 @@ from wegweiser import i18n
 log = logging.getLogger(__name__)
 
 CHANNEL = "web"
+# Replies are fetched by conversation, never sent to an address: the token is not stored.
+ADDRESS = "-"
 HERE = Path(__file__).resolve().parent
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}")
 KEY_RE = re.compile(r"[A-Za-z0-9_-]{8,64}")
@@ -445,7 +447,7 @@ def build_webchat_router(
             if not isinstance(key, str) or not KEY_RE.fullmatch(key):
                 raise Refused(400, "bad_request", W.BAD_REQUEST)
             event = chat.event_of(data)
-            handled = await runtime.handle(Inbound(CHANNEL, tok, tok, event, key))
+            handled = await runtime.handle(Inbound(CHANNEL, tok, ADDRESS, event, key))
             messages = await chat.deliver(handled.conversation_id)
         except Refused as e:
             log.info("web chat refused code=%s", e.code)
