@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bot.webchat import Limits, build_webchat_router
 from bot.webchat.messages import W
+from bot.webchat.routes import page_text
 from dialogs.buttons import Op, encode
 from dialogs.messages import M
 from store.models import (
@@ -126,7 +127,7 @@ async def test_arabic_conversation_is_right_to_left(client):
     assert body["locale"] == "ar" and body["rtl"] is True
     assert all(m["rtl"] for m in body["messages"])
     assert texts(r)[0].startswith("مرحبًا!")
-    assert body["ui"]["send"] == render(W.SEND, "ar")
+    assert body["ui"]["send"] == page_text(W.SEND, "ar")
 
 
 async def test_typed_slash_command_and_resume(client):
@@ -183,7 +184,7 @@ async def test_empty_text_is_refused_in_the_persons_language(client):
     await p.say(language="uk")
     for empty in ("", "   \n"):
         err = error(await p.say(text=empty), 422, "empty")
-        assert err["message"] == render(W.EMPTY, "uk") and err["locale"] == "uk"
+        assert err["message"] == page_text(W.EMPTY, "uk") and err["locale"] == "uk"
 
 
 async def test_over_long_text_is_refused_translated_and_changes_nothing(services, client):
@@ -192,7 +193,7 @@ async def test_over_long_text_is_refused_translated_and_changes_nothing(services
     before = await services.runtime.state_of("web", p.token)
     limit = services.settings.max_text_length
     err = error(await p.say(text="x" * (limit + 1)), 422, "too_long")
-    assert err["message"] == render(M.MESSAGE_TOO_LONG.with_(max=limit), "ar")
+    assert err["message"] == page_text(M.MESSAGE_TOO_LONG.with_(max=limit), "ar")
     assert err["message"] != render(M.MESSAGE_TOO_LONG.with_(max=limit), "de")
     assert err["rtl"] is True
     assert await services.runtime.state_of("web", p.token) == before
@@ -215,7 +216,7 @@ async def test_over_long_text_is_refused_translated_and_changes_nothing(services
 async def test_bad_tokens_are_refused(client, token):
     body = {"token": token, "key": "key-0001", "text": "hallo"}
     err = error(await client.post("/chat/api/messages", json=body), 401, "bad_token")
-    assert err["message"] == render(W.BAD_TOKEN, "de")
+    assert err["message"] == page_text(W.BAD_TOKEN, "de")
     headers = {"X-Chat-Token": token} if token else {}
     error(await client.get("/chat/api/messages", headers=headers), 401, "bad_token")
 
@@ -247,7 +248,7 @@ async def test_forged_button_records_nothing_and_asks_again(services, client):
     assert "housing" not in state["answers"]
     for bad in ("x" * 65, "a:\x00:b:c"):
         err = error(await p.say(button=bad), 422, "bad_button")
-        assert err["message"] == render(W.BAD_BUTTON, "de")
+        assert err["message"] == page_text(W.BAD_BUTTON, "de")
 
 
 async def test_unknown_language_is_refused(client):
@@ -302,7 +303,7 @@ async def test_too_many_requests(services):
         p = await new_person(client)
         await new_person(client)
         err = error(await client.post("/chat/api/token"), 429, "too_many_requests")
-        assert err["message"] == render(W.TOO_MANY, "de")
+        assert err["message"] == page_text(W.TOO_MANY, "de")
         for _ in range(3):
             assert (await p.say(command="start")).status_code == 200
         r = await p.say(command="start")
@@ -342,7 +343,7 @@ async def test_page_is_rendered_per_locale_with_strict_headers(client):
     assert r.status_code == 200
     html = r.text
     assert '<html lang="ar" dir="rtl">' in html
-    assert render(W.SEND, "ar") in html and render(W.PLACEHOLDER, "ar") in html
+    assert page_text(W.SEND, "ar") in html and page_text(W.PLACEHOLDER, "ar") in html
     assert 'data-lang-chosen="true"' in html
     csp = r.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "default-src 'none'" in csp
@@ -352,7 +353,7 @@ async def test_page_is_rendered_per_locale_with_strict_headers(client):
     for tag in re.findall(r"<script[^>]*>", html):
         assert re.search(r'src="/chat/static/chat\.js\?v=\w+"', tag)
     assert "<script>" not in html and "http://" not in html and "https://" not in html
-    assert 'aria-pressed' not in html  # buttons come from the conversation
+    assert "aria-pressed" not in html  # buttons come from the conversation
 
 
 async def test_page_language_from_accept_language_and_default(client):

@@ -1,4 +1,4 @@
-"""The web chat in a real browser: Debian's Chromium driven by Playwright, against `wegweiser serve`.
+"""The web chat in a real browser: Debian's Chromium, driven by Playwright, against `serve`.
 
 A person opens the chat, picks Arabic, answers the demo flow by clicking and typing; the page
 must be right-to-left and show the Arabic texts. Screenshots go to test-artifacts/webchat/.
@@ -22,6 +22,7 @@ import pytest
 
 from dialogs.io import Msg
 from dialogs.messages import M
+from store.migrate import upgrade
 from tests.helpers import demo_flow
 from wegweiser.i18n import render
 
@@ -78,10 +79,8 @@ def server(tmp_path: Path, browser_available: None) -> Iterator[str]:
         "WEGWEISER_FLOWS_DIR": str(ROOT / "dialogs" / "flows"),
     }
     (tmp_path / "instance").mkdir()
+    upgrade(env["WEGWEISER_DATABASE_URL"])
     cli = [sys.executable, "-m", "wegweiser"]
-    subprocess.run(
-        [*cli, "db", "upgrade"], cwd=tmp_path, env=env, check=True, capture_output=True
-    )
     log = (tmp_path / "serve.log").open("wb")
     proc = subprocess.Popen(
         [*cli, "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -138,7 +137,7 @@ def test_person_completes_the_demo_in_arabic_right_to_left(server: str) -> None:
             log = page.locator("#log")
             expect(log).to_contain_text("Bitte wähle deine Sprache.")
             assert page.evaluate("document.documentElement.dir") == "ltr"
-            page.screenshot(path=str(ARTIFACTS / "01-language-choice.png"), full_page=True)
+            page.screenshot(path=str(ARTIFACTS / "01-language-choice.png"))
 
             # pick Arabic with the keyboard: focus the button, press Enter
             page.get_by_role("button", name="العربية", exact=True).focus()
@@ -150,7 +149,9 @@ def test_person_completes_the_demo_in_arabic_right_to_left(server: str) -> None:
 
             page.fill("#text", "١٩")  # Arabic-Indic digits, typed
             page.keyboard.press("Enter")
-            page.get_by_role("button", name=ar("In einer Unterkunft", "housing"), exact=True).click()
+            page.get_by_role(
+                "button", name=ar("In einer Unterkunft", "housing"), exact=True
+            ).click()
             page.get_by_role("button", name=ar("Ja", "housing_help"), exact=True).click()
 
             expect(log).to_contain_text(ar("Wobei brauchst du Hilfe?", "needs"))
@@ -159,7 +160,7 @@ def test_person_completes_the_demo_in_arabic_right_to_left(server: str) -> None:
             housing.click()
             expect(housing).to_have_attribute("aria-pressed", "true")
             page.get_by_role("button", name=ar("Deutsch lernen", "needs"), exact=True).click()
-            page.screenshot(path=str(ARTIFACTS / "02-multiple-choice-ar.png"), full_page=True)
+            page.screenshot(path=str(ARTIFACTS / "02-multiple-choice-ar.png"))
             page.get_by_role("button", name=render(M.DONE, "ar"), exact=True).click()
 
             expect(log).to_contain_text(render(M.THANKS, "ar"))
@@ -169,7 +170,7 @@ def test_person_completes_the_demo_in_arabic_right_to_left(server: str) -> None:
             )
             bot = page.locator(".msg.bot").last
             expect(bot).to_have_attribute("dir", "rtl")
-            page.screenshot(path=str(ARTIFACTS / "03-finished-ar-phone.png"), full_page=True)
+            page.screenshot(path=str(ARTIFACTS / "03-finished-ar-phone.png"))
 
             # the same browser on a tablet, later: the conversation is still there
             tablet = context.new_page()
@@ -177,7 +178,7 @@ def test_person_completes_the_demo_in_arabic_right_to_left(server: str) -> None:
             tablet.goto(f"{server}/chat")
             expect(tablet.locator("#log")).to_contain_text(render(M.FINISHED, "ar"))
             expect(tablet.locator("html")).to_have_attribute("dir", "rtl")
-            tablet.screenshot(path=str(ARTIFACTS / "04-returning-ar-tablet.png"), full_page=True)
+            tablet.screenshot(path=str(ARTIFACTS / "04-returning-ar-tablet.png"))
             assert not [c for c in context.cookies()], "the chat sets no cookies"
             assert errors == [], errors
         finally:

@@ -52,8 +52,12 @@ START_CODE_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 BODY_OVERHEAD = 2048  # bytes of JSON around the text
 FIELDS = {"token", "key", "text", "button", "command", "arg", "language", "locale"}
 ACTIONS = ("text", "button", "command", "language")
-TOKEN_HEADER = "X-Chat-Token"
-STATIC = {"chat.js": "text/javascript; charset=utf-8", "chat.css": "text/css; charset=utf-8"}
+TOKEN_HEADER = "X-Chat-Token"  # noqa: S105 - a header name, not a secret
+STATIC = {
+    "chat.js": "text/javascript; charset=utf-8",
+    "chat.css": "text/css; charset=utf-8",
+    "icon.svg": "image/svg+xml",
+}
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -196,8 +200,10 @@ class WebChat:
         return self.runtime.default_locale
 
     def ui(self, locale: str) -> dict[str, str]:
-        fallback = self.runtime.default_locale
-        return {key: i18n.render(msg, locale, fallback) for key, msg in UI.items()}
+        return {key: self.text(msg, locale) for key, msg in UI.items()}
+
+    def text(self, msg: Msg, locale: str) -> str:
+        return page_text(msg, locale, self.runtime.default_locale)
 
     async def conversation_locale(self, token: str) -> str | None:
         state = await self.runtime.state_of(CHANNEL, token)
@@ -238,9 +244,7 @@ class WebChat:
         lock = self._drain_locks.setdefault(conversation_id, asyncio.Lock())
         try:
             async with lock:
-                await drain(
-                    self.runtime.sessions, CHANNEL, send, conversation_id=conversation_id
-                )
+                await drain(self.runtime.sessions, CHANNEL, send, conversation_id=conversation_id)
         finally:
             if not lock.locked():
                 self._drain_locks.pop(conversation_id, None)
@@ -248,7 +252,7 @@ class WebChat:
 
     # ------------------------------------------------------------ answers
     def refusal(self, e: Refused, locale: str) -> JSONResponse:
-        text = i18n.render(e.message, locale, self.runtime.default_locale)
+        text = self.text(e.message, locale)
         body = {
             "error": {
                 "code": e.code,
@@ -331,6 +335,14 @@ class WebChat:
 
 
 API_HEADERS = {"Cache-Control": "no-store", **SECURITY_HEADERS}
+
+
+def page_text(msg: Msg, locale: str, fallback: str = i18n.SOURCE) -> str:
+    """A text of the page or of a refusal in `locale`. Not yet translated, it is the German
+    source as it is — without the isolates meant for right-to-left translations."""
+    if i18n.translate(locale, msg.context, msg.msgid, fallback) == msg.msgid:
+        locale = i18n.SOURCE
+    return i18n.render(msg, locale, fallback)
 
 
 def _too_long(maximum: int) -> Msg:

@@ -45,7 +45,8 @@
 
   function setStatus(visible) { status.hidden = !visible; }
 
-  function scrollDown() { log.lastElementChild && log.lastElementChild.scrollIntoView({ block: "end" }); }
+  const scroller = document.getElementById("scroll");
+  function scrollDown() { scroller.scrollTop = scroller.scrollHeight; }
 
   // Run requests one after another, so replies arrive in order.
   function serial(task) {
