@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 
@@ -161,6 +162,20 @@ async def test_poll_delivers_messages_that_arrive_later_exactly_once(services, c
     assert r.json()["locale"] == "de"
     r = await client.get("/chat/api/messages", headers=headers)
     assert texts(r) == []
+
+
+async def test_concurrent_send_and_polls_deliver_each_reply_once(services, client):
+    p = await new_person(client)
+    await p.say(language="de")
+    headers = {"X-Chat-Token": p.token}
+    answers = await asyncio.gather(
+        p.say(text="22"), *(client.get("/chat/api/messages", headers=headers) for _ in range(4))
+    )
+    ids = [m["id"] for r in answers for m in r.json()["messages"]]
+    assert len(ids) == len(set(ids)) == 1
+    async with services.sessions() as s:
+        rows = (await s.execute(select(OutboxMessage.status))).scalars().all()
+    assert set(rows) == {"sent"}
 
 
 async def test_poll_before_any_message_is_empty(client):

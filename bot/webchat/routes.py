@@ -246,7 +246,7 @@ class WebChat:
             async with lock:
                 await drain(self.runtime.sessions, CHANNEL, send, conversation_id=conversation_id)
         finally:
-            if not lock.locked():
+            if not lock.locked() and not getattr(lock, "_waiters", None):
                 self._drain_locks.pop(conversation_id, None)
         return out
 

@@ -258,11 +258,20 @@
   function press(button) {
     if (button.disabled) return;
     const data = button.dataset.data;
+    const group = button.parentElement;
     if (!isToggle(data)) {
       mine(button.textContent);
       disableOlderButtons();
     }
-    serial(function () { return send({ button: data }); });
+    serial(function () {
+      return send({ button: data }).then(function (ok) {
+        // Refused (e.g. too many requests): the question is still open, so are its buttons.
+        const newest = log.querySelectorAll(".buttons");
+        if (!ok && group && newest[newest.length - 1] === group) {
+          group.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
+        }
+      });
+    });
   }
 
   form.addEventListener("submit", function (ev) {
