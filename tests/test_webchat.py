@@ -377,6 +377,8 @@ async def test_page_language_from_accept_language_and_default(client):
     assert 'data-lang-chosen="false"' in r.text
     r = await client.get("/chat", headers={"Accept-Language": "uk-UA"})
     assert '<html lang="uk" dir="ltr">' in r.text
+    r = await client.get("/chat", params={"lang": "fa-AF"})
+    assert '<html lang="fa-AF" dir="rtl">' in r.text and 'data-lang-chosen="true"' in r.text
     r = await client.get("/chat", params={"lang": "zz"})
     assert '<html lang="de" dir="ltr">' in r.text
     r = await client.get("/chat", params={"start": '"><script>'})

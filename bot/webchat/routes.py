@@ -405,6 +405,7 @@ def build_webchat_router(
 
     @router.get("", response_class=HTMLResponse, include_in_schema=False)
     async def page(request: Request, lang: str | None = None, start: str | None = None) -> Response:
+        lang = lang.replace("-", "_") if lang else None  # `fa-AF` as well as `fa_AF`
         locale = chat.pick_locale(lang, accept=request.headers.get("accept-language"))
         html = chat.templates.get_template("chat.html").render(
             base=prefix,
