@@ -98,6 +98,11 @@ class Runtime:
         self.outbox_ready = asyncio.Event()
 
     @property
+    def single_writer(self) -> asyncio.Lock | None:
+        """On SQLite, the lock every writer of this process takes (None on PostgreSQL)."""
+        return self._single_writer
+
+    @property
     def _is_sqlite(self) -> bool:
         return self.sessions.kw["bind"].dialect.name == "sqlite"
 

@@ -54,7 +54,9 @@ class Settings(BaseSettings):
     @field_validator("telegram_webhook_secret")
     @classmethod
     def _secret_chars(cls, v: str) -> str:
-        if v and not (1 <= len(v) <= 256 and all(c.isascii() and (c.isalnum() or c in "_-") for c in v)):
+        if v and not (
+            1 <= len(v) <= 256 and all(c.isascii() and (c.isalnum() or c in "_-") for c in v)
+        ):
             raise ValueError("1-256 characters A-Z, a-z, 0-9, _ and - (Telegram's rule)")
         return v
 

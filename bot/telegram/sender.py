@@ -83,20 +83,28 @@ class TelegramSender:
         self.write_lock = write_lock
         self.limiter = RateLimiter(config.global_rate)
         self.sent = 0
+        self._stopping = asyncio.Event()
 
     async def run(self) -> None:
-        """Send until cancelled."""
-        while True:
+        """Send until `stop()` (a round in progress is finished and recorded first)."""
+        while not self._stopping.is_set():
             try:
                 done = await self.send_due()
             except Exception as e:  # database trouble: report, wait, go on
                 log.error("telegram sender: %s", type(e).__name__)
-                await asyncio.sleep(self.config.idle_poll)
-                continue
+                done = 0
             if not done:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.ready.wait(), self.config.idle_poll)
-                self.ready.clear()
+                await self._idle()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.ready.set()
+
+    async def _idle(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.ready.wait(), self.config.idle_poll)
+        if not self._stopping.is_set():
+            self.ready.clear()
 
     async def send_due(self) -> int:
         """One round: claim what is due, send it (chats in parallel), record the outcomes."""
