@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint chat messages clean
+.PHONY: setup run test lint chat messages clean bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ chat: setup
 
 test: setup
 	$(BIN)/pytest
+
+bench: setup
+	$(BIN)/python bench/telegram_throughput.py
 
 lint: setup
 	$(BIN)/ruff check .

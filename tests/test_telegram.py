@@ -537,12 +537,18 @@ async def test_two_workers_share_one_outbox_without_double_sends(db_url, tmp_pat
         b.start_sender()
         for u in users:
             await wait_text(tg, u, "Bitte wähle deine Sprache.")
-        await asyncio.sleep(0.3)
+
+        async def all_recorded() -> bool:
+            return a.sender.sent + b.sender.sent >= 3 * len(users)
+
+        await eventually(all_recorded)
+        await asyncio.sleep(0.2)
         for u in users:
             texts = tg.texts(u)
             assert len(texts) == 3, texts
             assert texts[0].startswith("Ich bin Wegweiser.") and texts[1].startswith("Deine")
         assert a.sender.sent + b.sender.sent == 3 * len(users)
+        assert len(tg.calls_to("sendMessage")) == 3 * len(users)  # nothing sent twice
     finally:
         await a.stop()
         await b.stop()
