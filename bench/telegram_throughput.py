@@ -24,16 +24,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from aiogram import Dispatcher  # noqa: E402
-from aiogram.types import Message, Update  # noqa: E402
-from sqlalchemy import func, select, text  # noqa: E402
+from aiogram import Dispatcher
+from aiogram.types import Message, Update
+from sqlalchemy import func, select, text
 
-from bot.telegram.adapter import TelegramChannel, make_bot  # noqa: E402
-from store.db import make_engine  # noqa: E402
-from store.migrate import upgrade  # noqa: E402
-from store.models import OutboxMessage  # noqa: E402
-from wegweiser.services import build  # noqa: E402
-from wegweiser.settings import load_settings  # noqa: E402
+from bot.telegram.adapter import TelegramChannel, make_bot
+from store.db import make_engine
+from store.migrate import upgrade
+from store.models import OutboxMessage
+from wegweiser.services import build
+from wegweiser.settings import load_settings
 
 PG = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 TOKEN = "123456789:AAHbenchmark-token_0123456789abcdefgh"

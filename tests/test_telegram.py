@@ -54,7 +54,7 @@ def make_services(db_url: str, tmp_path: Path, **overrides) -> Services:
     return build(cfg, flows=flows)
 
 
-async def eventually(check, timeout: float = 5.0) -> None:
+async def eventually(check, timeout: float = 5.0) -> None:  # noqa: ASYNC109
     """Re-check an async condition (database state after a send) until it holds."""
     deadline = asyncio.get_running_loop().time() + timeout
     while not await check():
@@ -315,9 +315,7 @@ async def test_long_keyboard_is_paginated(db_url, tmp_path, tg):
     path = tmp_path / "many.yaml"
     path.write_text(MANY, encoding="utf-8")
     flows = {"many": load_flow(path)}
-    async with polling_worker(
-        db_url, tmp_path, tg, flows=flows, default_flow="many"
-    ) as w:
+    async with polling_worker(db_url, tmp_path, tg, flows=flows, default_flow="many") as w:
         tg.user_command(U, "/start")
         await wait_text(tg, U, "Bitte wähle deine Sprache.")
         tg.user_press_button(U, "Deutsch")
@@ -328,7 +326,11 @@ async def test_long_keyboard_is_paginated(db_url, tmp_path, tg):
         tg.user_press_button(U, "›")
         await tg.wait_until(lambda: ["Land 12"] in tg.buttons(U, question["message_id"]))
         assert tg.buttons(U, question["message_id"]) == [
-            ["Land 9"], ["Land 10"], ["Land 11"], ["Land 12"], ["‹"],
+            ["Land 9"],
+            ["Land 10"],
+            ["Land 11"],
+            ["Land 12"],
+            ["‹"],
         ]
         assert tg.last(U)["message_id"] == question["message_id"]  # edited, not re-sent
         tg.user_press_button(U, "Land 11")
@@ -481,7 +483,7 @@ async def webhook_worker(db_url, tmp_path, tg):
         uvicorn.Config(api, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     )
     serving = asyncio.create_task(server.serve())
-    while not server.started:
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event
         await asyncio.sleep(0.01)
     url = f"http://127.0.0.1:{port}{WEBHOOK_PATH}"
     await w.bot.set_webhook(url, secret_token=SECRET)
@@ -554,3 +556,75 @@ async def test_two_workers_share_one_outbox_without_double_sends(db_url, tmp_pat
         await b.stop()
         await a.services.close()
         await b.services.close()
+
+
+# ---------------------------------------------------------------- setup commands, units
+
+
+async def test_set_and_delete_webhook_through_the_service(tmp_path, tg):
+    from bot.telegram.service import delete_webhook, set_webhook
+
+    cfg = load_settings(
+        instance_dir=tmp_path,
+        telegram_bot_token=tg.token,
+        telegram_api_base=tg.base_url,
+        telegram_webhook_secret=SECRET,
+    )
+    said = await set_webhook(cfg, "https://wegweiser.example.org/telegram/webhook")
+    assert said.startswith("webhook set: https://wegweiser.example.org/telegram/webhook")
+    [call] = tg.calls_to("setWebhook")
+    assert call["secret_token"] == SECRET
+    assert tg.commands_for("ar")  # the command menu comes with it
+    assert await delete_webhook(cfg) == "webhook deleted"
+    assert tg.webhook_url == ""
+
+
+def test_cli_telegram_needs_token_and_secret(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from wegweiser import settings as settings_module
+    from wegweiser.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    settings_module.get_settings.cache_clear()
+    runner = CliRunner()
+    result = runner.invoke(app, ["telegram", "set-webhook", "https://x.example/telegram/webhook"])
+    assert result.exit_code == 2 and "TELEGRAM_BOT_TOKEN" in result.output
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+    settings_module.get_settings.cache_clear()
+    result = runner.invoke(app, ["telegram", "set-webhook", "https://x.example/telegram/webhook"])
+    assert result.exit_code == 2 and "WEBHOOK_SECRET" in result.output
+    monkeypatch.setenv("WEGWEISER_TELEGRAM_WEBHOOK_SECRET", "bad secret!")
+    settings_module.get_settings.cache_clear()
+    result = runner.invoke(app, ["telegram", "delete-webhook"])
+    assert result.exit_code == 2 and "WEGWEISER_TELEGRAM_WEBHOOK_SECRET" in result.output
+    settings_module.get_settings.cache_clear()
+
+
+def test_keyboard_pages_keep_controls_and_marks():
+    from bot.telegram.keyboard import markup
+    from dialogs.buttons import Op, encode, parse
+
+    buttons = [
+        {
+            "label": f"L{n}",
+            "data": encode(Op.TOGGLE, "abcdef12", "needs", f"c{n}"),
+            "selected": n == 10,
+        }
+        for n in range(11)
+    ]
+    buttons.append({"label": "Fertig", "data": encode(Op.DONE, "abcdef12", "needs", "")})
+    first = markup({"buttons": buttons})
+    labels = [[b.text for b in row] for row in first.inline_keyboard]
+    assert labels == [[f"L{n}"] for n in range(8)] + [["›"], ["Fertig"]]
+    nav = parse(first.inline_keyboard[8][0].callback_data)
+    assert (nav.op, nav.item, nav.code) == (Op.PAGE, "needs", "1")
+    second = markup({"buttons": buttons, "page": 1})
+    labels = [[b.text for b in row] for row in second.inline_keyboard]
+    assert labels == [["L8"], ["L9"], ["✓ L10"], ["‹"], ["Fertig"]]
+    assert markup({"buttons": buttons, "page": 99}).inline_keyboard[0][0].text == "L8"
+    assert markup({"buttons": []}) is None
+    languages = [{"label": f"S{n}", "data": encode(Op.LANGUAGE, "", "", f"x{n}")} for n in range(9)]
+    page_data = markup({"buttons": languages}).inline_keyboard[8][0].callback_data
+    assert parse(page_data).item == "@language"
