@@ -174,7 +174,8 @@ async def test_demo_by_buttons(db_url, tmp_path, tg):
     }
 
 
-async def test_demo_by_typed_text(db_url, tmp_path, tg):
+async def test_demo_by_typed_text(db_url, tmp_path, tg, caplog):
+    caplog.set_level("INFO")  # the production level
     async with polling_worker(db_url, tmp_path, tg) as w:
         await start_german(tg)
         for typed, expect in (
@@ -187,6 +188,10 @@ async def test_demo_by_typed_text(db_url, tmp_path, tg):
             await wait_text(tg, U, expect)
         await tg.wait_until(lambda: all(m["reply_markup"] is None for m in tg.sent(U)))
         assert len(await rows(w.services, SurveyResponse)) == 1
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert logged  # the run was logged …
+    for secret in (str(U), "unterkunft", "Wohnen"):  # … without messenger ids or texts
+        assert secret not in logged
 
 
 async def test_stale_button_gets_notice_and_current_question(db_url, tmp_path, tg):
