@@ -10,7 +10,7 @@ PACKAGES := bot dialogs offers results store admin_api wegweiser
 PO := $(wildcard locales/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: setup run test lint chat messages compile clean chromium
+.PHONY: setup run test lint chat messages compile clean chromium bench
 
 $(STAMP): pyproject.toml
 	@command -v msgfmt >/dev/null || (apt-get update -q && apt-get install -y -q gettext)
@@ -56,6 +56,9 @@ chat: setup
 
 test: setup
 	$(BIN)/pytest
+
+bench: setup
+	$(BIN)/python bench/telegram_throughput.py
 
 lint: setup
 	$(BIN)/ruff check .

@@ -6,15 +6,19 @@ with backoff and dead-lettered with its reason after `MAX_ATTEMPTS`.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
-from store.models import OutboxMessage, utcnow
+from store.models import Conversation, OutboxMessage, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -79,3 +83,227 @@ def _failed(row: OutboxMessage, reason: str) -> None:
 
 def payload_text(payload: dict[str, Any]) -> str:
     return str(payload.get("text", ""))
+
+
+# ---------------------------------------------------------------- shared, paced outbox
+#
+# Several workers may send from one outbox. A worker *claims* rows in a short transaction
+# (status "sending", lease until `not_before`), sends outside any transaction, then records
+# the outcome in another short one. Only the oldest unfinished row of each chat can be
+# claimed, so the order per chat holds across workers; `FOR UPDATE SKIP LOCKED` keeps two
+# workers from claiming the same row on PostgreSQL. A worker that dies mid-send leaves a
+# lease that runs out: the row is sent again (at least once, never lost). Per-chat pacing
+# is a GCRA clock on the conversation (`pace_tat`), so it holds across workers too.
+
+
+@dataclass(frozen=True)
+class Pacing:
+    chat_rate: float = 1.0  # messages per second per chat
+    chat_burst: int = 3  # messages a quiet chat may get at once
+    lease_seconds: float = 60.0  # a claim older than this is taken to be lost
+
+    @property
+    def interval(self) -> dt.timedelta:
+        return dt.timedelta(seconds=1 / self.chat_rate)
+
+    @property
+    def tolerance(self) -> dt.timedelta:
+        return self.interval * (self.chat_burst - 1)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    conversation_id: int | None
+    address: str
+    payload: dict[str, Any]
+    priority: int
+    attempts: int
+    lease: dt.datetime
+    keyboard_message_id: int | None
+    keyboard_ask: str | None
+
+
+@dataclass(frozen=True)
+class Sent:
+    calls: int = 1  # API calls it took (each counts against the chat's pace)
+    keyboard: tuple[int | None, str | None] | None = None  # new (message id, ask); None: as is
+
+
+@dataclass(frozen=True)
+class Retry:
+    delay: float
+    reason: str
+    counts: bool = True  # False for "too many requests": not the message's fault
+
+
+@dataclass(frozen=True)
+class Dead:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    """The person blocked the bot or deleted their account: opt them out, stop sending."""
+
+    reason: str
+
+
+Outcome = Sent | Retry | Dead | Unreachable
+UNFINISHED = ("pending", "sending")
+
+
+def _is_postgres(s: AsyncSession) -> bool:
+    return s.bind.dialect.name == "postgresql"
+
+
+async def claim(
+    sessions: async_sessionmaker[AsyncSession],
+    channel: str,
+    pacing: Pacing,
+    *,
+    limit: int = 50,
+    write_lock: asyncio.Lock | None = None,
+) -> list[Claimed]:
+    """Claim up to `limit` due rows: replies before broadcasts, oldest first, one per chat."""
+    async with _maybe(write_lock), sessions() as s, s.begin():
+        now = utcnow()
+        earlier = aliased(OutboxMessage)
+        is_head = ~exists().where(
+            earlier.channel == OutboxMessage.channel,
+            earlier.address == OutboxMessage.address,
+            earlier.status.in_(UNFINISHED),
+            earlier.id < OutboxMessage.id,
+        )
+        query = (
+            select(OutboxMessage, Conversation.keyboard_message_id, Conversation.keyboard_ask)
+            .outerjoin(Conversation, Conversation.id == OutboxMessage.conversation_id)
+            .where(
+                OutboxMessage.channel == channel,
+                OutboxMessage.status.in_(UNFINISHED),
+                OutboxMessage.not_before <= now,
+                is_head,
+                or_(
+                    Conversation.pace_tat.is_(None),
+                    Conversation.pace_tat <= now + pacing.tolerance,
+                ),
+                or_(Conversation.id.is_(None), Conversation.opted_out.is_(False)),
+            )
+            .order_by(OutboxMessage.priority, OutboxMessage.id)
+            .limit(limit)
+        )
+        if _is_postgres(s):
+            query = query.with_for_update(of=OutboxMessage, skip_locked=True)
+        lease = now + dt.timedelta(seconds=pacing.lease_seconds)
+        claimed = []
+        for row, kb_id, kb_ask in (await s.execute(query)).all():
+            row.status, row.not_before = "sending", lease
+            claimed.append(
+                Claimed(
+                    row.id,
+                    row.conversation_id,
+                    row.address,
+                    dict(row.payload),
+                    row.priority,
+                    row.attempts,
+                    lease,
+                    kb_id,
+                    kb_ask,
+                )
+            )
+    return claimed
+
+
+async def settle(
+    sessions: async_sessionmaker[AsyncSession],
+    results: list[tuple[Claimed, Outcome]],
+    pacing: Pacing,
+    *,
+    max_attempts: int = MAX_ATTEMPTS,
+    write_lock: asyncio.Lock | None = None,
+) -> None:
+    """Record what happened to claimed rows. A sent row leaves the outbox."""
+    if not results:
+        return
+    async with _maybe(write_lock), sessions() as s, s.begin():
+        now = utcnow()
+        for row, outcome in results:
+            mine = (OutboxMessage.id == row.id, OutboxMessage.status == "sending")
+            if isinstance(outcome, Sent):
+                await s.execute(delete(OutboxMessage).where(*mine))
+                if row.conversation_id is not None:
+                    await _after_send(s, row, outcome, pacing, now)
+            elif isinstance(outcome, Retry):
+                attempts = row.attempts + (1 if outcome.counts else 0)
+                if attempts >= max_attempts:
+                    await _dead(s, row, outcome.reason, attempts)
+                    continue
+                await s.execute(
+                    update(OutboxMessage)
+                    .where(*mine)
+                    .values(
+                        status="pending",
+                        attempts=attempts,
+                        last_error=outcome.reason[:300],
+                        not_before=now + dt.timedelta(seconds=outcome.delay),
+                    )
+                )
+            elif isinstance(outcome, Dead):
+                await _dead(s, row, outcome.reason, row.attempts + 1)
+            else:
+                await _dead(s, row, outcome.reason, row.attempts + 1)
+                if row.conversation_id is not None:
+                    await opt_out(s, row.conversation_id, outcome.reason)
+
+
+async def opt_out(s: AsyncSession, conversation_id: int, reason: str) -> None:
+    """Nothing more is sent to this conversation: opted out, unsent rows dead-lettered."""
+    await s.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id)
+        .values(opted_out=True, keyboard_message_id=None, keyboard_ask=None)
+    )
+    await s.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.conversation_id == conversation_id,
+            OutboxMessage.status.in_(UNFINISHED),
+        )
+        .values(status="dead", last_error=reason[:300])
+    )
+    log.info("conversation opted out: unreachable")
+
+
+async def _after_send(
+    s: AsyncSession, row: Claimed, sent: Sent, pacing: Pacing, now: dt.datetime
+) -> None:
+    query = select(Conversation.pace_tat).where(Conversation.id == row.conversation_id)
+    tat = await s.scalar(query)
+    values: dict[str, Any] = {"pace_tat": max(tat or now, now) + pacing.interval * sent.calls}
+    if sent.keyboard is not None:
+        values["keyboard_message_id"], values["keyboard_ask"] = sent.keyboard
+    await s.execute(
+        update(Conversation).where(Conversation.id == row.conversation_id).values(**values)
+    )
+
+
+async def _dead(s: AsyncSession, row: Claimed, reason: str, attempts: int) -> None:
+    mine = (OutboxMessage.id == row.id, OutboxMessage.status == "sending")
+    if row.conversation_id is None:  # a goodbye after /delete keeps nothing
+        await s.execute(delete(OutboxMessage).where(*mine))
+    else:
+        await s.execute(
+            update(OutboxMessage)
+            .where(*mine)
+            .values(status="dead", attempts=attempts, last_error=reason[:300])
+        )
+    log.warning("outbox message dead-lettered id=%d reason=%s", row.id, reason[:80])
+
+
+@contextlib.asynccontextmanager
+async def _maybe(lock: asyncio.Lock | None) -> AsyncIterator[None]:
+    if lock is None:
+        yield
+    else:
+        async with lock:
+            yield

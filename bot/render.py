@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from dialogs.io import Reply
 from wegweiser.i18n import is_rtl, render
 
 
+@dataclass(frozen=True)
+class Shown(Reply):
+    """A reply with presentation hints for channels (`replace`: re-renders the question on
+    screen; `page`: which page of a long keyboard). Never produced by the engine."""
+
+    hints: Mapping[str, Any] = field(default_factory=dict)
+
+
 def render_reply(reply: Reply, locale: str, fallback: str = "de") -> dict[str, Any]:
-    return {
+    hints = dict(reply.hints) if isinstance(reply, Shown) else {}
+    return hints | {
         "text": "\n\n".join(render(part, locale, fallback) for part in reply.parts),
         "buttons": [
             {"label": render(b.label, locale, fallback), "data": b.data, "selected": b.selected}

@@ -18,11 +18,13 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, inspect, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import commands, flood
+from bot.messages import CM
 from bot.render import render_reply
 from dialogs.engine import step
 from dialogs.io import Command, Completed, Event, Reply, State
@@ -64,6 +66,9 @@ class Handled:
     conversation_id: int | None
     replies: int
     duplicate: bool = False
+    dropped: bool = False  # flood control: counted and ignored
+    locale: str | None = None  # the person's language after this message
+    out: tuple[Reply, ...] = ()  # what was said (already in the outbox)
 
 
 class Runtime:
@@ -77,6 +82,8 @@ class Runtime:
         default_flow: str,
         default_locale: str = "de",
         max_text_length: int = 1000,
+        flood_max_updates: int = 20,
+        flood_window_seconds: float = 10.0,
     ) -> None:
         self.sessions = sessions
         self.flows = flows
@@ -85,9 +92,16 @@ class Runtime:
         self.default_flow = default_flow
         self.default_locale = default_locale
         self.max_text_length = max_text_length
+        self.flood_max_updates = flood_max_updates
+        self.flood_window_seconds = flood_window_seconds
         self._locks: dict[str, asyncio.Lock] = {}
         self._single_writer = asyncio.Lock() if self._is_sqlite else None
         self.outbox_ready = asyncio.Event()
+
+    @property
+    def single_writer(self) -> asyncio.Lock | None:
+        """On SQLite, the lock every writer of this process takes (None on PostgreSQL)."""
+        return self._single_writer
 
     @property
     def _is_sqlite(self) -> bool:
@@ -146,7 +160,22 @@ class Runtime:
                     log.info("duplicate inbound ignored channel=%s", msg.channel)
                     return Handled(conv.id, 0, duplicate=True)
                 s.add(InboundSeen(conversation_id=conv.id, key=msg.key))
+                verdict = await flood.check(
+                    s,
+                    conv.id,
+                    msg.channel,
+                    limit=self.flood_max_updates,
+                    window=self.flood_window_seconds,
+                )
+                if verdict is flood.Verdict.DROP:
+                    return Handled(conv.id, 0, dropped=True, locale=conv.locale)
+                if verdict is flood.Verdict.WARN:
+                    self._enqueue(s, conv, Reply(parts=(CM.SLOW_DOWN,)))
+                    conv.updated_at = utcnow()
+                    self.outbox_ready.set()
+                    return Handled(conv.id, 1, dropped=True, locale=conv.locale)
             conv.address = msg.address
+            conv.opted_out = False  # they wrote to us: they can be reached again
             replies = await self._step(s, conv, msg)
             conv.updated_at = utcnow()
             fallback = await self._fallback_locale(s, conv)
@@ -155,7 +184,7 @@ class Runtime:
             count = len(replies)
         self.outbox_ready.set()
         log.info("handled channel=%s event=%s replies=%d", msg.channel, _kind(msg.event), count)
-        return Handled(conv.id, count)
+        return Handled(conv.id, count, locale=conv.locale, out=tuple(replies))
 
     async def _step(self, s: AsyncSession, conv: Conversation, msg: Inbound) -> list[Reply]:
         event = msg.event
@@ -169,7 +198,11 @@ class Runtime:
         flow = self._flow_for(conv, state, msg, event)
         if state.locale is None and conv.locale:
             state.locale = conv.locale
+        special = await commands.before_engine(s, conv, state, event, flow, self.lexicon)
+        if special is not None:
+            return special.replies
         result = step(flow, state, event, self.lexicon)
+        result.replies = commands.after_engine(event, state, result.replies)
         for effect in result.effects:
             if isinstance(effect, Completed):
                 self._store_completed(s, conv, flow, effect)
@@ -231,11 +264,15 @@ class Runtime:
         )
         return found or self.default_locale
 
-    def _enqueue(self, s: AsyncSession, conv: Conversation, reply: Reply, fallback: str) -> None:
+    def _enqueue(
+        self, s: AsyncSession, conv: Conversation, reply: Reply, fallback: str | None = None
+    ) -> None:
+        fallback = fallback or self.default_locale
         locale = conv.locale or fallback
+        gone = inspect(conv).detached  # deleted on request: a goodbye row, removed once sent
         s.add(
             OutboxMessage(
-                conversation_id=conv.id,
+                conversation_id=None if gone else conv.id,
                 channel=conv.channel,
                 address=conv.address,
                 payload=render_reply(reply, locale, fallback),

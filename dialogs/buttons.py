@@ -16,6 +16,7 @@ class Op(enum.Enum):
     SKIP = "s"
     SHOW = "w"  # "no, show me the choices again"
     LANGUAGE = "l"
+    PAGE = "p"  # another page of a long keyboard (handled by the channel layer, not the engine)
 
 
 @dataclass(frozen=True)

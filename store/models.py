@@ -152,6 +152,11 @@ class Conversation(Base):
     invitations: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Messenger delivery: the message that shows the current buttons (removed after an answer)
+    # and the per-chat pacing clock (theoretical arrival time of the next message, GCRA).
+    keyboard_message_id: Mapped[int | None] = mapped_column(Integer)
+    keyboard_ask: Mapped[str | None] = mapped_column(String(64))
+    pace_tat: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class InboundSeen(Base):
@@ -169,14 +174,22 @@ class OutboxMessage(Base):
     """A reply waiting to be sent; written in the same transaction as the state change."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index(None, "status", "priority", "id"),)
+    __table_args__ = (
+        Index(None, "status", "priority", "id"),
+        Index("ix_outbox_chat", "channel", "address", "status", "id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
-    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"))
+    # None only for a goodbye after `/delete`: the conversation is gone, the row is deleted
+    # as soon as it is sent.
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversation.id", ondelete="CASCADE")
+    )
     channel: Mapped[str] = mapped_column(String(16))
     address: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column()  # rendered text + buttons
     priority: Mapped[int] = mapped_column(Integer, default=0)  # 0 reply, 1 broadcast
-    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|sent|dead
+    # pending | sending (claimed by a sender until not_before) | sent | dead
+    status: Mapped[str] = mapped_column(String(12), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(String(300))

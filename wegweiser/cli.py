@@ -23,6 +23,8 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 flows_app = typer.Typer(help="Conversation flows.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+telegram_app = typer.Typer(help="Telegram bot setup.", no_args_is_help=True)
+app.add_typer(telegram_app, name="telegram")
 app.add_typer(db_app, name="db")
 app.add_typer(flows_app, name="flows")
 i18n_app = typer.Typer(help="Translations.", no_args_is_help=True)
@@ -190,6 +192,43 @@ def chat(
     run(go)
 
 
+# ---------------------------------------------------------------- telegram
+
+
+def _telegram_settings() -> Settings:
+    cfg = settings()
+    if not cfg.telegram_bot_token:
+        raise fail("TELEGRAM_BOT_TOKEN: not set (the token BotFather gave you)", 2)
+    return cfg
+
+
+@telegram_app.command("set-webhook")
+def telegram_set_webhook(
+    url: Annotated[str, typer.Argument(help="public https URL, ending in /telegram/webhook")],
+    drop_pending: Annotated[bool, typer.Option(help="forget updates not yet delivered")] = False,
+) -> None:
+    """Tell Telegram to deliver updates to URL (with the secret token), and set the commands."""
+    from bot.telegram.service import set_webhook
+
+    cfg = _telegram_settings()
+    if not cfg.telegram_webhook_secret:
+        raise fail("WEGWEISER_TELEGRAM_WEBHOOK_SECRET: required for a webhook", 2)
+    if not url.startswith("https://") and cfg.env == "production":
+        raise fail("URL: Telegram only delivers to https:// URLs", 2)
+    typer.echo(run(lambda: set_webhook(cfg, url, drop_pending=drop_pending)))
+
+
+@telegram_app.command("delete-webhook")
+def telegram_delete_webhook(
+    drop_pending: Annotated[bool, typer.Option(help="forget updates not yet delivered")] = False,
+) -> None:
+    """Remove the webhook (then `serve` without WEGWEISER_TELEGRAM_WEBHOOK_URL polls)."""
+    from bot.telegram.service import delete_webhook
+
+    cfg = _telegram_settings()
+    typer.echo(run(lambda: delete_webhook(cfg, drop_pending=drop_pending)))
+
+
 # ---------------------------------------------------------------- serve
 
 
@@ -213,6 +252,12 @@ def serve(
         await check_database(services.engine)
         api = create_app(services.engine)
         api.include_router(build_webchat_router(services.runtime))  # /chat
+        telegram = None
+        if cfg.telegram_bot_token:
+            from bot.telegram.service import TelegramService
+
+            telegram = TelegramService(services.runtime, cfg)
+            telegram.mount(api)
         server = uvicorn.Server(
             uvicorn.Config(api, host=host or cfg.host, port=port or cfg.port, log_level="info")
         )
@@ -224,10 +269,14 @@ def serve(
                 await asyncio.sleep(3600)
 
         task = asyncio.create_task(housekeeping())
+        if telegram is not None:
+            await telegram.start()
         try:
             await server.serve()
         finally:
             task.cancel()
+            if telegram is not None:
+                await telegram.stop()
             await services.close()
 
     run(go)

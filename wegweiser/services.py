@@ -54,5 +54,7 @@ def build(settings: Settings, *, flows: dict[str, Flow] | None = None) -> Servic
         default_flow=settings.default_flow,
         default_locale=settings.default_locale,
         max_text_length=settings.max_text_length,
+        flood_max_updates=settings.flood_max_updates,
+        flood_window_seconds=settings.flood_window_seconds,
     )
     return Services(settings, engine, factory, flows, runtime)

@@ -42,6 +42,30 @@ class Settings(BaseSettings):
     telegram_bot_token: str = Field(default="", validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_base: str = "https://api.telegram.org"
     telegram_webhook_secret: str = ""
+    telegram_webhook_url: str = ""  # set: `serve` registers this webhook instead of polling
+    telegram_chat_rate: float = Field(default=1.0, gt=0, le=100)  # messages/s per chat
+    telegram_chat_burst: int = Field(default=3, ge=1, le=100)
+    telegram_global_rate: float = Field(default=30.0, gt=0, le=1000)  # messages/s per worker
+    telegram_retry_seconds: float = Field(default=2.0, gt=0, le=3600)  # first backoff step
+    telegram_max_attempts: int = Field(default=5, ge=1, le=50)
+    flood_max_updates: int = Field(default=20, ge=1, le=10000)
+    flood_window_seconds: float = Field(default=10.0, gt=0, le=3600)
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _secret_chars(cls, v: str) -> str:
+        if v and not (
+            1 <= len(v) <= 256 and all(c.isascii() and (c.isalnum() or c in "_-") for c in v)
+        ):
+            raise ValueError("1-256 characters A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return v
+
+    @field_validator("telegram_webhook_url")
+    @classmethod
+    def _webhook_url(cls, v: str) -> str:
+        if v and not v.startswith(("https://", "http://")):
+            raise ValueError("must be an https:// URL that reaches `serve`")
+        return v
 
     @field_validator("database_url")
     @classmethod

@@ -1,0 +1,180 @@
+"""Updates per second through the real aiogram Dispatcher → runtime → PostgreSQL → outbox,
+against a bare aiogram handler that only answers (the framework's ceiling), in one run.
+
+    .venv/bin/python bench/telegram_throughput.py [--updates 3000] [--users 300] [--concurrency 64]
+
+Needs PostgreSQL (TEST_POSTGRES_URL, default postgresql+asyncpg://postgres@127.0.0.1:5432/postgres);
+a throwaway database is created and dropped. Updates are fed with `Dispatcher.feed_update`,
+as the webhook route does, `--concurrency` at a time. Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from aiogram import Dispatcher
+from aiogram.types import Message, Update
+from sqlalchemy import func, select, text
+
+from bot.telegram.adapter import TelegramChannel, make_bot
+from store.db import make_engine
+from store.migrate import upgrade
+from store.models import OutboxMessage
+from wegweiser.services import build
+from wegweiser.settings import load_settings
+
+PG = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+TOKEN = "123456789:AAHbenchmark-token_0123456789abcdefgh"
+
+
+def updates(n: int, users: int, first_id: int, bot: Any) -> list[Update]:
+    """Per user: /start, then typed answers (ages, words) — like people answering a survey."""
+    out = []
+    texts = ["/start", "22", "unterkunft", "ja", "Wohnen", "/help", "hallo", "30"]
+    for i in range(n):
+        user = 10_000 + i % users
+        body = texts[(i // users) % len(texts)]
+        raw: dict[str, Any] = {
+            "update_id": first_id + i,
+            "message": {
+                "message_id": i + 1,
+                "date": 1_700_000_000,
+                "chat": {"id": user, "type": "private", "first_name": "B"},
+                "from": {"id": user, "is_bot": False, "first_name": "B"},
+                "text": body,
+            },
+        }
+        if body.startswith("/"):
+            raw["message"]["entities"] = [{"type": "bot_command", "offset": 0, "length": len(body)}]
+        out.append(Update.model_validate(raw, context={"bot": bot}))
+    return out
+
+
+async def drive(dp: Dispatcher, bot: Any, batch: list[Update], concurrency: int) -> dict:
+    latencies: list[float] = []
+    failed = 0
+    queue: asyncio.Queue[Update] = asyncio.Queue()
+    for u in batch:
+        queue.put_nowait(u)
+
+    async def worker() -> None:
+        nonlocal failed
+        while not queue.empty():
+            update = queue.get_nowait()
+            t0 = time.perf_counter()
+            try:
+                await dp.feed_update(bot, update)
+            except Exception:
+                failed += 1
+            latencies.append(time.perf_counter() - t0)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - start
+    latencies.sort()
+    return {
+        "updates": len(batch),
+        "failed": failed,
+        "seconds": round(elapsed, 3),
+        "updates_per_s": round(len(batch) / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 2),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2),
+    }
+
+
+async def admin(sql: str) -> None:
+    engine = make_engine(PG, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text(sql))
+    await engine.dispose()
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--updates", type=int, default=3000)
+    ap.add_argument("--users", type=int, default=300)
+    ap.add_argument("--concurrency", type=int, default=16)  # ≈ the connection pool (5 + 10)
+    ap.add_argument(
+        "--synchronous-commit",
+        choices=("on", "off"),
+        default="on",
+        help="off: on the throwaway database only, to show how much the WAL flush costs",
+    )
+    args = ap.parse_args()
+
+    name = f"wegweiser_bench_{uuid.uuid4().hex[:8]}"
+    url = PG.rsplit("/", 1)[0] + f"/{name}"
+    await admin(f'CREATE DATABASE "{name}"')
+    await admin(f'ALTER DATABASE "{name}" SET synchronous_commit = {args.synchronous_commit}')
+    try:
+        await asyncio.to_thread(upgrade, url)
+        with tempfile.TemporaryDirectory() as tmp:
+            cfg = load_settings(database_url=url, instance_dir=Path(tmp), secret_key="b" * 40)
+            services = build(cfg)
+            bot = make_bot(TOKEN, "http://127.0.0.1:9")  # never called: text-only updates
+
+            # baseline: a bare handler that only answers (returns the method, no network)
+            bare = Dispatcher()
+
+            @bare.message()
+            async def answer(message: Message) -> Any:
+                return message.answer("ok")
+
+            base = await drive(
+                bare, bot, updates(args.updates, args.users, 1, bot), args.concurrency
+            )
+
+            async with services.engine.connect() as conn:
+                trips = []
+                for _ in range(50):
+                    t0 = time.perf_counter()
+                    await conn.execute(text("SELECT 1"))
+                    trips.append(time.perf_counter() - t0)
+            roundtrip_ms = round(statistics.median(trips) * 1000, 3)
+            channel = TelegramChannel(services.runtime, bot, reraise=True)
+            warm = updates(args.users, args.users, 10_000_000, bot)
+            await drive(channel.dp, bot, warm, args.concurrency)  # pools, caches, first rows
+            ours = await drive(
+                channel.dp,
+                bot,
+                updates(args.updates, args.users, 20_000_000, bot),
+                args.concurrency,
+            )
+            async with services.sessions() as s:
+                queued = await s.scalar(select(func.count()).select_from(OutboxMessage))
+            await bot.session.close()
+            await services.close()
+    finally:
+        await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    result = {
+        "benchmark": "telegram_throughput",
+        "database": "postgresql",
+        "synchronous_commit": args.synchronous_commit,
+        "load_average_1min": round(os.getloadavg()[0], 2),
+        "cpus": os.cpu_count(),
+        "concurrency": args.concurrency,
+        "users": args.users,
+        "db_roundtrip_ms_p50": roundtrip_ms,
+        "wegweiser": ours,
+        "baseline_bare_aiogram": base,
+        "ratio_to_baseline": round(ours["updates_per_s"] / base["updates_per_s"], 4),
+        "outbox_rows_written": queued,
+        "targets": {"updates_per_s": 1000, "ratio": 0.4},
+    }
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
