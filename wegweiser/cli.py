@@ -195,7 +195,10 @@ def serve(
         ttl = dt.timedelta(days=cfg.conversation_ttl_days)
 
         async def housekeeping() -> None:
+            from bot.survey.housekeeping import expire_abandoned
+
             while True:
+                await expire_abandoned(services.sessions, services.flows)  # before expiry
                 await services.runtime.expire(ttl)
                 await asyncio.sleep(3600)
 
@@ -207,6 +210,11 @@ def serve(
             await services.close()
 
     run(go)
+
+
+from wegweiser.survey_cli import surveys_app  # noqa: E402  (sub-app registers its commands)
+
+app.add_typer(surveys_app, name="surveys")
 
 
 def main() -> None:  # pragma: no cover - console entry point
