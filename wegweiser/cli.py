@@ -212,9 +212,10 @@ def serve(
     run(go)
 
 
-from wegweiser.survey_cli import surveys_app  # noqa: E402  (sub-app registers its commands)
+from wegweiser.survey_cli import results_app, surveys_app  # noqa: E402
 
 app.add_typer(surveys_app, name="surveys")
+app.add_typer(results_app, name="results")
 
 
 def main() -> None:  # pragma: no cover - console entry point

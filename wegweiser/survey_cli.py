@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from results.tables import Report
+    from results.texts import TextAnswer
+    from wegweiser.services import Services
 
 surveys_app = typer.Typer(help="Anonymous survey waves and results.", no_args_is_help=True)
 
 
-def _services():  # noqa: ANN202 - returns wegweiser.services.Services
+def _services() -> Services:
     from wegweiser.cli import settings
     from wegweiser.services import build
 
@@ -128,3 +133,117 @@ def invite_(wave_id: int) -> None:
             await services.close()
 
     typer.echo(f"{run(go)} invitation(s) queued")
+
+
+# ---------------------------------------------------------------- results
+
+results_app = typer.Typer(help="Aggregated, suppressed survey results.", no_args_is_help=True)
+
+
+async def _report(services: Services, wave_id: int) -> tuple[Report, list[TextAnswer]]:
+    from results.tables import Codebook, build_report
+    from results.texts import text_answers
+    from store.models import SurveyWave
+    from wegweiser.cli import fail
+
+    async with services.sessions() as s:
+        wave = await s.get(SurveyWave, wave_id)
+        if wave is None:
+            raise fail(f"no wave with id {wave_id}")
+        flow = services.flows.get(wave.flow_id)
+        if flow is None:
+            raise fail(f"flow {wave.flow_id!r} of wave {wave_id} is not loaded")
+        report = await build_report(s, wave_id, Codebook.from_flow(flow))
+        texts = await text_answers(s, wave_id, reviewed=True)
+    return report, list(texts)
+
+
+@results_app.command("export")
+def export(
+    wave_id: int,
+    out: Annotated[str, typer.Option("--out", "-o", help="file to write")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv, xlsx, json or floip")] = "xlsx",
+    sep: Annotated[str, typer.Option(help="CSV separator: ',' or ';' (German Excel)")] = ",",
+    charts: Annotated[
+        str | None, typer.Option(help="also write a PNG and SVG bar chart per item here")
+    ] = None,
+) -> None:
+    """Export the suppressed results of a wave (self-selected sample; n and k stated)."""
+    from pathlib import Path
+
+    from results.export import FORMATS, write
+    from wegweiser.cli import fail, run
+
+    if fmt not in FORMATS:
+        raise fail(f"--format: one of {', '.join(FORMATS)}", 2)
+    if sep not in (",", ";"):
+        raise fail("--sep: ',' or ';'", 2)
+    target = Path(out)
+    if not target.parent.exists():
+        raise fail(f"--out: folder {target.parent} does not exist", 2)
+
+    async def go() -> tuple[Report, list[TextAnswer]]:
+        services = _services()
+        try:
+            return await _report(services, wave_id)
+        finally:
+            await services.close()
+
+    from results.charts import charts as make_charts
+
+    report, texts = run(go)
+    images = make_charts(report, "png") if fmt == "xlsx" else None
+    write(report, texts, fmt, target, sep, images)
+    if charts:
+        folder = Path(charts)
+        folder.mkdir(parents=True, exist_ok=True)
+        for kind in ("png", "svg"):
+            for item_id, data in make_charts(report, kind).items():
+                (folder / f"{item_id}.{kind}").write_bytes(data)
+    typer.echo(f"{target}: {report.notice_en}")
+
+
+@results_app.command("texts")
+def texts_(
+    wave_id: int, pending: Annotated[bool, typer.Option(help="only unreviewed")] = True
+) -> None:
+    """Show free-text answers of a wave (scrubbed) with their ids, for review."""
+    from results.texts import text_answers
+    from wegweiser.cli import run
+
+    async def go() -> list[str]:
+        services = _services()
+        try:
+            async with services.sessions() as s:
+                found = await text_answers(s, wave_id, reviewed=False if pending else None)
+        finally:
+            await services.close()
+        return [f"{t.id}\t{t.item_id}\t{'ok' if t.reviewed else 'offen'}\t{t.text}" for t in found]
+
+    for line in run(go) or ["no text answers"]:
+        typer.echo(line)
+
+
+@results_app.command("review")
+def review_(
+    wave_id: int,
+    ids: Annotated[list[int], typer.Argument(help="text answer ids")],
+    reject: Annotated[bool, typer.Option(help="delete instead of approving")] = False,
+) -> None:
+    """Approve free-text answers for export (scrubbed), or --reject to delete them."""
+    from results.texts import review
+    from wegweiser.cli import fail, run
+
+    async def go() -> int:
+        services = _services()
+        try:
+            async with services.sessions() as s, s.begin():
+                try:
+                    return await review(s, wave_id, ids, approve=not reject)
+                except LookupError as e:
+                    raise fail(str(e)) from None
+        finally:
+            await services.close()
+
+    n = run(go)
+    typer.echo(f"{n} text answer(s) {'deleted' if reject else 'approved'}")
