@@ -232,7 +232,8 @@ async def build_report(s: AsyncSession, wave_id: int, codebook: Codebook) -> Rep
     buendnis = await s.get(Buendnis, wave.buendnis_id)
     assert buendnis is not None
     k = effective_k(buendnis.suppression_k)
-    data: Counts = await counts(s, wave_id)
+    multi = frozenset(it.id for it in codebook.items if it.multi)
+    data: Counts = await counts(s, wave_id, multi)
     gemeinden = list(
         (await s.execute(select(Gemeinde).where(Gemeinde.buendnis_id == buendnis.id))).scalars()
     )
@@ -256,7 +257,7 @@ async def build_report(s: AsyncSession, wave_id: int, codebook: Codebook) -> Rep
     for by, by_label in CROSS_BY.items():
         if by not in data.bases:
             continue
-        cross: CrossCounts = await cross_counts(s, wave_id, by)
+        cross: CrossCounts = await cross_counts(s, wave_id, by, multi)
         by_item = codebook.item(by)
         if by == GEMEINDE_ITEM:
             row_codes = sorted(
