@@ -26,7 +26,7 @@ SURVEY = load_flow(FLOWS / "befragung-lebenslage.yaml")
 CODEBOOK = Codebook.from_flow(SURVEY)
 TEXTS = [
     "Ich brauche eine Wohnung. Meine Nummer: +49 171 2345678",
-    "=HYPERLINK(\"http://evil.example\",\"klick\")",
+    '=HYPERLINK("http://evil.example","klick")',
     "Schreib mir: ali.k@example.org oder @ali_k_99",
 ]
 
@@ -60,7 +60,10 @@ async def test_free_text_leaves_only_scrubbed_and_reviewed(exported):
             await review(s, wave, [999999], approve=True)
     async with db() as s:
         approved = await text_answers(s, wave, reviewed=True)
-        assert await s.scalar(select(SurveyTextAnswer).where(SurveyTextAnswer.text.like("Schreib%"))) is None
+        assert (
+            await s.scalar(select(SurveyTextAnswer).where(SurveyTextAnswer.text.like("Schreib%")))
+            is None
+        )
     out = to_csv(report, approved).decode("utf-8-sig")
     assert "Meine Nummer: [entfernt]" in out and "+49" not in out
     assert "'=HYPERLINK" in out
@@ -84,7 +87,9 @@ async def test_csv_has_bom_separator_notice_and_umlauts(exported):
 async def test_xlsx_has_a_sheet_per_item_and_a_codebook(exported):
     _, _, report, _ = exported
     wb = load_workbook(io.BytesIO(to_xlsx(report, [], charts(report))))
-    assert {"Hinweise", "Codebuch", "Bedarfsübersicht", "Freitext", "1.5", "2.2"} <= set(wb.sheetnames)
+    assert {"Hinweise", "Codebuch", "Bedarfsübersicht", "Freitext", "1.5", "2.2"} <= set(
+        wb.sheetnames
+    )
     assert "n = 80" in wb["Hinweise"]["B1"].value
     book = [tuple(r) for r in wb["Codebuch"].iter_rows(values_only=True)]
     assert ("1.5", "1", "Wo wohnst du?", "single", "unterkunft", "In einer Unterkunft") in book

@@ -111,6 +111,46 @@ def list_(
         typer.echo(line)
 
 
+@surveys_app.command("import")
+def import_(
+    form: Annotated[str, typer.Argument(help="XLSForm workbook (.xlsx)")],
+    out: Annotated[
+        str | None, typer.Option(help="flow file to write (default: flows folder/<form_id>.yaml)")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="overwrite an existing flow file")] = False,
+) -> None:
+    """Turn an XLSForm into a survey flow file (checked like `flows check`)."""
+    import tempfile
+    from pathlib import Path
+
+    from dialogs.loader import FlowError, load_flow
+    from dialogs.xlsform import XLSFormError, import_file
+    from wegweiser.cli import fail, settings
+
+    try:
+        imported = import_file(Path(form))
+    except XLSFormError as e:
+        for problem in e.problems:
+            typer.echo(problem, err=True)
+        raise fail(f"{len(e.problems)} problem(s) in {form}") from None
+    target = Path(out) if out else settings().flows_dir / f"{imported.flow_id}.yaml"
+    if target.exists() and not force:
+        raise fail(f"{target} exists; use --force to overwrite", 2)
+    with tempfile.TemporaryDirectory() as tmp:
+        check = Path(tmp) / target.name
+        check.write_text(imported.yaml_text, encoding="utf-8")
+        try:
+            flow = load_flow(check)
+        except FlowError as e:
+            for problem in e.problems:
+                typer.echo(str(problem), err=True)
+            raise fail("the imported flow does not pass the flow checks") from None
+    target.write_text(imported.yaml_text, encoding="utf-8")
+    for note in imported.notes:
+        typer.echo(f"note: {note}")
+    typer.echo(f"{target}: flow {flow.id}, {len(flow.items)} items")
+
+
 @surveys_app.command("invite")
 def invite_(wave_id: int) -> None:
     """Queue invitations (broadcast priority) to people of the Bündnis who opted in."""
