@@ -101,7 +101,7 @@ async def test_xlsx_has_a_sheet_per_item_and_a_codebook(exported):
 
 
 async def test_json_floip_and_bedarfsuebersicht(exported):
-    _, wave, report, _ = exported
+    _, _, report, _ = exported
     doc = json.loads(to_json(report, []))
     assert doc["n"] == 80 and doc["suppression_k"] == 5 and doc["self_selected_sample"]
     assert {t["by"] for t in doc["crosstabs"]} == {"1.2", "1.1", "gemeinde", "1.3"}
