@@ -127,3 +127,26 @@ def test_the_attack_finds_a_cell_that_only_primary_suppression_would_leave():
     assert determined(eq, {0}) == {0}
     assert solvable(["a"], [{"a": 1}]) == {"a"}
     assert suppress(values, eq, 5).hidden == {0, 1}
+
+
+def test_the_attack_recovers_cells_of_a_cross_tab_without_secondary_suppression():
+    import dataclasses
+
+    from results.tables import Cell
+
+    grid = [[2, 10, 8], [9, 9, 9], [11, 19, 17]]
+    item = CodebookItem("x", "Frage", "single", (("a", "A"), ("b", "B"), ("c", "C")), "1")
+    rows = [("r0", "R0"), ("r1", "R1"), ("r2", "R2")]
+    cells = {(r, c): grid[i][j] for i, (r, _) in enumerate(rows) for j, c in enumerate("abc")}
+    bases = {r: sum(grid[i]) for i, (r, _) in enumerate(rows)}
+    col = {c: sum(g[j] for g in grid) for j, c in enumerate("abc")}
+    freq, freq_sup = frequency_table(item, col, sum(bases.values()), 5)
+    cross = cross_table(item, "b", "B", rows, cells, bases, freq, freq_sup, 5)
+    assert attack(freq, cross) == set()
+    # reveal the secondary ("x") cells: now the small cell is recomputed
+    revealed = [
+        [Cell(grid[i][j], str(grid[i][j])) if c.shown == "x" else c for j, c in enumerate(row)]
+        for i, row in enumerate(cross.cells)
+    ]
+    assert any(c.shown == "x" for row in cross.cells for c in row)
+    assert attack(freq, dataclasses.replace(cross, cells=revealed)) == {"c:0:0"}
