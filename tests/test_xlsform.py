@@ -16,6 +16,7 @@ from dialogs.io import Command, Completed, Press, State, Text
 from dialogs.loader import load_flow
 from dialogs.xlsform import XLSFormError, import_xlsform, translate_relevant
 from wegweiser.services import lexicon
+from wegweiser.settings import get_settings
 
 L_DE, L_EN = "label::Deutsch (de)", "label::English (en)"
 
@@ -181,6 +182,7 @@ def test_cli_import_writes_a_checked_flow(tmp_path, monkeypatch):
     monkeypatch.setenv("WEGWEISER_INSTANCE_DIR", str(tmp_path))
     monkeypatch.setenv("WEGWEISER_FLOWS_DIR", str(tmp_path / "flows"))
     (tmp_path / "flows").mkdir()
+    get_settings.cache_clear()  # settings are cached per process
     runner = CliRunner()
     result = runner.invoke(app, ["surveys", "import", str(src)])
     assert result.exit_code == 0, result.output
@@ -193,3 +195,4 @@ def test_cli_import_writes_a_checked_flow(tmp_path, monkeypatch):
     result = runner.invoke(app, ["surveys", "import", str(bad)])
     assert result.exit_code == 1
     assert Path(target).exists()
+    get_settings.cache_clear()
