@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -128,3 +128,99 @@ async def dropouts(s: AsyncSession, flow_id: str, flow_version: str) -> dict[str
         SurveyDropout.flow_id == flow_id, SurveyDropout.flow_version == flow_version
     )
     return {item: int(c) for item, c in (await s.execute(query)).all()}
+
+
+# The SQL below is assembled from generated names only (b0…, :by0… placeholders); every value
+# goes in as a bound parameter.
+
+
+def _by_pivot(bys: list[str]) -> str:
+    """Per response, its code for each cross-tab variable (one row per response)."""
+    cols = ", ".join(
+        f"max(x.code) FILTER (WHERE x.item_id = :by{i}) AS b{i}" for i in range(len(bys))
+    )
+    return (
+        f"SELECT x.response_id, {cols} FROM survey_answer x "  # noqa: S608 - generated names only
+        "JOIN survey_response rx ON rx.id = x.response_id "
+        "WHERE rx.wave_id = :w AND x.item_id IN ("
+        + ", ".join(f":by{i}" for i in range(len(bys)))
+        + ") GROUP BY x.response_id"
+    )
+
+
+async def all_counts(
+    s: AsyncSession, wave_id: int, bys: list[str], multi: frozenset[str] = frozenset()
+) -> tuple[Counts, dict[str, CrossCounts]]:
+    """Frequencies and every cross-tab. On PostgreSQL one pass over the answers with
+    GROUPING SETS (plus one over the multiple-choice rows for their bases); elsewhere one
+    query per cross-tab variable."""
+    if s.bind.dialect.name != "postgresql" or not bys:
+        data = await counts(s, wave_id, multi)
+        return data, {by: await cross_counts(s, wave_id, by, multi) for by in bys}
+    params: dict[str, object] = {"w": wave_id, **{f"by{i}": by for i, by in enumerate(bys)}}
+    b_cols = [f"p.b{i}" for i in range(len(bys))]
+    sets = ", ".join(
+        ["(a.item_id, a.code, a.number)"] + [f"(a.item_id, a.code, a.number, {b})" for b in b_cols]
+    )
+    grouping = f"GROUPING({', '.join(b_cols)})"
+    sql = (
+        f"WITH p AS ({_by_pivot(bys)}) "  # noqa: S608 - generated names only
+        f"SELECT a.item_id, a.code, a.number, {', '.join(b_cols)}, {grouping}, count(*) "
+        "FROM survey_answer a JOIN survey_response r ON r.id = a.response_id "
+        "LEFT JOIN p ON p.response_id = a.response_id "
+        f"WHERE r.wave_id = :w GROUP BY GROUPING SETS ({sets})"
+    )
+    n_by = len(bys)
+    full = (1 << n_by) - 1
+    cells: dict[str, dict[str, int]] = {}
+    cross_cells: dict[str, dict[str, dict[tuple[str, str], int]]] = {by: {} for by in bys}
+    for row in (await s.execute(text(sql), params)).all():
+        item_id, code, number = row[0], row[1], row[2]
+        group, c = row[3 + n_by], int(row[4 + n_by])
+        cat = _category(code, number)
+        if group == full:  # the frequency set: no cross-tab variable grouped
+            per = cells.setdefault(item_id, {})
+            per[cat] = per.get(cat, 0) + c
+            continue
+        i = next(j for j in range(n_by) if not group & (1 << (n_by - 1 - j)))
+        if item_id == bys[i]:
+            continue
+        per_x = cross_cells[bys[i]].setdefault(item_id, {})
+        key = (row[3 + i] or NO_ANSWER, cat)
+        per_x[key] = per_x.get(key, 0) + c
+    bases = {item_id: sum(per.values()) for item_id, per in cells.items() if item_id not in multi}
+    cross_rows: dict[str, dict[str, dict[str, int]]] = {by: {} for by in bys}
+    for by in bys:
+        for item_id, per_cell in cross_cells[by].items():
+            if item_id in multi:
+                continue
+            per_item = cross_rows[by].setdefault(item_id, {})
+            for (r, _), c in per_cell.items():
+                per_item[r] = per_item.get(r, 0) + c
+    if multi:
+        m_params = {**params, **{f"m{j}": m for j, m in enumerate(sorted(multi))}}
+        m_in = ", ".join(f":m{j}" for j in range(len(multi)))
+        m_sets = ", ".join(["(d.item_id)"] + [f"(d.item_id, d.b{i})" for i in range(n_by)])
+        d_cols = ", ".join(f"p.b{i}" for i in range(n_by))
+        sql = (
+            f"WITH p AS ({_by_pivot(bys)}), d AS (SELECT DISTINCT a.item_id, a.response_id, "  # noqa: S608 - generated names only
+            f"{d_cols} FROM survey_answer a JOIN survey_response r ON r.id = a.response_id "
+            f"LEFT JOIN p ON p.response_id = a.response_id "
+            f"WHERE r.wave_id = :w AND a.item_id IN ({m_in})) "
+            f"SELECT d.item_id, {', '.join(f'd.b{i}' for i in range(n_by))}, "
+            f"GROUPING({', '.join(f'd.b{i}' for i in range(n_by))}), count(*) "
+            f"FROM d GROUP BY GROUPING SETS ({m_sets})"
+        )
+        for row in (await s.execute(text(sql), m_params)).all():
+            item_id, group, c = row[0], row[1 + n_by], int(row[2 + n_by])
+            if group == full:
+                bases[item_id] = c
+                continue
+            i = next(j for j in range(n_by) if not group & (1 << (n_by - 1 - j)))
+            if item_id == bys[i]:
+                continue
+            per_item = cross_rows[bys[i]].setdefault(item_id, {})
+            r = row[1 + i] or NO_ANSWER
+            per_item[r] = per_item.get(r, 0) + c
+    data = Counts(await respondents(s, wave_id), cells, bases)
+    return data, {by: CrossCounts(by, cross_cells[by], cross_rows[by]) for by in bys}

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from results.aggregate import NO_ANSWER, Counts, CrossCounts, counts, cross_counts, dropouts
+from results.aggregate import NO_ANSWER, CrossCounts, all_counts, dropouts
 from results.suppression import Equation, Suppression, effective_k, suppress
 from store.models import Buendnis, Gemeinde, SurveyWave
 
@@ -233,7 +233,8 @@ async def build_report(s: AsyncSession, wave_id: int, codebook: Codebook) -> Rep
     assert buendnis is not None
     k = effective_k(buendnis.suppression_k)
     multi = frozenset(it.id for it in codebook.items if it.multi)
-    data: Counts = await counts(s, wave_id, multi)
+    bys = [by for by in CROSS_BY if codebook.item(by) is not None]
+    data, crosses = await all_counts(s, wave_id, bys, multi)
     gemeinden = list(
         (await s.execute(select(Gemeinde).where(Gemeinde.buendnis_id == buendnis.id))).scalars()
     )
@@ -257,7 +258,7 @@ async def build_report(s: AsyncSession, wave_id: int, codebook: Codebook) -> Rep
     for by, by_label in CROSS_BY.items():
         if by not in data.bases:
             continue
-        cross: CrossCounts = await cross_counts(s, wave_id, by, multi)
+        cross: CrossCounts = crosses[by]
         by_item = codebook.item(by)
         if by == GEMEINDE_ITEM:
             row_codes = sorted(

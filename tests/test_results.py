@@ -102,3 +102,17 @@ async def test_k_is_never_below_three(seeded):
     assert report.k == 3
     t = _table(report, "1.5")
     assert t.cells[0][1].shown == "<3"
+
+
+async def test_single_pass_counts_equal_the_per_variable_queries(seeded):
+    from results.aggregate import all_counts, counts, cross_counts
+
+    wave = await seed_wave(seeded, SURVEY, random_people(150, seed=7))
+    multi = frozenset({"2.2", "1.4"})
+    bys = ["1.2", "1.1", "gemeinde", "1.3"]
+    async with seeded() as s:
+        data, crosses = await all_counts(s, wave, bys, multi)
+        assert data == await counts(s, wave, multi)
+        for by in bys:
+            assert crosses[by] == await cross_counts(s, wave, by, multi)
+    assert data.bases["2.2"] == 150 and data.respondents == 150
