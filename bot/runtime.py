@@ -26,6 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import commands, flood
 from bot.messages import CM
 from bot.render import render_reply
+from bot.survey.messages import SM
+from bot.survey.responses import check_participation, store_response
 from dialogs.engine import step
 from dialogs.io import Command, Completed, Event, Reply, State
 from dialogs.lexicon import Lexicon
@@ -193,8 +195,14 @@ class Runtime:
         if isinstance(text, str) and len(text) > self.max_text_length:
             refusal = Reply(parts=(M.MESSAGE_TOO_LONG.with_(max=self.max_text_length),))
             return [refusal]
+        if isinstance(event, Command) and event.name == "stop":
+            conv.invitations = False  # `/stop`: no more invitations (survey broadcasts)
+            return [Reply(parts=(SM.UNSUBSCRIBED,))]
         if isinstance(event, Command) and event.name in ("start", "restart"):
             await self._attribute(s, conv, event)
+            refusal = await check_participation(s, conv, self.secret, dict(self.flows))
+            if refusal is not None:
+                return [Reply(parts=(refusal,))]
         flow = self._flow_for(conv, state, msg, event)
         if state.locale is None and conv.locale:
             state.locale = conv.locale
@@ -204,7 +212,11 @@ class Runtime:
         result = step(flow, state, event, self.lexicon)
         result.replies = commands.after_engine(event, state, result.replies)
         for effect in result.effects:
-            if isinstance(effect, Completed):
+            if isinstance(effect, Completed) and flow.kind == "survey":
+                note = await store_response(s, conv, flow, effect, self.secret)
+                if note is not None:
+                    result.replies.append(Reply(parts=(note,)))
+            elif isinstance(effect, Completed):
                 self._store_completed(s, conv, flow, effect)
         conv.state = result.state.to_json()
         conv.locale = result.state.locale
@@ -230,6 +242,7 @@ class Runtime:
             return
         conv.buendnis_id, conv.source = entry.buendnis_id, entry.source
         conv.entry_flow = entry.flow_id
+        conv.wave_id = entry.wave_id  # a survey wave's own code, else None
 
     def _store_completed(
         self, s: AsyncSession, conv: Conversation, flow: Flow, done: Completed

@@ -1,0 +1,1 @@
+"""Survey aggregation in SQL, small-cell suppression, exports and charts (results → store)."""

@@ -130,6 +130,8 @@ class EntryPoint(Base):
     buendnis_id: Mapped[int] = mapped_column(ForeignKey("buendnis.id", ondelete="CASCADE"))
     source: Mapped[str] = mapped_column(String(120), default="")
     flow_id: Mapped[str | None] = mapped_column(String(64))
+    # A survey wave to take part in (its flow is then the wave's flow).
+    wave_id: Mapped[int | None] = mapped_column(ForeignKey("survey_wave.id", ondelete="SET NULL"))
 
 
 # ---------------------------------------------------------------- (a) conversation state
@@ -147,6 +149,9 @@ class Conversation(Base):
     buendnis_id: Mapped[int | None] = mapped_column(ForeignKey("buendnis.id", ondelete="SET NULL"))
     source: Mapped[str | None] = mapped_column(String(120))
     entry_flow: Mapped[str | None] = mapped_column(String(64))  # from the deep link, if any
+    # The survey wave the deep link pointed to (conversation space only; responses never
+    # point back here).
+    wave_id: Mapped[int | None] = mapped_column(ForeignKey("survey_wave.id", ondelete="SET NULL"))
     state: Mapped[dict[str, Any]] = mapped_column(default=dict)
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     invitations: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -254,6 +259,21 @@ class SurveyTextAnswer(Base):
     item_id: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
     reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SurveyDropout(Base):
+    """Anonymous drop-out counts: how many abandoned surveys stopped at which item.
+
+    Written by the housekeeping when abandoned in-progress answers expire; no date, no link.
+    """
+
+    __tablename__ = "survey_dropout"
+    __table_args__ = (UniqueConstraint("flow_id", "flow_version", "item_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flow_id: Mapped[str] = mapped_column(String(64))
+    flow_version: Mapped[str] = mapped_column(String(16))
+    item_id: Mapped[str] = mapped_column(String(64))  # the question that was waiting
+    count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ParticipationMarker(Base):

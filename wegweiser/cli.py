@@ -264,7 +264,10 @@ def serve(
         ttl = dt.timedelta(days=cfg.conversation_ttl_days)
 
         async def housekeeping() -> None:
+            from bot.survey.housekeeping import expire_abandoned
+
             while True:
+                await expire_abandoned(services.sessions, services.flows)  # before expiry
                 await services.runtime.expire(ttl)
                 await asyncio.sleep(3600)
 
@@ -280,6 +283,12 @@ def serve(
             await services.close()
 
     run(go)
+
+
+from wegweiser.survey_cli import results_app, surveys_app  # noqa: E402
+
+app.add_typer(surveys_app, name="surveys")
+app.add_typer(results_app, name="results")
 
 
 def main() -> None:  # pragma: no cover - console entry point

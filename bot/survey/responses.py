@@ -1,0 +1,179 @@
+"""Taking part in a wave and storing a completed survey unlinkably.
+
+Privacy model (b) of the design brief: a response row has a random id, wave, flow version and
+the submission *date*; answers are codes or numbers, free text sits in its own table. Nothing
+refers to the conversation. A participation marker — HMAC under a key derived from the main
+secret for this purpose only — blocks a second response to the same wave without saying
+which response was whose.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import uuid
+from typing import Any
+
+from rapidfuzz import fuzz
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.survey.messages import SM
+from dialogs.io import Completed, Msg
+from dialogs.model import Flow
+from dialogs.normalize import fold
+from store.models import (
+    Conversation,
+    Gemeinde,
+    ParticipationMarker,
+    SurveyAnswer,
+    SurveyResponse,
+    SurveyTextAnswer,
+    SurveyWave,
+)
+
+log = logging.getLogger(__name__)
+
+GEMEINDE_ITEM = "gemeinde"  # typed place name -> stored only as a Gemeinde code
+INVITATION_ITEM = "einladung"  # yes/no: invitations to new surveys; kept in conversation space
+GEMEINDE_UNKNOWN = "unbekannt"  # typed, but no Gemeinde of the Bündnis matched
+_PARTICIPATION_PURPOSE = b"wegweiser/participation-marker/v1"
+_GEMEINDE_MIN_SCORE = 85.0
+
+
+def participation_key(secret: bytes) -> bytes:
+    """The marker key: derived from the main secret, used for nothing else."""
+    return hmac.new(secret, _PARTICIPATION_PURPOSE, hashlib.sha256).digest()
+
+
+def participation_marker(secret: bytes, wave_id: int, pseudonym: str) -> str:
+    return hmac.new(
+        participation_key(secret), f"{wave_id}:{pseudonym}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def gemeinde_code(gemeinde_id: int) -> str:
+    return f"g{gemeinde_id}"
+
+
+def match_gemeinde(typed: str, gemeinden: list[Gemeinde]) -> Gemeinde | None:
+    """The Gemeinde a typed place name means, or None (best fuzzy match above a threshold)."""
+    key = fold(typed)
+    if not key:
+        return None
+    best: tuple[float, Gemeinde | None] = (0.0, None)
+    for g in gemeinden:
+        name = fold(g.name)
+        score = 100.0 if key == name else fuzz.ratio(key, name)
+        if score > best[0]:
+            best = (score, g)
+    return best[1] if best[0] >= _GEMEINDE_MIN_SCORE else None
+
+
+async def _wave_problem(
+    s: AsyncSession, wave: SurveyWave | None, flows: dict[str, Flow]
+) -> Msg | None:
+    if wave is None:
+        return SM.WAVE_UNAVAILABLE
+    if wave.status == "draft":
+        return SM.WAVE_NOT_OPEN
+    if wave.status == "closed":
+        return SM.WAVE_CLOSED
+    flow = flows.get(wave.flow_id)
+    if flow is None or flow.version != wave.flow_version:
+        log.warning("wave %d pinned to a flow version that is not loaded", wave.id)
+        return SM.WAVE_UNAVAILABLE
+    return None
+
+
+async def check_participation(
+    s: AsyncSession, conv: Conversation, secret: bytes, flows: dict[str, Flow]
+) -> Msg | None:
+    """On `/start` for a wave: None when the person may take part, else the refusal.
+
+    A refusal also detaches the conversation from the wave, so a later `/start` runs the
+    usual flow instead of refusing again.
+    """
+    if conv.wave_id is None:
+        return None
+    wave = await s.get(SurveyWave, conv.wave_id)
+    problem = await _wave_problem(s, wave, flows)
+    if problem is None and wave is not None:
+        marker = participation_marker(secret, wave.id, conv.pseudonym)
+        if await s.get(ParticipationMarker, marker) is not None:
+            problem = SM.ALREADY_TAKEN_PART
+    if problem is not None:
+        conv.wave_id, conv.entry_flow = None, None
+    return problem
+
+
+async def store_response(
+    s: AsyncSession, conv: Conversation, flow: Flow, done: Completed, secret: bytes
+) -> Msg | None:
+    """Write one anonymous response for a completed survey; returns a note for the person
+    when nothing could be stored (wave closed meanwhile, already taken part)."""
+    answers: dict[str, Any] = dict(done.answers)
+    invitation = answers.pop(INVITATION_ITEM, None)
+    if invitation in ("yes", "no"):
+        conv.invitations = invitation == "yes"
+    wave: SurveyWave | None = None
+    if conv.wave_id is not None:
+        candidate = await s.get(SurveyWave, conv.wave_id)
+        if candidate is not None and candidate.flow_id == flow.id:
+            wave = candidate
+    buendnis_id = wave.buendnis_id if wave is not None else conv.buendnis_id
+    if wave is not None:
+        if wave.status != "open" or wave.flow_version != done.flow_version:
+            log.info("survey answers not stored: wave %d not open for this version", wave.id)
+            conv.wave_id = None
+            return SM.NOT_STORED
+        marker = participation_marker(secret, wave.id, conv.pseudonym)
+        if await s.get(ParticipationMarker, marker) is not None:
+            conv.wave_id = None
+            return SM.ALREADY_TAKEN_PART
+        s.add(ParticipationMarker(marker=marker, wave_id=wave.id))
+        conv.wave_id, conv.entry_flow = None, None
+    response = SurveyResponse(
+        id=uuid.uuid4().hex,  # random: says nothing about who or when
+        wave_id=None if wave is None else wave.id,
+        buendnis_id=buendnis_id,
+        flow_id=done.flow_id,
+        flow_version=done.flow_version,
+    )
+    s.add(response)
+    await s.flush()  # the response row first: text answers refer to it
+    for item_id, value in answers.items():
+        item = flow.item(item_id)
+        if item is None:
+            continue
+        if value is None:  # skipped: kept as "no answer" for the item's base
+            if item.kind != "text":
+                s.add(SurveyAnswer(response_id=response.id, item_id=item_id, code=None))
+        elif item_id == GEMEINDE_ITEM:
+            code = await _gemeinde_answer(s, buendnis_id, str(value))
+            if code is not None:
+                s.add(SurveyAnswer(response_id=response.id, item_id=item_id, code=code))
+        elif item.kind == "text":
+            if str(value).strip():
+                s.add(SurveyTextAnswer(response_id=response.id, item_id=item_id, text=str(value)))
+        elif isinstance(value, list):
+            for code in value:
+                s.add(SurveyAnswer(response_id=response.id, item_id=item_id, code=str(code)))
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            s.add(SurveyAnswer(response_id=response.id, item_id=item_id, number=float(value)))
+        else:
+            s.add(SurveyAnswer(response_id=response.id, item_id=item_id, code=str(value)))
+    return None
+
+
+async def _gemeinde_answer(s: AsyncSession, buendnis_id: int | None, typed: str) -> str | None:
+    if not typed.strip():
+        return None
+    if buendnis_id is None:
+        return GEMEINDE_UNKNOWN
+    gemeinden = list(
+        (await s.execute(select(Gemeinde).where(Gemeinde.buendnis_id == buendnis_id))).scalars()
+    )
+    match = match_gemeinde(typed, gemeinden)
+    return GEMEINDE_UNKNOWN if match is None else gemeinde_code(match.id)

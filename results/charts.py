@@ -1,0 +1,51 @@
+"""Bar charts per item (PNG and SVG) from published figures only; suppressed ones are marked
+with their sign ("<k", "x") and drawn without a bar."""
+
+from __future__ import annotations
+
+import io
+import textwrap
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display; must precede pyplot
+import matplotlib.pyplot as plt
+
+from results.tables import Report, Table
+
+CHART_FORMATS = ("png", "svg")
+
+
+def bar_chart(table: Table, notice: str, fmt: str = "png") -> bytes:
+    if fmt not in CHART_FORMATS:
+        raise ValueError(f"chart format must be one of {', '.join(CHART_FORMATS)}")
+    labels = [textwrap.fill(label, 22) for _, label in table.cols]
+    cells = table.cells[0]
+    heights = [c.value or 0 for c in cells]
+    fig, ax = plt.subplots(figsize=(max(5.0, 0.9 * len(labels) + 2), 4.2), dpi=100)
+    try:
+        bars = ax.bar(range(len(labels)), heights, color="#2f6f8f")
+        for bar, cell in zip(bars, cells, strict=True):
+            ax.annotate(
+                cell.shown,
+                (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                ha="center",
+                va="bottom",
+                fontsize=8,
+            )
+        ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right", fontsize=8)
+        ax.set_ylabel("Anzahl Antwortende")
+        ax.set_title(textwrap.fill(table.title, 70), fontsize=10)
+        ax.spines[["top", "right"]].set_visible(False)
+        fig.text(0.01, 0.01, textwrap.fill(notice, 140), fontsize=6, color="#555555")
+        fig.tight_layout(rect=(0, 0.06, 1, 1))
+        out = io.BytesIO()
+        fig.savefig(out, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
+        return out.getvalue()
+    finally:
+        plt.close(fig)
+
+
+def charts(report: Report, fmt: str = "png") -> dict[str, bytes]:
+    """One chart per item's frequency table, keyed by item id."""
+    return {t.item.id: bar_chart(t, report.notice_en, fmt) for t in report.frequencies}

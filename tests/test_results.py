@@ -1,0 +1,118 @@
+"""Aggregation in SQL and suppression in the published tables (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialogs.loader import load_flow
+from results.tables import Codebook, build_report
+from store.demo import load_demo
+from tests.helpers import FLOWS
+from tests.results_data import random_people, seed_wave
+
+SURVEY = load_flow(FLOWS / "befragung-lebenslage.yaml")
+CODEBOOK = Codebook.from_flow(SURVEY)
+
+
+@pytest.fixture
+async def seeded(db):
+    await load_demo(db)
+    return db
+
+
+def _table(report, item, by=None):
+    tables = report.frequencies if by is None else report.crosstabs
+    return next(t for t in tables if t.item.id == item and t.by == by)
+
+
+async def test_frequencies_count_respondents_and_suppress_small_cells(seeded):
+    people = [{"1.2": "18-20", "1.5": "wohnung"}] * 7 + [{"1.2": "21-24", "1.5": "unterkunft"}] * 2
+    people += [{"1.2": "21-24", "1.5": None}] * 6
+    wave = await seed_wave(seeded, SURVEY, people)
+    async with seeded() as s:
+        report = await build_report(s, wave, CODEBOOK)
+    assert report.n == 15 and report.k == 5
+    assert "n = 15" in report.notice and "k = 5" in report.notice
+    t = _table(report, "1.5")
+    shown = {code: c.shown for (code, _), c in zip(t.cols, t.cells[0], strict=True)}
+    # unterkunft 2 < 5 and wohnung 7 hidden too (else 15 - 7 - 6 gives the 2 back)
+    assert shown["unterkunft"] == "<5" and shown["keine_angabe"] in ("6", "x")
+    assert sum(c.suppressed for c in t.cells[0]) >= 2
+    assert t.total.value == 15
+
+
+async def test_multiple_choice_counts_each_option_with_respondents_as_base(seeded):
+    people = [{"2.2": ["sprache", "arbeit"]}] * 6 + [{"2.2": ["sprache"]}] * 5
+    wave = await seed_wave(seeded, SURVEY, people)
+    async with seeded() as s:
+        report = await build_report(s, wave, CODEBOOK)
+    t = _table(report, "2.2")
+    values = {code: c.value for (code, _), c in zip(t.cols, t.cells[0], strict=True)}
+    assert values["sprache"] == 11 and values["arbeit"] == 6 and t.total.value == 11
+
+
+async def test_crosstab_by_age_is_grouped_in_sql_and_suppressed(seeded):
+    wave = await seed_wave(seeded, SURVEY, random_people(120))
+    async with seeded() as s:
+        report = await build_report(s, wave, CODEBOOK)
+    t = _table(report, "1.5", by="1.2")
+    assert [r for r, _ in t.rows] == ["16-17", "18-20", "21-24", "25-26", "27+"]
+    published = [c.value for row in t.cells for c in row if c.value is not None]
+    assert all(v >= 5 for v in published)
+    assert t.total.value == 120
+    # row totals add up where all are shown
+    for row, total in zip(t.cells, t.row_totals, strict=True):
+        if total.value is not None and all(c.value is not None for c in row):
+            assert sum(c.value for c in row) == total.value
+    assert {t.by for t in report.crosstabs} == {"1.2", "1.1", "gemeinde", "1.3"}
+
+
+async def test_small_gemeinden_are_merged_into_their_kreis(seeded):
+    people = (
+        [{"1.2": "18-20", "gemeinde": "@Moers"}] * 9
+        + [{"1.2": "18-20", "gemeinde": "@Rheinberg"}] * 2
+        + [{"1.2": "21-24", "gemeinde": "@Kamp-Lintfort"}] * 3
+    )
+    wave = await seed_wave(seeded, SURVEY, people)
+    async with seeded() as s:
+        report = await build_report(s, wave, CODEBOOK)
+    t = _table(report, "gemeinde")
+    labels = dict(t.cols)
+    assert "Moers" in labels.values() and "Kreis Wesel (übrige Gemeinden)" in labels.values()
+    assert "Rheinberg" not in labels.values() and "Kamp-Lintfort" not in labels.values()
+    values = {labels[c]: cell.value for (c, _), cell in zip(t.cols, t.cells[0], strict=True)}
+    assert values["Moers"] == 9 and values["Kreis Wesel (übrige Gemeinden)"] == 5
+    assert report.merged == {
+        "Rheinberg": "Kreis Wesel (übrige Gemeinden)",
+        "Kamp-Lintfort": "Kreis Wesel (übrige Gemeinden)",
+        "Neukirchen-Vluyn": "Kreis Wesel (übrige Gemeinden)",
+    }
+
+
+async def test_k_is_never_below_three(seeded):
+    from sqlalchemy import update
+
+    from store.models import Buendnis
+
+    async with seeded() as s, s.begin():
+        await s.execute(update(Buendnis).values(suppression_k=1))
+    wave = await seed_wave(seeded, SURVEY, [{"1.5": "wohnung"}] * 2 + [{"1.5": "unterkunft"}] * 9)
+    async with seeded() as s:
+        report = await build_report(s, wave, CODEBOOK)
+    assert report.k == 3
+    t = _table(report, "1.5")
+    assert t.cells[0][1].shown == "<3"
+
+
+async def test_single_pass_counts_equal_the_per_variable_queries(seeded):
+    from results.aggregate import all_counts, counts, cross_counts
+
+    wave = await seed_wave(seeded, SURVEY, random_people(150, seed=7))
+    multi = frozenset({"2.2", "1.4"})
+    bys = ["1.2", "1.1", "gemeinde", "1.3"]
+    async with seeded() as s:
+        data, crosses = await all_counts(s, wave, bys, multi)
+        assert data == await counts(s, wave, multi)
+        for by in bys:
+            assert crosses[by] == await cross_counts(s, wave, by, multi)
+    assert data.bases["2.2"] == 150 and data.respondents == 150

@@ -1,0 +1,198 @@
+"""XLSForm import: a form with skip logic and two languages imports and runs in the engine;
+unsupported things are reported with sheet, cell and column."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from typer.testing import CliRunner
+
+from dialogs.buttons import Op, encode
+from dialogs.engine import step
+from dialogs.io import Command, Completed, Press, State, Text
+from dialogs.loader import load_flow
+from dialogs.xlsform import XLSFormError, import_xlsform, translate_relevant
+from wegweiser.services import lexicon
+from wegweiser.settings import get_settings
+
+L_DE, L_EN = "label::Deutsch (de)", "label::English (en)"
+
+
+def form(survey_rows: list[list], choices: list[list] | None = None, extra_cols=()) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "survey"
+    ws.append(["type", "name", L_DE, L_EN, "required", "relevant", "constraint", *extra_cols])
+    for r in survey_rows:
+        ws.append(r)
+    ch = wb.create_sheet("choices")
+    ch.append(["list_name", "name", L_DE, L_EN])
+    for r in choices if choices is not None else CHOICES:
+        ch.append(r)
+    st = wb.create_sheet("settings")
+    st.append(["form_id", "form_title", "default_language"])
+    st.append(["Kurzbefragung", "Kurze Befragung", "Deutsch (de)"])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+SURVEY = [
+    ["start", "start", None, None, None, None, None],
+    ["note", "hallo", "Hallo! Das ist anonym.", "Hello! This is anonymous.", None, None, None],
+    ["select_one janein", "kinder", "Hast du Kinder?", "Do you have children?", "yes", None, None],
+    [
+        "integer",
+        "anzahl",
+        "Wie viele Kinder?",
+        "How many children?",
+        "yes",
+        "${kinder} = 'ja'",
+        ". >= 1 and . <= 10",
+    ],
+    ["begin group", "g1", None, None, None, None, None],
+    ["select_multiple bedarf", "hilfe", "Wobei brauchst du Hilfe?", "Help with?", "no", None, None],
+    [
+        "decimal",
+        "stunden",
+        "Wie viele Stunden Deutschkurs pro Woche?",
+        "Hours?",
+        "no",
+        "selected(${hilfe}, 'sprache') and ${kinder} != 'ja'",
+        ". >= 0 and . <= 40",
+    ],
+    ["end group", None, None, None, None, None, None],
+    ["text", "sonst", "Was noch?", "Anything else?", "no", None, None],
+]
+CHOICES = [
+    ["janein", "ja", "Ja", "Yes"],
+    ["janein", "nein", "Nein", "No"],
+    ["bedarf", "sprache", "Deutsch lernen", "Learn German"],
+    ["bedarf", "wohnen", "Wohnen", "Housing"],
+]
+
+
+def run(flow, events):
+    state = State(locale="de")
+    out = step(flow, state, Command("start"), lexicon())
+    asked = [r.ask for r in out.replies if r.ask]
+    effects = []
+    for e in events:
+        out = step(flow, out.state, e, lexicon())
+        asked += [r.ask for r in out.replies if r.ask]
+        effects += out.effects
+    return [a for n, a in enumerate(asked) if n == 0 or a != asked[n - 1]], effects
+
+
+def test_form_with_skip_logic_and_two_languages_imports_and_runs(tmp_path):
+    imported = import_xlsform(form(SURVEY))
+    assert imported.flow_id == "kurzbefragung"
+    assert any("English (en)" in n for n in imported.notes)
+    assert any("start" in n and "left out" in n for n in imported.notes)
+    path = tmp_path / "kurz.yaml"
+    path.write_text(imported.yaml_text, encoding="utf-8")
+    flow = load_flow(path)
+    assert flow.kind == "survey" and flow.title == "Kurze Befragung"
+    assert [i.id for i in flow.items] == ["hallo", "kinder", "anzahl", "hilfe", "stunden", "sonst"]
+    assert flow.item("anzahl").when.source == "kinder == ja"
+    assert (flow.item("anzahl").min, flow.item("anzahl").max) == (1, 10)
+    assert flow.item("stunden").integer is False
+    assert flow.item("stunden").when.source == "sprache in hilfe and kinder != ja"
+    assert flow.item("kinder").required and not flow.item("hilfe").required
+    assert flow.item("hilfe").choices[0].label == "Deutsch lernen"
+    v = flow.version
+    # "nein": the number of children is skipped, the hours question is asked
+    asked, effects = run(
+        flow,
+        [
+            Press(encode(Op.ANSWER, v, "kinder", "nein")),
+            Press(encode(Op.TOGGLE, v, "hilfe", "sprache")),
+            Press(encode(Op.DONE, v, "hilfe", "")),
+            Text("7,5"),
+            Text("nichts"),
+        ],
+    )
+    assert asked == ["kinder", "hilfe", "stunden", "sonst"]
+    [done] = [e for e in effects if isinstance(e, Completed)]
+    assert done.answers == {
+        "kinder": "nein",
+        "hilfe": ["sprache"],
+        "stunden": 7.5,
+        "sonst": "nichts",
+    }
+    # "ja": the number is asked (and checked against the constraint), hours skipped
+    asked, effects = run(
+        flow,
+        [
+            Press(encode(Op.ANSWER, v, "kinder", "ja")),
+            Text("11"),
+            Text("2"),
+            Press(encode(Op.SKIP, v, "hilfe", "")),
+            Press(encode(Op.SKIP, v, "sonst", "")),
+        ],
+    )
+    assert asked == ["kinder", "anzahl", "hilfe", "sonst"]  # 11 is out of range: asked again
+    [done] = [e for e in effects if isinstance(e, Completed)]
+    assert done.answers["anzahl"] == 2 and "stunden" not in done.answers
+
+
+@pytest.mark.parametrize(
+    ("row", "where"),
+    [
+        (["geopoint", "ort", "Wo?", "Where?", None, None, None], "survey!A2 (type)"),
+        (["select_one fehlt", "x", "X?", "X?", None, None, None], "survey!A2 (type)"),
+        (
+            ["integer", "n", "N?", "N?", None, "count-selected(${n}) > 1", None],
+            "survey!F2 (relevant)",
+        ),
+        (["integer", "n", "N?", "N?", None, "${unbekannt} = 1", None], "survey!F2 (relevant)"),
+        (["integer", "n", "N?", "N?", None, None, "regex(., '[0-9]')"], "survey!G2 (constraint)"),
+        (["integer", "1 bad", "N?", "N?", None, None, None], "survey!B2 (name)"),
+        (["text", "t", None, "Only English", None, None, None], "survey!C2"),
+    ],
+)
+def test_unsupported_things_are_named_by_sheet_cell_and_column(row, where):
+    with pytest.raises(XLSFormError) as e:
+        import_xlsform(form([row]))
+    assert any(p.startswith(where) for p in e.value.problems), e.value.problems
+
+
+def test_bad_choice_name_and_missing_sheet():
+    with pytest.raises(XLSFormError) as e:
+        import_xlsform(form(SURVEY, [*CHOICES, ["janein", "Weiß nicht", "Weiß nicht", "?"]]))
+    assert any(p.startswith("choices!B6 (name)") for p in e.value.problems)
+    with pytest.raises(XLSFormError, match="cannot read"):
+        import_xlsform(b"not a workbook")
+
+
+def test_relevant_translation():
+    kinds = {"a": "single", "m": "multi", "n": "number"}
+    assert translate_relevant("${a} = 'x' or not(${n} >= 3)", kinds) == "a == x or not (n >= 3)"
+    assert translate_relevant("selected(${a}, 'x')", kinds) == "a == x"
+
+
+def test_cli_import_writes_a_checked_flow(tmp_path, monkeypatch):
+    from wegweiser.cli import app
+
+    src = tmp_path / "form.xlsx"
+    src.write_bytes(form(SURVEY))
+    monkeypatch.setenv("WEGWEISER_INSTANCE_DIR", str(tmp_path))
+    monkeypatch.setenv("WEGWEISER_FLOWS_DIR", str(tmp_path / "flows"))
+    (tmp_path / "flows").mkdir()
+    get_settings.cache_clear()  # settings are cached per process
+    runner = CliRunner()
+    result = runner.invoke(app, ["surveys", "import", str(src)])
+    assert result.exit_code == 0, result.output
+    target = tmp_path / "flows" / "kurzbefragung.yaml"
+    assert load_flow(target).id == "kurzbefragung"
+    again = runner.invoke(app, ["surveys", "import", str(src)])
+    assert again.exit_code == 2
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(form([["geopoint", "ort", "Wo?", "Where?", None, None, None]]))
+    result = runner.invoke(app, ["surveys", "import", str(bad)])
+    assert result.exit_code == 1
+    assert Path(target).exists()
+    get_settings.cache_clear()
