@@ -258,7 +258,7 @@ class Runtime:
                 continue
             if item.kind == "text":
                 if value:
-                    s.add(SurveyTextAnswer(response=response, item_id=item_id, text=str(value)))
+                    response.texts.append(SurveyTextAnswer(item_id=item_id, text=str(value)))
             elif isinstance(value, list):
                 for code in value:
                     response.answers.append(SurveyAnswer(item_id=item_id, code=str(code)))

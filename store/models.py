@@ -232,6 +232,7 @@ class SurveyResponse(Base):
     flow_version: Mapped[str] = mapped_column(String(16))
     submitted_on: Mapped[dt.date] = mapped_column(Date, default=today)
     answers: Mapped[list[SurveyAnswer]] = relationship(cascade="all, delete-orphan")
+    texts: Mapped[list[SurveyTextAnswer]] = relationship(cascade="all, delete-orphan")
 
 
 class SurveyAnswer(Base):

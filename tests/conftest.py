@@ -138,3 +138,17 @@ async def db(db_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
 
 
 __all__ = ["downgrade", "drop_pg_database", "new_pg_database"]
+
+
+def settings_for(db_url: str, tmp_path: Path, **overrides: object):  # -> Settings
+    """Settings for a test database. Test people answer faster than any human, so flood
+    control is lifted unless a test sets it."""
+    from wegweiser.settings import load_settings
+
+    values: dict[str, object] = {
+        "database_url": db_url,
+        "instance_dir": tmp_path,
+        "secret_key": "t" * 40,
+        "flood_max_updates": 10000,
+    }
+    return load_settings(**(values | overrides))

@@ -19,8 +19,8 @@ from bot.runtime import Inbound
 from dialogs.buttons import Op, encode
 from dialogs.io import Command, Event, Press, Text
 from store.models import OutboxMessage
+from tests.conftest import settings_for
 from wegweiser.services import build
-from wegweiser.settings import load_settings
 
 GOLDENS = Path(__file__).resolve().parent / "goldens"
 FILES = sorted(GOLDENS.glob("*.yaml"))
@@ -55,7 +55,7 @@ def _shown(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _replay(golden: dict[str, Any], db_url: str, tmp_path: Path) -> list[dict[str, Any]]:
-    settings = load_settings(database_url=db_url, instance_dir=tmp_path, secret_key="g" * 40)
+    settings = settings_for(db_url, tmp_path, secret_key="g" * 40)
     services = build(settings)
     buttons: list[dict[str, Any]] = []
     observed, last_id = [], 0

@@ -11,6 +11,7 @@ from sqlalchemy import Date, DateTime, func, select, text
 from bot.runtime import Inbound, pseudonym
 from dialogs.buttons import Op, encode
 from dialogs.io import Command, Press, Text
+from dialogs.registry import load_registry
 from store.demo import load_demo
 from store.models import (
     Base,
@@ -19,16 +20,17 @@ from store.models import (
     OutboxMessage,
     SurveyAnswer,
     SurveyResponse,
+    SurveyTextAnswer,
 )
+from tests.conftest import settings_for
 from wegweiser.services import build
-from wegweiser.settings import load_settings
 
 USER = "424242"
 
 
 @pytest.fixture
 async def services(db_url, tmp_path):
-    s = build(load_settings(database_url=db_url, instance_dir=tmp_path, secret_key="s" * 40))
+    s = build(settings_for(db_url, tmp_path, secret_key="s" * 40))
     yield s
     await s.close()
 
@@ -125,7 +127,7 @@ async def test_redelivered_message_is_ignored(services):
 async def test_restart_of_the_process_resumes_at_the_same_question(services, db_url, tmp_path):
     await services.runtime.handle(inbound(Press(encode(Op.LANGUAGE, "", "", "de")), "a"))
     await services.runtime.handle(inbound(Text("40"), "b"))
-    fresh = build(load_settings(database_url=db_url, instance_dir=tmp_path, secret_key="s" * 40))
+    fresh = build(settings_for(db_url, tmp_path, secret_key="s" * 40))
     try:
         await fresh.runtime.handle(inbound(Command("resume"), "c"))
         rows = await outbox(fresh)
@@ -186,3 +188,26 @@ async def test_inactive_conversations_expire(services):
     assert await services.runtime.expire(dt.timedelta(days=1)) == 1
     async with services.sessions() as s:
         assert await s.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+async def test_free_text_answer_is_stored_apart_from_codes(db_url, tmp_path):
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "t.yaml").write_text(
+        "id: t\ntitle: T\nitems:\n  - id: goal\n    kind: text\n    text: Dein Ziel?\n"
+        "  - id: ok\n    kind: yesno\n    text: Fertig?\n"
+    )
+    flows = load_registry(tmp_path / "flows")
+    s = build(settings_for(db_url, tmp_path, default_flow="t"), flows=flows)
+    try:
+        for n, event in enumerate(
+            [Press(encode(Op.LANGUAGE, "", "", "de")), Text("Ausbildung als Koch"), Text("ja")]
+        ):
+            await s.runtime.handle(inbound(event, f"t{n}"))
+        async with s.sessions() as db:
+            texts = (
+                await db.execute(select(SurveyTextAnswer.item_id, SurveyTextAnswer.text))
+            ).all()
+            codes = (await db.execute(select(SurveyAnswer.item_id, SurveyAnswer.code))).all()
+        assert texts == [("goal", "Ausbildung als Koch")] and codes == [("ok", "yes")]
+    finally:
+        await s.close()

@@ -33,11 +33,11 @@ from store.models import (
     SurveyResponse,
     SurveyTextAnswer,
 )
+from tests.conftest import settings_for
 from tests.helpers import FLOWS
 from tests.survey_helpers import ANSWERS, SURVEY, Person
 from wegweiser.i18n import render
 from wegweiser.services import build
-from wegweiser.settings import load_settings
 
 SECRET = "s" * 40
 SURVEY_TABLES = (
@@ -51,7 +51,7 @@ SURVEY_TABLES = (
 
 @pytest.fixture
 async def services(db_url, tmp_path):
-    s = build(load_settings(database_url=db_url, instance_dir=tmp_path, secret_key=SECRET))
+    s = build(settings_for(db_url, tmp_path, secret_key=SECRET))
     await load_demo(s.sessions)
     yield s
     await s.close()

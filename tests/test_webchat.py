@@ -24,9 +24,9 @@ from store.models import (
     SurveyAnswer,
     SurveyResponse,
 )
+from tests.conftest import settings_for
 from wegweiser.i18n import render
 from wegweiser.services import build
-from wegweiser.settings import load_settings
 
 
 class Clock:
@@ -39,7 +39,7 @@ class Clock:
 
 @pytest.fixture
 async def services(db_url, tmp_path):
-    s = build(load_settings(database_url=db_url, instance_dir=tmp_path, secret_key="w" * 40))
+    s = build(settings_for(db_url, tmp_path, secret_key="w" * 40))
     yield s
     await s.close()
 
