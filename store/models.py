@@ -287,3 +287,34 @@ class ReferralEvent(Base):
     kind: Mapped[str] = mapped_column(String(20))  # transition | note | relay | reply
     to_status: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
+
+
+# ---------------------------------------------------------------- intake aggregates (anonymous)
+
+
+class IntakeNeedCount(Base):
+    """How many completed Erstberatungen named a need area, per Bündnis, Gemeinde and day.
+
+    Nothing else: no answers, no pseudonym, no time finer than a date. Rows are incremented
+    in place; two workers racing may add a second row for the same key, so readers SUM(count).
+    """
+
+    __tablename__ = "intake_need_count"
+    __table_args__ = (Index(None, "buendnis_id", "day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buendnis_id: Mapped[int | None] = mapped_column(ForeignKey("buendnis.id", ondelete="CASCADE"))
+    gemeinde_id: Mapped[int | None] = mapped_column(ForeignKey("gemeinde.id", ondelete="CASCADE"))
+    need_area: Mapped[str] = mapped_column(String(32))
+    day: Mapped[dt.date] = mapped_column(Date, default=today)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OfferGap(Base):
+    """A need area for which an Erstberatung found no offer ("Angebotslücke"): anonymous."""
+
+    __tablename__ = "offer_gap"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buendnis_id: Mapped[int | None] = mapped_column(ForeignKey("buendnis.id", ondelete="CASCADE"))
+    gemeinde_id: Mapped[int | None] = mapped_column(ForeignKey("gemeinde.id", ondelete="CASCADE"))
+    need_area: Mapped[str] = mapped_column(String(32))
+    day: Mapped[dt.date] = mapped_column(Date, default=today)
