@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.intake import Intake, extras
 from bot.render import render_reply
 from dialogs.engine import step
 from dialogs.io import Command, Completed, Event, Reply, State
@@ -76,7 +77,9 @@ class Runtime:
         default_flow: str,
         default_locale: str = "de",
         max_text_length: int = 1000,
+        intake: Intake | None = None,
     ) -> None:
+        self.intake = intake  # Erstberatung hooks (bot/intake.py)
         self.sessions = sessions
         self.flows = flows
         self.lexicon = lexicon
@@ -167,13 +170,25 @@ class Runtime:
         flow = self._flow_for(conv, state, msg, event)
         if state.locale is None and conv.locale:
             state.locale = conv.locale
+        before: list[Reply] = []
+        if self.intake is not None:
+            flow = await self.intake.specialise(s, conv, flow)
+            pre = await self.intake.before(s, conv, flow, event)
+            if pre is not None:
+                if pre.event is None:
+                    return pre.replies
+                before, event = pre.replies, pre.event
         result = step(flow, state, event, self.lexicon)
+        conv.state = {**extras(conv.state), **result.state.to_json()}
+        conv.locale = result.state.locale
+        after: list[Reply] = []
         for effect in result.effects:
             if isinstance(effect, Completed):
-                self._store_completed(s, conv, flow, effect)
-        conv.state = result.state.to_json()
-        conv.locale = result.state.locale
-        return result.replies
+                if flow.kind == "intake" and self.intake is not None:
+                    after += await self.intake.completed(s, conv, flow, effect)
+                else:
+                    self._store_completed(s, conv, flow, effect)
+        return [*before, *result.replies, *after]
 
     def _flow_for(self, conv: Conversation, state: State, msg: Inbound, event: Event) -> Flow:
         restarting = isinstance(event, Command) and event.name in ("start", "restart")

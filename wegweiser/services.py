@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.intake import Intake
 from bot.runtime import Runtime
 from dialogs.lexicon import Lexicon
 from dialogs.model import Flow
@@ -54,5 +55,6 @@ def build(settings: Settings, *, flows: dict[str, Flow] | None = None) -> Servic
         default_flow=settings.default_flow,
         default_locale=settings.default_locale,
         max_text_length=settings.max_text_length,
+        intake=Intake(retention_days=settings.referral_retention_days),
     )
     return Services(settings, engine, factory, flows, runtime)
