@@ -22,7 +22,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dialogs.buttons import Op, Pressed, encode, parse
@@ -39,6 +39,7 @@ from store.models import (
     IntakeNeedCount,
     Offer,
     OfferGap,
+    OutboxMessage,
     Servicestelle,
     today,
     utcnow,
@@ -353,6 +354,7 @@ class Intake:
     ) -> list[Reply]:
         if step == "finish":
             _set(conv, SESSION, None)
+            await _forget_sent(s, conv)
             return [Reply(parts=(IM.FINISHED,))]
         if session["answers"].get(AGE_ITEM) == UNDER_16:
             return [*await self._under_16(s, session), await self._page(s, flow, session, 0)]
@@ -382,6 +384,7 @@ class Intake:
                 return await self._create(s, conv, flow, session)
             if code == "no":
                 _set(conv, SESSION, None)
+                await _forget_sent(s, conv)
                 return [Reply(parts=(IM.CONSENT_REFUSED,))]
         again = await self._again(s, conv, flow, session)
         return [Reply(parts=(M.STALE_BUTTON,)), *again.replies]
@@ -456,6 +459,7 @@ class Intake:
             contact_value=session.get("contact"),
         )
         _set(conv, SESSION, None)
+        await _forget_sent(s, conv)
         log.info("referral created")
         return [Reply(parts=(IM.REFERRAL_SENT.with_(servicestelle=stelle.name),))]
 
@@ -522,11 +526,22 @@ class Intake:
         had = withdrawn > 0 or bool(state.get(SESSION)) or bool(state.get("answers"))
         locale = state.get("locale")
         conv.state = {"locale": locale} if locale else {}
+        await _forget_sent(s, conv)
         log.info("delete withdrawn=%d", withdrawn)
         return [Reply(parts=(IM.DELETED if had else IM.DELETED_NOTHING,))]
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+async def _forget_sent(s: AsyncSession, conv: Conversation) -> None:
+    """Delivered replies may repeat answers (consent screen, /mydata): drop them once the
+    answers themselves are gone. Pending replies stay, so nothing unseen is lost."""
+    await s.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.conversation_id == conv.id, OutboxMessage.status != "pending"
+        )
+    )
 
 
 def _set(conv: Conversation, key: str, value: object) -> None:
@@ -656,6 +671,7 @@ async def housekeeping(
                 started = dt.datetime.min
             if now - started > dt.timedelta(hours=session_hours):
                 _set(conv, SESSION, None)
+                await _forget_sent(s, conv)
                 cleared += 1
     if purged or cleared:
         log.info("intake housekeeping referrals=%d sessions=%d", purged, cleared)

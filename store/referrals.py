@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from dialogs.buttons import Op, encode
 from dialogs.intake_messages import IM
@@ -68,7 +69,13 @@ class Unreachable(ReferralError):
 
 
 async def _get(s: AsyncSession, referral_id: int) -> Referral:
-    referral = await s.get(Referral, referral_id, with_for_update=s.bind.dialect.name != "sqlite")
+    referral = await s.get(
+        Referral,
+        referral_id,
+        options=[selectinload(Referral.events)],
+        with_for_update=s.bind.dialect.name != "sqlite",
+        populate_existing=True,
+    )
     if referral is None:
         raise ReferralError(f"referral {referral_id} does not exist")
     return referral
@@ -228,6 +235,7 @@ async def withdraw_for_conversation(s: AsyncSession, conversation_id: int) -> in
 async def referrals_of(s: AsyncSession, conversation_id: int) -> list[Referral]:
     query = (
         select(Referral)
+        .options(selectinload(Referral.events))
         .where(Referral.conversation_id == conversation_id)
         .order_by(Referral.id)
         .execution_options(populate_existing=True)
