@@ -44,6 +44,7 @@ from store.models import (
     today,
     utcnow,
 )
+from wegweiser.i18n import render
 
 log = logging.getLogger(__name__)
 
@@ -251,7 +252,7 @@ class Intake:
             _set(conv, SESSION, session)
             return Pre([await self._page(s, flow, session, page)])
         if p.op is Op.OFFER and p.code.isdigit() and p.item.isdigit():
-            return Pre([await self._details(s, session, int(p.code), int(p.item))])
+            return Pre([await self._details(s, flow, session, int(p.code), int(p.item))])
         if p.op is Op.REFER:
             return Pre(await self._refer(s, conv, flow, session, p.item, p.code))
         again = await self._again(s, conv, flow, session)
@@ -296,7 +297,7 @@ class Intake:
         return Reply(parts=tuple(parts), buttons=tuple(buttons))
 
     async def _details(
-        self, s: AsyncSession, session: Mapping[str, Any], offer_id: int, page: int
+        self, s: AsyncSession, flow: Flow, session: Mapping[str, Any], offer_id: int, page: int
     ) -> Reply:
         known = {int(i): access for _, found in session["areas"] for i, access in found}
         offer = await s.get(Offer, offer_id) if offer_id in known else None
@@ -304,11 +305,12 @@ class Intake:
         if offer is None:
             return Reply(parts=(IM.OFFER_GONE,), buttons=(back,))
         parts: list[Msg] = [IM.DETAILS_TITLE.with_(title=offer.title, provider=offer.provider)]
+        languages = _language_names(flow, [str(x) for x in offer.languages or []])
         for msg, value in (
             (IM.DETAILS_ADDRESS, offer.address),
             (IM.DETAILS_CONTACT, offer.contact),
             (IM.DETAILS_HOURS, offer.opening_hours),
-            (IM.DETAILS_LANGUAGES, ", ".join(str(x) for x in offer.languages or [])),
+            (IM.DETAILS_LANGUAGES, languages),
             (IM.DETAILS_COST, offer.cost),
             (IM.DETAILS_BRING, offer.what_to_bring),
         ):
@@ -413,9 +415,7 @@ class Intake:
         gemeinde = await _gemeinde_name(s, session)
         lines: list[Msg | str] = [IM.CONSENT_HEAD.with_(servicestelle=name)]
         for item, answer in shared_answers(flow, session["answers"], gemeinde):
-            lines.append(
-                IM.CONSENT_LINE.with_(question=Msg(item.text, flow.context(item.id)), answer=answer)
-            )
+            lines.append(IM.CONSENT_LINE.with_(question=field_name(flow, item), answer=answer))
         via = session.get("via", "bot")
         contact: Msg | str = IM.VIA_BOT if via == "bot" else str(session.get("contact") or "")
         parts = (
@@ -442,7 +442,7 @@ class Intake:
         shared = [
             {
                 "item": item.id,
-                "question": item.text,
+                "question": _german(field_name(flow, item)),
                 "answer": answer if isinstance(answer, str) else _german(answer),
                 "value": session["answers"].get(item.id),
             }
@@ -496,7 +496,7 @@ class Intake:
             if intake_flow is not None:
                 gemeinde = await _gemeinde_name(s, session)
                 for item, answer in shared_answers(intake_flow, session["answers"], gemeinde):
-                    q = Msg(item.text, intake_flow.context(item.id))
+                    q = field_name(intake_flow, item)
                     lines.append(IM.CONSENT_LINE.with_(question=q, answer=answer))
             parts.append(Msg.join(lines, "\n"))
         for referral in await referrals.referrals_of(s, conv.id):
@@ -578,6 +578,18 @@ def _age_band(code: object) -> str | None:
     return AGE_SEARCH.get(code, code)
 
 
+def _language_names(flow: Flow, codes: list[str]) -> Msg | None:
+    """Language codes of an offer as the names the flow's languages question uses."""
+    if not codes:
+        return None
+    item = flow.item(LANGUAGES_ITEM)
+    names: list[Msg | str] = []
+    for code in codes:
+        choice = item.choice(code) if item else None
+        names.append(Msg(choice.label, flow.context(LANGUAGES_ITEM)) if choice else code)
+    return Msg.join(names)
+
+
 def _area_label(flow: Flow, area: str) -> Msg | str:
     item = flow.item(NEEDS_ITEM)
     choice = item.choice(area) if item else None
@@ -590,6 +602,11 @@ async def _gemeinde_name(s: AsyncSession, session: Mapping[str, Any]) -> str | N
         return None
     g = await s.get(Gemeinde, int(gid))
     return g.name if g else None
+
+
+def field_name(flow: Flow, item: Item) -> Msg:
+    """The short name of a question on the consent screen (the question itself if none)."""
+    return IM.FIELDS.get(item.id) or Msg(item.text, flow.context(item.id))
 
 
 def shared_answers(
@@ -617,8 +634,6 @@ def shared_answers(
 
 
 def _german(msg: Msg) -> str:
-    from wegweiser.i18n import render
-
     return render(msg, "de")
 
 

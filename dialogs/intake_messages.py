@@ -118,6 +118,35 @@ class IM:
         "Du kannst danach hier weiterschreiben."
     )
 
+    # short names of the Erstberatung questions, for the consent screen and /mydata
+    FIELDS: ClassVar[dict[str, Msg]] = {
+        "gemeinde": NC_("consent-field", "Stadt"),
+        "age": NC_("consent-field", "Alter"),
+        "status": NC_("consent-field", "Aufenthalt"),
+        "languages": NC_("consent-field", "Sprachen"),
+        "german": NC_("consent-field", "Deutsch"),
+        "interpreter": NC_("consent-field", "Übersetzung nötig"),
+        "needs": NC_("consent-field", "Hilfe bei"),
+        "sprache_course": NC_("consent-field", "Deutschkurs"),
+        "sprache_level": NC_("consent-field", "Deutsch-Niveau"),
+        "schule_goal": NC_("consent-field", "Schulabschluss (Ziel)"),
+        "schule_abroad": NC_("consent-field", "Schulabschluss im Herkunftsland"),
+        "ausbildung_kind": NC_("consent-field", "Ausbildung oder Studium"),
+        "arbeit_permit": NC_("consent-field", "Arbeit erlaubt"),
+        "arbeit_now": NC_("consent-field", "Arbeit jetzt"),
+        "beratung_first": NC_("consent-field", "Schon bei einer Beratung"),
+        "aufenthalt_topic": NC_("consent-field", "Frage zum Aufenthalt"),
+        "wohnen_now": NC_("consent-field", "Wohnen jetzt"),
+        "gesundheit_topic": NC_("consent-field", "Gesundheit"),
+        "familie_children": NC_("consent-field", "Kinder"),
+        "familie_care": NC_("consent-field", "Platz in Kita oder Schule gesucht"),
+        "geld_topic": NC_("consent-field", "Geld"),
+        "freizeit_topic": NC_("consent-field", "Freizeit"),
+        "mobilitaet_topic": NC_("consent-field", "Mobilität"),
+        "helpers": NC_("consent-field", "Hilft schon"),
+        "goal": NC_("consent-field", "Dein Ziel"),
+    }
+
     # referral status words, as the person reads them in /mydata
     STATUS: ClassVar[dict[str, Msg]] = {
         "new": NC_("referral-status", "neu"),

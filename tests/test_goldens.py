@@ -1,6 +1,6 @@
 """Golden conversations: inputs and the exact expected replies, replayed through the runtime.
 
-Inputs: "/cmd arg" is a command, "lang:xx" picks a language, "#N" presses the N-th button
+Optional `seed: intake` loads the test Bündnis with offers first. Inputs: "/cmd arg" is a command, "lang:xx" picks a language, "#N" presses the N-th button
 of the latest reply that had buttons, anything else is typed text. Regenerate with
 `pytest --update-goldens` and review the diff like code.
 """
@@ -19,6 +19,7 @@ from bot.runtime import Inbound
 from dialogs.buttons import Op, encode
 from dialogs.io import Command, Event, Press, Text
 from store.models import OutboxMessage
+from tests.intake_support import seed
 from wegweiser.services import build
 from wegweiser.settings import load_settings
 
@@ -57,6 +58,8 @@ def _shown(payload: dict[str, Any]) -> dict[str, Any]:
 async def _replay(golden: dict[str, Any], db_url: str, tmp_path: Path) -> list[dict[str, Any]]:
     settings = load_settings(database_url=db_url, instance_dir=tmp_path, secret_key="g" * 40)
     services = build(settings)
+    if golden.get("seed") == "intake":  # the small Bündnis of tests/intake_support.py
+        await seed(services.sessions)
     buttons: list[dict[str, Any]] = []
     observed, last_id = [], 0
     try:

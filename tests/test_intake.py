@@ -80,7 +80,7 @@ async def test_offers_per_area_with_details_paging_and_gap_signal(services, ids)
     assert "Deutschkurs am Abend" in labels
     assert "Nur mit Erlaubnis" not in labels  # access "no" for Duldung: hidden
     details = texts(await chat.press("Deutschkurs am Abend"))
-    for part in ("Aegidiimarkt 3", "0251 111", "Mo–Do 18–20 Uhr", "Ausweis oder Duldung", "ar"):
+    for part in ("Aegidiimarkt 3", "0251 111", "Mo–Do 18–20 Uhr", "Ausweis oder Duldung", "Deutsch, Arabisch"):
         assert part in details
     assert "Die Servicestelle prüft die Einzelheiten" in details
     await chat.press("Zurück")
@@ -209,8 +209,9 @@ async def test_nothing_personal_is_stored_before_consent(services, ids):
     # the screen names the Servicestelle, every answer that goes there, keeping, withdrawal
     for part in (
         "Diese Angaben gehen an: JMD Münster",
-        "In welcher Stadt wohnst du? Drück auf einen Knopf oder schreib den Namen. – Münster",
-        "Welchen Aufenthalt hast du? Wenn du es nicht weißt, ist das okay. – Duldung",
+        "Stadt – Münster",
+        "Aufenthalt – Duldung",
+        "Hilfe bei – Deutsch lernen",
         f"– {GOAL}",
         f"So erreicht sie dich: {PHONE}",
         "90 Tage",

@@ -194,9 +194,14 @@ def serve(
         )
         ttl = dt.timedelta(days=cfg.conversation_ttl_days)
 
+        retention = dt.timedelta(days=cfg.referral_retention_days)
+
         async def housekeeping() -> None:
+            from bot.intake import housekeeping as intake_housekeeping
+
             while True:
                 await services.runtime.expire(ttl)
+                await intake_housekeeping(services.sessions, retention=retention)
                 await asyncio.sleep(3600)
 
         task = asyncio.create_task(housekeeping())
