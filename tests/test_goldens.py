@@ -1,6 +1,7 @@
 """Golden conversations: inputs and the exact expected replies, replayed through the runtime.
 
-Optional `seed: intake` loads the test Bündnis with offers first. Inputs: "/cmd arg" is a command, "lang:xx" picks a language, "#N" presses the N-th button
+Optional `seed: intake` loads the test Bündnis with offers first.
+Inputs: "/cmd arg" is a command, "lang:xx" picks a language, "#N" presses the N-th button
 of the latest reply that had buttons, anything else is typed text. Regenerate with
 `pytest --update-goldens` and review the diff like code.
 """
