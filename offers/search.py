@@ -109,7 +109,7 @@ def _text_score(query_keys: tuple[str, ...], candidate: str) -> float:
                 continue
             score = float(fuzz.ratio(q, c))
             if len(q) >= 4 and len(c) >= len(q):
-                score = max(score, 0.95 * fuzz.partial_ratio(q, c))
+                score = max(score, 0.9 * fuzz.partial_ratio(q, c))
             best = max(best, score)
     return best
 
@@ -121,7 +121,7 @@ async def search_text(
     limit: int = 10,
     *,
     on: dt.date | None = None,
-    min_score: float = 75.0,
+    min_score: float = 80.0,
 ) -> list[TextHit]:
     """Offers of the Bündnis whose title, provider or keywords (in any language) match the
     typed `query`, tolerant of typos, umlaut spellings and diacritics; best first. With `on`,
