@@ -26,6 +26,7 @@ from sqlalchemy import String, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from offers.fuzzy import match_gemeinde
+from offers.ranking import gemeinde_ids
 from offers.taxonomy import ACCESS_VALUES, CATEGORIES, KNOWN_STATUSES, NEED_AREAS
 from store.models import Buendnis, Gemeinde, Offer
 
@@ -477,7 +478,7 @@ def _export_row(
     access = offer.access or {}
     values: dict[str, Any] = {
         "buendnis": code,
-        "gemeinden": listed(gemeinde_names.get(int(g), str(g)) for g in offer.gemeinde_ids or []),
+        "gemeinden": listed(gemeinde_names.get(g, "") for g in gemeinde_ids(offer.gemeinde_ids)),
         "need_areas": listed(offer.need_areas or []),
         "languages": listed(offer.languages or []),
         "keywords": listed(offer.keywords or []),

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from offers.eligibility import assess
 from offers.fuzzy import keys
-from offers.ranking import RankedOffer, normalize_languages, ordered, rank
+from offers.ranking import RankedOffer, gemeinde_ids, normalize_languages, ordered, rank
 from offers.taxonomy import AGE_BANDS, NEED_AREAS, STATUSES
 from store.models import AccessOverride, Offer, Servicestelle
 
@@ -185,7 +185,7 @@ async def responsible_servicestelle(
     for s in rows:
         if s.is_default:
             continue
-        served = {int(g) for g in s.gemeinde_ids or []}
+        served = set(gemeinde_ids(s.gemeinde_ids))
         if served and (gemeinde_id is None or gemeinde_id not in served):
             continue
         areas = set(s.need_areas or [])
