@@ -333,6 +333,10 @@ def test_cli_import_reports_rows_and_export_writes(tmp_path):
             cwd=tmp_path,
         )
 
+    (tmp_path / "instance").mkdir()
+    r = cli("offers", "export", "early.csv")  # database not migrated yet
+    assert r.returncode == 1 and "wegweiser db upgrade" in r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "early.csv").exists()
     assert cli("db", "upgrade").returncode == 0
     assert cli("demo", "load").returncode == 0
     r = cli("offers", "export", "all.xlsx")

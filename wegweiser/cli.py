@@ -142,6 +142,12 @@ def demo_load() -> None:
 # ---------------------------------------------------------------- offers
 
 
+def _catalogue_db_error(e: Exception) -> typer.Exit:
+    return fail(
+        f"database error ({type(e).__name__}); is it migrated? run `wegweiser db upgrade` first"
+    )
+
+
 @offers_app.command("import")
 def offers_import(
     file: Annotated[Path, typer.Argument(help="a .csv (UTF-8, ; or ,) or .xlsx file")],
@@ -163,12 +169,16 @@ def offers_import(
         finally:
             await services.close()
 
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         typer.echo(run(go))
     except ImportRefused as e:
         for problem in e.errors:
             typer.echo(f"{file}: {problem}", err=True)
         raise fail(f"{file}: {e}") from None
+    except SQLAlchemyError as e:
+        raise _catalogue_db_error(e) from None
 
 
 @offers_app.command("export")
@@ -192,9 +202,15 @@ def offers_export(
         finally:
             await services.close()
 
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         count = run(go)
-    except (ValueError, OSError) as e:
+    except SQLAlchemyError as e:
+        raise _catalogue_db_error(e) from None
+    except OSError as e:
+        raise fail(f"{file}: cannot write: {e.strerror}") from None
+    except ValueError as e:
         raise fail(f"{file}: {e}") from None
     typer.echo(f"{count} offer(s) written to {file}")
 
