@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from offers.eligibility import Decision
 from offers.taxonomy import Access
@@ -33,6 +34,18 @@ def normalize_languages(languages: Iterable[str] | None) -> list[str]:
     return [str(x).strip().lower() for x in (languages or []) if str(x).strip()]
 
 
+def gemeinde_ids(values: Iterable[Any] | None) -> list[int]:
+    """The Gemeinde ids of a JSON list column, in order; anything that is not an id is ignored."""
+    ids: list[int] = []
+    for v in values or []:
+        if isinstance(v, bool):
+            continue
+        if isinstance(v, int) or (isinstance(v, str) and v.strip().isdigit()):
+            if int(v) not in ids:
+                ids.append(int(v))
+    return ids
+
+
 def rank(
     offer: Offer,
     decision: Decision,
@@ -49,7 +62,7 @@ def rank(
     else:
         area, reasons = 1, ["area_also"]
 
-    served = [int(g) for g in (offer.gemeinde_ids or []) if isinstance(g, int | str)]
+    served = gemeinde_ids(offer.gemeinde_ids)
     if not served:
         service = 1
         reasons.append("area_whole_buendnis")

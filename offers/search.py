@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from offers.eligibility import assess
 from offers.fuzzy import keys
-from offers.ranking import RankedOffer, normalize_languages, ordered, rank
+from offers.ranking import RankedOffer, gemeinde_ids, normalize_languages, ordered, rank
 from offers.taxonomy import AGE_BANDS, NEED_AREAS, STATUSES
 from store.models import AccessOverride, Offer, Servicestelle
 
@@ -109,7 +109,7 @@ def _text_score(query_keys: tuple[str, ...], candidate: str) -> float:
                 continue
             score = float(fuzz.ratio(q, c))
             if len(q) >= 4 and len(c) >= len(q):
-                score = max(score, 0.95 * fuzz.partial_ratio(q, c))
+                score = max(score, 0.9 * fuzz.partial_ratio(q, c))
             best = max(best, score)
     return best
 
@@ -121,7 +121,7 @@ async def search_text(
     limit: int = 10,
     *,
     on: dt.date | None = None,
-    min_score: float = 75.0,
+    min_score: float = 80.0,
 ) -> list[TextHit]:
     """Offers of the Bündnis whose title, provider or keywords (in any language) match the
     typed `query`, tolerant of typos, umlaut spellings and diacritics; best first. With `on`,
@@ -185,7 +185,7 @@ async def responsible_servicestelle(
     for s in rows:
         if s.is_default:
             continue
-        served = {int(g) for g in s.gemeinde_ids or []}
+        served = set(gemeinde_ids(s.gemeinde_ids))
         if served and (gemeinde_id is None or gemeinde_id not in served):
             continue
         areas = set(s.need_areas or [])
