@@ -22,7 +22,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import String, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dialogs.buttons import Op, Pressed, encode, parse
@@ -676,7 +676,8 @@ async def housekeeping(
     cleared = 0
     async with sessions() as s, s.begin():
         purged = await referrals.purge_closed(s, retention, now)
-        for conv in (await s.scalars(select(Conversation))).all():
+        holding = func.cast(Conversation.state, String).like(f'%"{SESSION}"%')
+        for conv in (await s.scalars(select(Conversation).where(holding))).all():
             session = (conv.state or {}).get(SESSION)
             if not isinstance(session, dict):
                 continue

@@ -381,3 +381,37 @@ async def test_the_goal_text_is_not_taken_as_danger_unless_it_is(services, ids):
     chat = Chat(services)
     out = await chat.intake(goal="Ich möchte Deutsch lernen und arbeiten.")
     assert "112" not in texts(out)
+
+
+FORGED = [
+    "p::x:",
+    "p::999:",
+    "o::0:abc",
+    "o::0:99999",
+    "r::via:fax",
+    "r::consent:yes",
+    "r::nonsense:",
+    "y::ref:abc",
+    "y::ref:12345",
+    "o:::",
+    "r::ask:",
+]
+
+
+async def test_forged_and_out_of_order_buttons_always_get_an_answer(services, ids):
+    chat = Chat(services)
+    await chat.intake(goal=None)
+    for data in FORGED:
+        if data == "r::ask:":
+            continue
+        out = await chat.send(Press(data))
+        assert out, data
+    assert await count(services, Referral) == 0  # consent "yes" out of order: nothing stored
+    out = await chat.send(Press("r::ask:"))
+    assert out[-1]["text"] == "Wie soll die Servicestelle dich erreichen?"
+    out = await chat.send(Press("r::consent:yes"))  # before the contact way: refused
+    assert "gilt nicht mehr" in texts(out)
+    assert await count(services, Referral) == 0
+    assert "gelöscht" in texts(await chat.send(Press("r::finish:")))
+    for data in FORGED:  # without a running session
+        assert await chat.send(Press(data)), data
