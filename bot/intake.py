@@ -189,9 +189,9 @@ class Intake:
             return Pre([Reply(parts=(IM.SAFETY,)), *again.replies], again.event)
         if isinstance(event, Command):
             if event.name == "mydata":
-                return Pre(await self._mydata(s, conv, flow))
+                return Pre(await self.mydata(s, conv, flow))
             if event.name == "delete":
-                return Pre(await self._delete(s, conv))
+                return Pre(await self.delete(s, conv))
             if event.name in ("start", "restart"):
                 _set(conv, SESSION, None)
                 _set(conv, REPLY_TO, None)
@@ -487,7 +487,8 @@ class Intake:
         return [Reply(parts=(IM.REPLY_SENT.with_(servicestelle=stelle.name if stelle else ""),))]
 
     # ------------------------------------------------------------------ /mydata, /delete
-    async def _mydata(self, s: AsyncSession, conv: Conversation, flow: Flow) -> list[Reply]:
+    async def mydata(self, s: AsyncSession, conv: Conversation, flow: Flow) -> list[Reply]:
+        """/mydata: the chat, intake answers still held, every referral with what it holds."""
         parts: list[Msg] = [IM.MYDATA_CHAT]
         session = (conv.state or {}).get(SESSION)
         if session is not None:
@@ -520,7 +521,9 @@ class Intake:
             parts = [IM.MYDATA_NONE]
         return [Reply(parts=tuple(parts))]
 
-    async def _delete(self, s: AsyncSession, conv: Conversation) -> list[Reply]:
+    async def delete(self, s: AsyncSession, conv: Conversation) -> list[Reply]:
+        """/delete: withdraw every referral (personal data deleted), drop intake answers.
+        A channel layer that deletes the whole conversation must call this first."""
         withdrawn = await referrals.withdraw_for_conversation(s, conv.id)
         state = dict(conv.state or {})
         had = withdrawn > 0 or bool(state.get(SESSION)) or bool(state.get("answers"))

@@ -384,8 +384,8 @@ async def test_the_goal_text_is_not_taken_as_danger_unless_it_is(services, ids):
 
 
 FORGED = [
-    "p::x:",
-    "p::999:",
+    "n::x:",
+    "n::999:",
     "o::0:abc",
     "o::0:99999",
     "r::via:fax",
