@@ -4,6 +4,7 @@ consent, referrals, /mydata, /delete, under 16, safety. Privacy claims are check
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 from sqlalchemy import func, select
@@ -415,3 +416,23 @@ async def test_forged_and_out_of_order_buttons_always_get_an_answer(services, id
     assert "gelöscht" in texts(await chat.send(Press("r::finish:")))
     for data in FORGED:  # without a running session
         assert await chat.send(Press(data)), data
+
+
+async def test_logs_carry_no_message_text_and_no_messenger_id(services, ids, caplog):
+    caplog.set_level(logging.DEBUG)
+    chat = Chat(services, user="55501234")
+    await chat.intake(goal=GOAL)
+    await chat.text("ich will nicht mehr leben")
+    await chat.press("Ja, bitte melden")
+    await chat.press("Per Telefon")
+    await chat.text(PHONE)
+    await chat.press("Ja, ich bin einverstanden")
+    await chat.cmd("mydata")
+    await chat.cmd("delete")
+    ours = ("bot", "dialogs", "store", "offers", "wegweiser")
+    logged = "\n".join(
+        r.getMessage() for r in caplog.records if r.name.split(".")[0] in ours
+    )  # the database driver's own debug output is not ours (and off in production)
+    assert "intake completed" in logged and "referral created" in logged
+    for secret in ("55501234", "Pflegerin", "2345", "nicht mehr leben", "Münster"):
+        assert secret not in logged, secret
