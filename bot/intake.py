@@ -199,6 +199,8 @@ class Intake:
             if event.name == "help" and session is not None:
                 again = await self._again(s, conv, flow, session)
                 return Pre([Reply(parts=(M.HELP,)), *again.replies])
+            if event.name == "resume" and session is not None:  # after a restart
+                return Pre((await self._again(s, conv, flow, session)).replies)
             return None
         if isinstance(event, Press):
             pressed = parse(event.data)

@@ -436,3 +436,14 @@ async def test_logs_carry_no_message_text_and_no_messenger_id(services, ids, cap
     assert "intake completed" in logged and "referral created" in logged
     for secret in ("55501234", "Pflegerin", "2345", "nicht mehr leben", "Münster"):
         assert secret not in logged, secret
+
+
+async def test_resume_after_a_restart_shows_the_offer_page_again(services, ids):
+    chat = Chat(services)
+    await chat.intake(goal=None)
+    await chat.press("Ja, bitte melden")
+    out = await chat.cmd("resume")
+    assert out[-1]["text"] == "Wie soll die Servicestelle dich erreichen?"
+    await chat.press("Per E-Mail")
+    out = await chat.cmd("resume")
+    assert out[-1]["text"] == "Bitte schreib deine E-Mail-Adresse."
