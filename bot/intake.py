@@ -44,7 +44,7 @@ from store.models import (
     today,
     utcnow,
 )
-from wegweiser.i18n import render
+from wegweiser.i18n import available_locales, render
 
 log = logging.getLogger(__name__)
 
@@ -206,6 +206,11 @@ class Intake:
             pressed = parse(event.data)
             if pressed is not None and pressed.op in (Op.OFFERS, Op.OFFER, Op.REFER, Op.REPLY):
                 return await self._press(s, conv, flow, session, pressed)
+            if pressed is not None and pressed.op is Op.LANGUAGE and session is not None:
+                if pressed.code in available_locales():  # else the engine says "stale"
+                    conv.locale = pressed.code
+                    _set(conv, "locale", pressed.code)
+                    return Pre((await self._again(s, conv, flow, session)).replies)
             return None
         reply_to = (conv.state or {}).get(REPLY_TO)
         if isinstance(event, Text) and reply_to is not None:

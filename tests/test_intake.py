@@ -447,3 +447,15 @@ async def test_resume_after_a_restart_shows_the_offer_page_again(services, ids):
     await chat.press("Per E-Mail")
     out = await chat.cmd("resume")
     assert out[-1]["text"] == "Bitte schreib deine E-Mail-Adresse."
+
+
+async def test_changing_the_language_on_an_offer_page_shows_the_page_again(services, ids):
+    chat = Chat(services)
+    await chat.intake(goal=None)
+    out = await chat.cmd("language")
+    assert out[-1]["ask"] == "@language"
+    out = await chat.press("Deutsch")
+    assert out[-1]["text"].startswith("Thema: Deutsch lernen")
+    out = await chat.send(Press(encode(Op.LANGUAGE, "", "", "xx")))  # not offered
+    assert "gilt nicht mehr" in texts(out)
+    assert (await conversation(services)).state["intake"]["step"] == "menu"
