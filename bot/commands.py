@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.intake import Intake
 from bot.messages import CM
 from bot.render import Shown
 from dialogs.buttons import Op, parse
@@ -50,16 +51,21 @@ async def before_engine(
     event: Event,
     flow: Flow,
     lexicon: Lexicon,
+    intake: Intake | None = None,
 ) -> Before | None:
     """Handle channel-level events; None means: give the event to the engine."""
     if isinstance(event, Command) and event.name in DATA_COMMANDS:
         if event.name == "mydata":
-            return Before([await _mydata(s, conv, state, flow)])
+            referral_part = await intake.mydata(s, conv, flow) if intake is not None else []
+            return Before([await _mydata(s, conv, state, flow), *referral_part])
         if event.name == "stop":
             conv.invitations = False
             log.info("invitations stopped")
             return Before([Reply(parts=(CM.STOPPED,))])
-        # delete: the whole conversation (its keys and unsent replies go with it by cascade)
+        # delete: referrals withdrawn (their personal data deleted) first, then the whole
+        # conversation (its keys and unsent replies go with it by cascade)
+        if intake is not None:
+            await intake.delete(s, conv)
         await s.execute(delete(Conversation).where(Conversation.id == conv.id))
         s.expunge(conv)
         log.info("conversation deleted on request")

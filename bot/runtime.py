@@ -24,9 +24,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import commands, flood
+from bot.intake import Intake, extras
 from bot.messages import CM
 from bot.render import render_reply
-from bot.survey.messages import SM
 from bot.survey.responses import check_participation, store_response
 from dialogs.engine import step
 from dialogs.io import Command, Completed, Event, Reply, State
@@ -86,7 +86,9 @@ class Runtime:
         max_text_length: int = 1000,
         flood_max_updates: int = 20,
         flood_window_seconds: float = 10.0,
+        intake: Intake | None = None,
     ) -> None:
+        self.intake = intake  # Erstberatung hooks (bot/intake.py)
         self.sessions = sessions
         self.flows = flows
         self.lexicon = lexicon
@@ -195,9 +197,6 @@ class Runtime:
         if isinstance(text, str) and len(text) > self.max_text_length:
             refusal = Reply(parts=(M.MESSAGE_TOO_LONG.with_(max=self.max_text_length),))
             return [refusal]
-        if isinstance(event, Command) and event.name == "stop":
-            conv.invitations = False  # `/stop`: no more invitations (survey broadcasts)
-            return [Reply(parts=(SM.UNSUBSCRIBED,))]
         if isinstance(event, Command) and event.name in ("start", "restart"):
             await self._attribute(s, conv, event)
             refusal = await check_participation(s, conv, self.secret, dict(self.flows))
@@ -206,21 +205,36 @@ class Runtime:
         flow = self._flow_for(conv, state, msg, event)
         if state.locale is None and conv.locale:
             state.locale = conv.locale
-        special = await commands.before_engine(s, conv, state, event, flow, self.lexicon)
+        if self.intake is not None:
+            flow = await self.intake.specialise(s, conv, flow)
+        special = await commands.before_engine(
+            s, conv, state, event, flow, self.lexicon, self.intake
+        )
         if special is not None:
             return special.replies
+        before: list[Reply] = []
+        if self.intake is not None:
+            pre = await self.intake.before(s, conv, flow, event)
+            if pre is not None:
+                if pre.event is None:
+                    return pre.replies
+                before, event = pre.replies, pre.event
         result = step(flow, state, event, self.lexicon)
         result.replies = commands.after_engine(event, state, result.replies)
+        after: list[Reply] = []
         for effect in result.effects:
-            if isinstance(effect, Completed) and flow.kind == "survey":
+            if not isinstance(effect, Completed):
+                continue
+            if flow.kind == "survey":
                 note = await store_response(s, conv, flow, effect, self.secret)
-                if note is not None:
-                    result.replies.append(Reply(parts=(note,)))
-            elif isinstance(effect, Completed):
+                after += [Reply(parts=(note,))] if note is not None else []
+            elif flow.kind == "intake" and self.intake is not None:
+                after += await self.intake.completed(s, conv, flow, effect)
+            else:
                 self._store_completed(s, conv, flow, effect)
-        conv.state = result.state.to_json()
+        conv.state = {**extras(conv.state), **result.state.to_json()}
         conv.locale = result.state.locale
-        return result.replies
+        return [*before, *result.replies, *after]
 
     def _flow_for(self, conv: Conversation, state: State, msg: Inbound, event: Event) -> Flow:
         restarting = isinstance(event, Command) and event.name in ("start", "restart")

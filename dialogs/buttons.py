@@ -17,6 +17,11 @@ class Op(enum.Enum):
     SHOW = "w"  # "no, show me the choices again"
     LANGUAGE = "l"
     PAGE = "p"  # another page of a long keyboard (handled by the channel layer, not the engine)
+    # After an Erstberatung (bot/intake.py), handled before the engine; version is empty:
+    OFFERS = "n"  # item: page (need-area index); show that page of offers
+    OFFER = "o"  # item: page; code: offer id; show the offer's details
+    REFER = "r"  # item: step (ask | via | consent | finish); code: the choice
+    REPLY = "y"  # code: referral id; the next text goes to that referral's thread
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -94,6 +95,7 @@ class Offer(Base):
     """One row of the Arbeitshilfe offer tables (DOMAIN.md), plus what a person needs to go."""
 
     __tablename__ = "offer"
+    __table_args__ = (Index(None, "buendnis_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     buendnis_id: Mapped[int] = mapped_column(ForeignKey("buendnis.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(200))
@@ -118,6 +120,29 @@ class Offer(Base):
     source: Mapped[str] = mapped_column(String(300), default="")
     last_checked: Mapped[dt.date | None] = mapped_column(Date)
     is_sample: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AccessOverride(Base):
+    """A Bündnis' local access rule: for one offer, or for every offer of one Arbeitshilfe
+    category, people with `status` get `access` (yes | no | ask) from `valid_from` on.
+
+    Eligibility is data: the rules in `offer.access` are the catalogue's default, these rows
+    are what the local Bündnis decided (offers/eligibility.py applies them)."""
+
+    __tablename__ = "access_override"
+    __table_args__ = (
+        CheckConstraint("(offer_id IS NULL) <> (category IS NULL)", name="target"),
+        Index(None, "buendnis_id", "status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buendnis_id: Mapped[int] = mapped_column(ForeignKey("buendnis.id", ondelete="CASCADE"))
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offer.id", ondelete="CASCADE"))
+    category: Mapped[str | None] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(8))
+    access: Mapped[str] = mapped_column(String(4))  # yes | no | ask
+    valid_from: Mapped[dt.date | None] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(300), default="")
 
 
 class EntryPoint(Base):
@@ -321,3 +346,34 @@ class ReferralEvent(Base):
     kind: Mapped[str] = mapped_column(String(20))  # transition | note | relay | reply
     to_status: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
+
+
+# ---------------------------------------------------------------- intake aggregates (anonymous)
+
+
+class IntakeNeedCount(Base):
+    """How many completed Erstberatungen named a need area, per Bündnis, Gemeinde and day.
+
+    Nothing else: no answers, no pseudonym, no time finer than a date. Rows are incremented
+    in place; two workers racing may add a second row for the same key, so readers SUM(count).
+    """
+
+    __tablename__ = "intake_need_count"
+    __table_args__ = (Index(None, "buendnis_id", "day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buendnis_id: Mapped[int | None] = mapped_column(ForeignKey("buendnis.id", ondelete="CASCADE"))
+    gemeinde_id: Mapped[int | None] = mapped_column(ForeignKey("gemeinde.id", ondelete="CASCADE"))
+    need_area: Mapped[str] = mapped_column(String(32))
+    day: Mapped[dt.date] = mapped_column(Date, default=today)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OfferGap(Base):
+    """A need area for which an Erstberatung found no offer ("Angebotslücke"): anonymous."""
+
+    __tablename__ = "offer_gap"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buendnis_id: Mapped[int | None] = mapped_column(ForeignKey("buendnis.id", ondelete="CASCADE"))
+    gemeinde_id: Mapped[int | None] = mapped_column(ForeignKey("gemeinde.id", ondelete="CASCADE"))
+    need_area: Mapped[str] = mapped_column(String(32))
+    day: Mapped[dt.date] = mapped_column(Date, default=today)

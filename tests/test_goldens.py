@@ -1,5 +1,6 @@
 """Golden conversations: inputs and the exact expected replies, replayed through the runtime.
 
+Optional `seed: intake` loads the test Bündnis with offers first.
 Inputs: "/cmd arg" is a command, "lang:xx" picks a language, "#N" presses the N-th button
 of the latest reply that had buttons, anything else is typed text. Regenerate with
 `pytest --update-goldens` and review the diff like code.
@@ -20,6 +21,7 @@ from dialogs.buttons import Op, encode
 from dialogs.io import Command, Event, Press, Text
 from store.models import OutboxMessage
 from tests.conftest import settings_for
+from tests.intake_support import seed
 from wegweiser.services import build
 
 GOLDENS = Path(__file__).resolve().parent / "goldens"
@@ -57,6 +59,8 @@ def _shown(payload: dict[str, Any]) -> dict[str, Any]:
 async def _replay(golden: dict[str, Any], db_url: str, tmp_path: Path) -> list[dict[str, Any]]:
     settings = settings_for(db_url, tmp_path, secret_key="g" * 40)
     services = build(settings)
+    if golden.get("seed") == "intake":  # the small Bündnis of tests/intake_support.py
+        await seed(services.sessions)
     buttons: list[dict[str, Any]] = []
     observed, last_id = [], 0
     try:

@@ -10,6 +10,7 @@ import hmac
 import pytest
 from sqlalchemy import DateTime, func, select
 
+from bot.messages import CM
 from bot.runtime import pseudonym
 from bot.survey.housekeeping import expire_abandoned
 from bot.survey.messages import SM
@@ -225,7 +226,7 @@ async def test_invitations_go_only_to_people_who_agreed(services):
     await no.take_part("welle-1", version, {**ANSWERS, "einladung": "no"})
     await stopped.take_part("welle-1", version)
     await stopped.send(Command("stop"))
-    assert (await stopped.last())["text"] == render(SM.UNSUBSCRIBED, "de")
+    assert (await stopped.last())["text"] == render(CM.STOPPED, "de")
     # All three took part in wave 1: nobody is invited to it again.
     assert await invite(services.sessions, wave.id, services.runtime.secret) == 0
     second = await open_wave(services, code="welle-2")

@@ -25,11 +25,15 @@ flows_app = typer.Typer(help="Conversation flows.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
 telegram_app = typer.Typer(help="Telegram bot setup.", no_args_is_help=True)
 app.add_typer(telegram_app, name="telegram")
+offers_app = typer.Typer(
+    help="Offer catalogue (Angebote): import and export.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(flows_app, name="flows")
 i18n_app = typer.Typer(help="Translations.", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
 app.add_typer(i18n_app, name="i18n")
+app.add_typer(offers_app, name="offers")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -159,6 +163,82 @@ def i18n_status() -> None:
         raise typer.Exit(1)
 
 
+# ---------------------------------------------------------------- offers
+
+
+def _catalogue_db_error(e: Exception) -> typer.Exit:
+    return fail(
+        f"database error ({type(e).__name__}); is it migrated? run `wegweiser db upgrade` first"
+    )
+
+
+@offers_app.command("import")
+def offers_import(
+    file: Annotated[Path, typer.Argument(help="a .csv (UTF-8, ; or ,) or .xlsx file")],
+    buendnis: Annotated[
+        str | None, typer.Option(help="Bündnis code for rows without a buendnis column")
+    ] = None,
+) -> None:
+    """Import offers; every row is checked first, and one bad row means nothing is imported."""
+    from offers.io import ImportRefused, import_offers
+    from wegweiser.services import build, check_database
+
+    cfg = settings()
+
+    async def go() -> str:
+        services = build(cfg)
+        try:
+            await check_database(services.engine)
+            return str(await import_offers(services.sessions, file, buendnis=buendnis))
+        finally:
+            await services.close()
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        typer.echo(run(go))
+    except ImportRefused as e:
+        for problem in e.errors:
+            typer.echo(f"{file}: {problem}", err=True)
+        raise fail(f"{file}: {e}") from None
+    except SQLAlchemyError as e:
+        raise _catalogue_db_error(e) from None
+
+
+@offers_app.command("export")
+def offers_export(
+    file: Annotated[Path, typer.Argument(help="a .csv or .xlsx file to write")],
+    buendnis: Annotated[str | None, typer.Option(help="only this Bündnis (code)")] = None,
+    delimiter: Annotated[str, typer.Option(help="CSV delimiter: ; or ,")] = ";",
+) -> None:
+    """Export the offer catalogue (all Bündnisse, or one) as CSV or XLSX."""
+    from offers.io import export_offers
+    from wegweiser.services import build, check_database
+
+    cfg = settings()
+
+    async def go() -> int:
+        services = build(cfg)
+        try:
+            await check_database(services.engine)
+            async with services.sessions() as s:
+                return await export_offers(s, file, buendnis=buendnis, delimiter=delimiter)
+        finally:
+            await services.close()
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        count = run(go)
+    except SQLAlchemyError as e:
+        raise _catalogue_db_error(e) from None
+    except OSError as e:
+        raise fail(f"{file}: cannot write: {e.strerror}") from None
+    except ValueError as e:
+        raise fail(f"{file}: {e}") from None
+    typer.echo(f"{count} offer(s) written to {file}")
+
+
 # ---------------------------------------------------------------- chat
 
 
@@ -263,12 +343,16 @@ def serve(
         )
         ttl = dt.timedelta(days=cfg.conversation_ttl_days)
 
+        retention = dt.timedelta(days=cfg.referral_retention_days)
+
         async def housekeeping() -> None:
+            from bot.intake import housekeeping as intake_housekeeping
             from bot.survey.housekeeping import expire_abandoned
 
             while True:
                 await expire_abandoned(services.sessions, services.flows)  # before expiry
                 await services.runtime.expire(ttl)
+                await intake_housekeeping(services.sessions, retention=retention)
                 await asyncio.sleep(3600)
 
         task = asyncio.create_task(housekeeping())

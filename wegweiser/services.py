@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.intake import Intake
 from bot.runtime import Runtime
 from dialogs.lexicon import Lexicon
 from dialogs.model import Flow
@@ -56,5 +57,6 @@ def build(settings: Settings, *, flows: dict[str, Flow] | None = None) -> Servic
         max_text_length=settings.max_text_length,
         flood_max_updates=settings.flood_max_updates,
         flood_window_seconds=settings.flood_window_seconds,
+        intake=Intake(retention_days=settings.referral_retention_days),
     )
     return Services(settings, engine, factory, flows, runtime)

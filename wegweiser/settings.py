@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=1, le=65535)
     conversation_ttl_days: int = Field(default=30, ge=1, le=365)
     max_text_length: int = Field(default=1000, ge=10, le=4096)
+    referral_retention_days: int = Field(default=90, ge=1, le=3650)
     telegram_bot_token: str = Field(default="", validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_base: str = "https://api.telegram.org"
     telegram_webhook_secret: str = ""

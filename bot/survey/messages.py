@@ -15,6 +15,3 @@ class SM:
         "Es gibt eine neue Befragung. Sie ist anonym und freiwillig.\n"
         "Mitmachen: schreib /start {code}"
     )
-    UNSUBSCRIBED = N_(
-        "Du bekommst keine Einladungen mehr. Du kannst mir trotzdem jederzeit schreiben."
-    )

@@ -1,0 +1,461 @@
+"""The Erstberatung through the runtime on SQLite and PostgreSQL: offers, gap signals,
+consent, referrals, /mydata, /delete, under 16, safety. Privacy claims are checked in the DB."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.intake import housekeeping
+from dialogs.buttons import Op, encode
+from dialogs.io import Press
+from store.demo import load_demo
+from store.models import (
+    Base,
+    Conversation,
+    Gemeinde,
+    IntakeNeedCount,
+    OfferGap,
+    Referral,
+    ReferralEvent,
+    SurveyResponse,
+)
+from tests.intake_support import Chat, seed, texts
+from wegweiser.services import build
+from wegweiser.settings import load_settings
+
+GOAL = "Ich möchte Pflegerin werden."
+PHONE = "0151 2345 6789"
+
+
+@pytest.fixture
+async def services(db_url, tmp_path):
+    s = build(load_settings(database_url=db_url, instance_dir=tmp_path, secret_key="s" * 40))
+    yield s
+    await s.close()
+
+
+@pytest.fixture
+async def ids(services):
+    return await seed(services.sessions)
+
+
+async def count(services, model) -> int:
+    async with services.sessions() as s:
+        return int(await s.scalar(select(func.count()).select_from(model)))
+
+
+async def occurrences(services, needle: str) -> list[str]:
+    """Every table.column whose text contains `needle` (JSON columns included)."""
+    hits = []
+    async with services.sessions() as s:
+        for table in Base.metadata.sorted_tables:
+            for col in table.columns:
+                value = func.cast(table.c[col.name], Base.metadata.tables["buendnis"].c.name.type)
+                n = await s.scalar(
+                    select(func.count()).select_from(table).where(value.like(f"%{needle}%"))
+                )
+                if n:
+                    hits.append(f"{table.name}.{col.name}")
+    return hits
+
+
+async def conversation(services) -> Conversation:
+    async with services.sessions() as s:
+        return (await s.scalars(select(Conversation))).one()
+
+
+# ---------------------------------------------------------------- offers and aggregates
+
+
+async def test_offers_per_area_with_details_paging_and_gap_signal(services, ids):
+    chat = Chat(services)
+    out = await chat.intake(needs=("Deutsch lernen", "Arbeit", "Wohnen"), goal=GOAL)
+    shown = texts(out)
+    assert "Angebote, die vielleicht für dich passen" in shown
+    assert "Thema: Deutsch lernen (1 von 3)" in shown
+    labels = [b["label"] for b in chat.buttons]
+    assert "Deutschkurs am Abend" in labels
+    assert "Nur mit Erlaubnis" not in labels  # access "no" for Duldung: hidden
+    details = texts(await chat.press("Deutschkurs am Abend"))
+    for part in ("Aegidiimarkt 3", "0251 111", "Mo–Do 18–20 Uhr", "Ausweis oder Duldung"):
+        assert part in details
+    assert "Sprachen: Deutsch, Arabisch" in details
+    assert "Die Servicestelle prüft die Einzelheiten" in details
+    await chat.press("Zurück")
+    page2 = texts(await chat.press("Nächstes Thema"))
+    assert "Thema: Arbeit (2 von 3)" in page2
+    ask = texts(await chat.press("Jobcoaching"))
+    assert "Vielleicht geht das nicht für deinen Aufenthalt" in ask  # access "ask" for Duldung
+    await chat.press("Zurück")
+    page3 = texts(await chat.press("Nächstes Thema"))
+    assert "Thema: Wohnen (3 von 3)" in page3 and "noch kein Angebot" in page3
+    assert "Nächstes Thema" not in [b["label"] for b in chat.buttons]
+    async with services.sessions() as s:
+        gaps = (await s.execute(select(OfferGap.need_area, OfferGap.gemeinde_id))).all()
+        counts = (await s.execute(select(IntakeNeedCount.need_area, IntakeNeedCount.count))).all()
+    assert gaps == [("wohnen", ids["muenster"])]
+    assert sorted(counts) == [("arbeit", 1), ("sprache", 1), ("wohnen", 1)]
+
+
+async def test_need_counts_add_up_over_people(services, ids):
+    for n in range(3):
+        chat = Chat(services, user=f"p{n}")
+        await chat.intake(needs=("Deutsch lernen",), goal=None)
+    async with services.sessions() as s:
+        total = await s.scalar(
+            select(func.sum(IntakeNeedCount.count)).where(IntakeNeedCount.need_area == "sprache")
+        )
+    assert total == 3
+
+
+async def test_intake_without_referral_leaves_only_anonymous_aggregates(services, ids):
+    chat = Chat(services)
+    await chat.intake(needs=("Deutsch lernen", "Wohnen"), goal=GOAL)
+    conv = await conversation(services)
+    assert conv.state["intake"]["answers"]["goal"] == GOAL  # while the person decides
+    out = await chat.press("Nein, fertig")
+    assert "Deine Antworten habe ich jetzt gelöscht" in texts(out)
+    conv = await conversation(services)
+    assert "intake" not in conv.state and conv.state["answers"] == {}
+    assert await occurrences(services, "Pflegerin") == []
+    assert await count(services, Referral) == 0
+    assert await count(services, SurveyResponse) == 0  # an intake is not a survey response
+    assert await count(services, OfferGap) == 1
+    for name in ("intake_need_count", "offer_gap"):
+        cols = set(Base.metadata.tables[name].columns.keys())
+        assert cols <= {"id", "buendnis_id", "gemeinde_id", "need_area", "day", "count"}
+
+
+async def test_stale_offer_button_after_finishing_is_answered(services, ids):
+    chat = Chat(services)
+    await chat.intake(goal=None)
+    old = list(chat.buttons)
+    await chat.press("Nein, fertig")
+    out = await chat.send(Press(old[0]["data"]))
+    assert "Dieser Knopf gilt nicht mehr" in texts(out)
+    out = await chat.send(Press(encode(Op.OFFER, "", "x", "99999")))
+    assert out, "a forged button gets an answer"
+
+
+# ---------------------------------------------------------------- Gemeinde
+
+
+@pytest.mark.parametrize("typed", ["Münster", "Muenster", "munster", "MÜNSTER", "Münstr"])
+async def test_gemeinde_typed_in_variants(services, ids, typed):
+    chat = Chat(services)
+    await chat.start()
+    out = await chat.text(typed)
+    if out[-1]["ask"] == "gemeinde":  # a near miss is confirmed, never guessed
+        assert out[-1]["text"].startswith("Meinst du: Münster?")
+        out = await chat.text("ja")
+    assert out[-1]["ask"] == "age"
+    conv = await conversation(services)
+    assert conv.state["answers"]["gemeinde"] == f"g{ids['muenster']}"
+
+
+async def test_gemeinde_choices_are_those_of_the_buendnis(services, ids):
+    await load_demo(services.sessions)
+    chat = Chat(services)
+    await chat.cmd("start", "demo-ms")  # deep link of the demo Bündnis "Stadt Münster"
+    out = await chat.send(Press(encode(Op.LANGUAGE, "", "", "de")))
+    labels = [b["label"] for b in out[-1]["buttons"]]
+    assert labels == ["Münster", "Andere Stadt oder weiß nicht"]
+    code = out[-1]["buttons"][0]["data"].rsplit(":", 1)[1]
+    async with services.sessions() as s:
+        conv = (await s.scalars(select(Conversation))).one()
+        gemeinde = await s.get(Gemeinde, int(code[1:]))
+    assert gemeinde.buendnis_id == conv.buendnis_id != ids["buendnis"]
+
+
+async def test_without_a_buendnis_the_gemeinde_decides_it(services, ids):
+    chat = Chat(services)
+    await chat.start()
+    labels = [b["label"] for b in chat.buttons]
+    assert labels == ["Moers", "Münster", "Andere Stadt oder weiß nicht"]
+    await chat.intake(goal=None)
+    assert (await conversation(services)).buendnis_id == ids["buendnis"]
+
+
+async def test_other_gemeinde_gets_the_offers_of_the_whole_buendnis(services, ids):
+    chat = Chat(services)
+    out = await chat.intake(gemeinde="Andere Stadt", needs=("Arbeit",), goal=None, link="test-link")
+    assert "Jobcoaching" in [b["label"] for b in chat.buttons], texts(out)
+
+
+async def test_without_buendnis_or_gemeinde_the_gap_is_still_counted(services, ids):
+    chat = Chat(services)
+    out = await chat.intake(gemeinde="Andere Stadt", needs=("Arbeit",), goal=None)
+    assert "noch kein Angebot" in texts(out)
+    async with services.sessions() as s:
+        gap = (await s.scalars(select(OfferGap))).one()
+    assert (gap.buendnis_id, gap.gemeinde_id, gap.need_area) == (None, None, "arbeit")
+    out = await chat.press("Ja, bitte melden")
+    assert "kenne ich leider noch keine Servicestelle" in texts(out)
+    assert await count(services, Referral) == 0
+
+
+# ---------------------------------------------------------------- consent and referral
+
+
+async def test_nothing_personal_is_stored_before_consent(services, ids):
+    chat = Chat(services)
+    await chat.intake(goal=GOAL)
+    out = await chat.press("Ja, bitte melden")
+    assert out[-1]["text"] == "Wie soll die Servicestelle dich erreichen?"
+    await chat.press("Per Telefon")
+    consent = texts(await chat.text(PHONE))
+    # the screen names the Servicestelle, every answer that goes there, keeping, withdrawal
+    for part in (
+        "Diese Angaben gehen an: JMD Münster",
+        "Stadt – Münster",
+        "Aufenthalt – Duldung",
+        "Hilfe bei – Deutsch lernen",
+        f"– {GOAL}",
+        f"So erreicht sie dich: {PHONE}",
+        "90 Tage",
+        "/delete",
+    ):
+        assert part in consent, part
+    assert await count(services, Referral) == 0
+    assert await count(services, ReferralEvent) == 0
+    out = await chat.press("Nein")
+    assert "Es wurde nichts weitergegeben" in texts(out)
+    assert await count(services, Referral) == 0
+    assert await occurrences(services, "2345") == []
+    assert await occurrences(services, "Pflegerin") == []
+
+
+async def test_consent_creates_exactly_the_shown_referral(services, ids):
+    chat = Chat(services)
+    await chat.intake(goal=GOAL)
+    await chat.press("Ja, bitte melden")
+    consent = texts(await chat.press("Hier im Chat"))
+    assert "So erreicht sie dich: Hier im Chat (ohne Telefonnummer)" in consent
+    out = await chat.press("Ja, ich bin einverstanden")
+    assert "Deine Anfrage ist bei JMD Münster" in texts(out)
+    async with services.sessions() as s:
+        referral = (await s.scalars(select(Referral))).one()
+        events = (await s.scalars(select(ReferralEvent))).all()
+        conv = (await s.scalars(select(Conversation))).one()
+    assert referral.servicestelle_id == ids["jmd"]  # Münster + Sprache + Arabisch
+    assert referral.status == "new" and referral.contact_via == "bot"
+    assert referral.contact_value is None and referral.conversation_id == conv.id
+    shared = {a["item"]: a["answer"] for a in referral.shared["answers"]}
+    assert shared["gemeinde"] == "Münster" and shared["status"] == "Duldung"
+    assert shared["goal"] == GOAL and shared["needs"] == "Deutsch lernen"
+    for item, answer in shared.items():
+        assert f"– {answer}" in consent, item  # nothing stored that was not on the screen
+    assert [(e.kind, e.to_status, e.actor) for e in events] == [("transition", "new", "person")]
+    assert "intake" not in conv.state  # the answers now live only in the referral
+    again = texts(await chat.intake(goal=None))
+    assert "Thema:" in again
+    out = await chat.press("Ja, bitte melden")
+    assert "schon eine offene Anfrage bei JMD Münster" in texts(out)
+
+
+async def test_contact_details_are_validated(services, ids):
+    chat = Chat(services)
+    await chat.intake(needs=("Arbeit",), goal=None)
+    await chat.press("Ja, bitte melden")
+    await chat.press("Per Telefon")
+    out = await chat.text("ruf mich an")
+    assert "nicht wie eine Telefonnummer" in texts(out)
+    await chat.press("Per E-Mail")
+    for bad in ("name@", "@x.de", "a b@c.de", "x@y"):
+        assert "nicht wie eine E-Mail-Adresse" in texts(await chat.text(bad))
+    await chat.press("Per E-Mail")
+    out = await chat.text("amira@example.org")
+    assert "So erreicht sie dich: amira@example.org" in texts(out)
+    await chat.press("Ja, ich bin einverstanden")
+    async with services.sessions() as s:
+        referral = (await s.scalars(select(Referral))).one()
+    assert (referral.contact_via, referral.contact_value) == ("email", "amira@example.org")
+    assert referral.servicestelle_id == ids["default"]  # no specific one for Arbeit: default
+
+
+async def test_under_16_gets_offers_and_direct_contact_but_no_referral(services, ids):
+    chat = Chat(services)
+    out = await chat.intake(age="Unter 16", goal=None)
+    shown = texts(out)
+    assert "Du bist unter 16" in shown and "Hafenweg 2" in shown
+    assert "Deutschkurs am Abend" in [b["label"] for b in chat.buttons]
+    assert "Ja, bitte melden" not in [b["label"] for b in chat.buttons]
+    out = await chat.send(Press(encode(Op.REFER, "", "ask", "")))  # forged: still refused
+    assert "Du bist unter 16" in texts(out)
+    out = await chat.send(Press(encode(Op.REFER, "", "consent", "yes")))
+    assert await count(services, Referral) == 0
+
+
+async def test_mydata_and_delete(services, ids):
+    chat = Chat(services)
+    await chat.intake(goal=GOAL)
+    mine = texts(await chat.cmd("mydata"))
+    assert "noch nicht weitergegeben" in mine and GOAL in mine
+    await chat.press("Ja, bitte melden")
+    await chat.press("Per Telefon")
+    await chat.text(PHONE)
+    await chat.press("Ja, ich bin einverstanden")
+    mine = texts(await chat.cmd("mydata"))
+    assert "Anfrage bei JMD Münster (Stand: neu" in mine
+    assert GOAL in mine and PHONE in mine
+    out = await chat.cmd("delete")
+    assert "sind gelöscht" in texts(out)
+    async with services.sessions() as s:
+        referral = (await s.scalars(select(Referral))).one()
+        events = (await s.scalars(select(ReferralEvent).order_by(ReferralEvent.id))).all()
+    assert referral.status == "withdrawn" and referral.shared == {}
+    assert referral.contact_value is None and referral.conversation_id is None
+    assert events[-1].note == "withdrawn by the person"
+    assert await occurrences(services, "2345") == []
+    assert await occurrences(services, "Pflegerin") == []
+    mine = texts(await chat.cmd("mydata"))
+    assert "JMD" not in mine and GOAL not in mine
+    assert "keine Anfrage" in texts(await chat.cmd("delete"))
+
+
+async def test_retention_deletes_finished_referrals_and_stale_intake_answers(services, ids):
+    chat = Chat(services)
+    await chat.intake(goal=GOAL)
+    await chat.press("Ja, bitte melden")
+    await chat.press("Hier im Chat")
+    await chat.press("Ja, ich bin einverstanden")
+    other = Chat(services, user="other")
+    await other.intake(goal="Zweites Ziel")
+    from store import referrals
+
+    async with services.sessions() as s, s.begin():
+        referral = (await s.scalars(select(Referral))).one()
+        await referrals.transition(s, referral.id, "declined", actor="Frau A", note="zu weit weg")
+    retention = dt.timedelta(days=90)
+    soon = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=89)
+    assert await housekeeping(services.sessions, retention=retention, now=soon) == (0, 1)
+    assert await count(services, Referral) == 1
+    assert await occurrences(services, "Zweites Ziel") == []
+    later = soon + dt.timedelta(days=2)
+    assert await housekeeping(services.sessions, retention=retention, now=later) == (1, 0)
+    assert await count(services, Referral) == 0 and await count(services, ReferralEvent) == 0
+    assert await occurrences(services, "Pflegerin") == []
+    assert await count(services, IntakeNeedCount) >= 1  # the anonymous aggregates stay
+
+
+# ---------------------------------------------------------------- safety, help
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "ich will nicht mehr leben",
+        "Er schlägt mich jeden Tag",
+        "I want to kill myself",
+        "أريد أن أموت",
+        "хочу умереть",
+        "Notfall!",
+    ],
+)
+async def test_danger_words_get_emergency_numbers_and_the_question_again(services, ids, message):
+    chat = Chat(services)
+    await chat.start()
+    out = await chat.text(message)
+    assert "112" in out[0]["text"] and "0800 111 0 111" in out[0]["text"]
+    assert "116 016" in out[0]["text"]
+    assert out[-1]["ask"] == "gemeinde"  # the conversation goes on
+    conv = await conversation(services)
+    assert "gemeinde" not in conv.state["answers"]
+
+
+async def test_danger_words_and_help_after_the_questions(services, ids):
+    chat = Chat(services)
+    await chat.intake(goal=None)
+    out = await chat.text("ich bin in gefahr")
+    assert "112" in out[0]["text"] and out[-1]["text"].startswith("Thema: Deutsch lernen")
+    out = await chat.cmd("help")
+    assert out[0]["text"].startswith("Ich bin Wegweiser") and "Thema:" in out[-1]["text"]
+    out = await chat.text("hallo")
+    assert "Bitte nutze die Knöpfe" in out[0]["text"]
+
+
+async def test_the_goal_text_is_not_taken_as_danger_unless_it_is(services, ids):
+    chat = Chat(services)
+    out = await chat.intake(goal="Ich möchte Deutsch lernen und arbeiten.")
+    assert "112" not in texts(out)
+
+
+FORGED = [
+    "n::x:",
+    "n::999:",
+    "o::0:abc",
+    "o::0:99999",
+    "r::via:fax",
+    "r::consent:yes",
+    "r::nonsense:",
+    "y::ref:abc",
+    "y::ref:12345",
+    "o:::",
+    "r::ask:",
+]
+
+
+async def test_forged_and_out_of_order_buttons_always_get_an_answer(services, ids):
+    chat = Chat(services)
+    await chat.intake(goal=None)
+    for data in FORGED:
+        if data == "r::ask:":
+            continue
+        out = await chat.send(Press(data))
+        assert out, data
+    assert await count(services, Referral) == 0  # consent "yes" out of order: nothing stored
+    out = await chat.send(Press("r::ask:"))
+    assert out[-1]["text"] == "Wie soll die Servicestelle dich erreichen?"
+    out = await chat.send(Press("r::consent:yes"))  # before the contact way: refused
+    assert "gilt nicht mehr" in texts(out)
+    assert await count(services, Referral) == 0
+    assert "gelöscht" in texts(await chat.send(Press("r::finish:")))
+    for data in FORGED:  # without a running session
+        assert await chat.send(Press(data)), data
+
+
+async def test_logs_carry_no_message_text_and_no_messenger_id(services, ids, caplog):
+    caplog.set_level(logging.DEBUG)
+    chat = Chat(services, user="55501234")
+    await chat.intake(goal=GOAL)
+    await chat.text("ich will nicht mehr leben")
+    await chat.press("Ja, bitte melden")
+    await chat.press("Per Telefon")
+    await chat.text(PHONE)
+    await chat.press("Ja, ich bin einverstanden")
+    await chat.cmd("mydata")
+    await chat.cmd("delete")
+    ours = ("bot", "dialogs", "store", "offers", "wegweiser")
+    logged = "\n".join(
+        r.getMessage() for r in caplog.records if r.name.split(".")[0] in ours
+    )  # the database driver's own debug output is not ours (and off in production)
+    assert "intake completed" in logged and "referral created" in logged
+    for secret in ("55501234", "Pflegerin", "2345", "nicht mehr leben", "Münster"):
+        assert secret not in logged, secret
+
+
+async def test_resume_after_a_restart_shows_the_offer_page_again(services, ids):
+    chat = Chat(services)
+    await chat.intake(goal=None)
+    await chat.press("Ja, bitte melden")
+    out = await chat.cmd("resume")
+    assert out[-1]["text"] == "Wie soll die Servicestelle dich erreichen?"
+    await chat.press("Per E-Mail")
+    out = await chat.cmd("resume")
+    assert out[-1]["text"] == "Bitte schreib deine E-Mail-Adresse."
+
+
+async def test_changing_the_language_on_an_offer_page_shows_the_page_again(services, ids):
+    chat = Chat(services)
+    await chat.intake(goal=None)
+    out = await chat.cmd("language")
+    assert out[-1]["ask"] == "@language"
+    out = await chat.press("Deutsch")
+    assert out[-1]["text"].startswith("Thema: Deutsch lernen")
+    out = await chat.send(Press(encode(Op.LANGUAGE, "", "", "xx")))  # not offered
+    assert "gilt nicht mehr" in texts(out)
+    assert (await conversation(services)).state["intake"]["step"] == "menu"
