@@ -188,10 +188,6 @@ class Intake:
             again = await self._again(s, conv, flow, session)
             return Pre([Reply(parts=(IM.SAFETY,)), *again.replies], again.event)
         if isinstance(event, Command):
-            if event.name == "mydata":
-                return Pre(await self.mydata(s, conv, flow))
-            if event.name == "delete":
-                return Pre(await self.delete(s, conv))
             if event.name in ("start", "restart"):
                 _set(conv, SESSION, None)
                 _set(conv, REPLY_TO, None)
@@ -528,17 +524,15 @@ class Intake:
             parts = [IM.MYDATA_NONE]
         return [Reply(parts=tuple(parts))]
 
-    async def delete(self, s: AsyncSession, conv: Conversation) -> list[Reply]:
+    async def delete(self, s: AsyncSession, conv: Conversation) -> int:
         """/delete: withdraw every referral (personal data deleted), drop intake answers.
-        A channel layer that deletes the whole conversation must call this first."""
+        The channel commands (bot/commands.py) call this before deleting the conversation."""
         withdrawn = await referrals.withdraw_for_conversation(s, conv.id)
-        state = dict(conv.state or {})
-        had = withdrawn > 0 or bool(state.get(SESSION)) or bool(state.get("answers"))
-        locale = state.get("locale")
+        locale = (conv.state or {}).get("locale")
         conv.state = {"locale": locale} if locale else {}
         await _forget_sent(s, conv)
         log.info("delete withdrawn=%d", withdrawn)
-        return [Reply(parts=(IM.DELETED if had else IM.DELETED_NOTHING,))]
+        return withdrawn
 
 
 # ---------------------------------------------------------------------- helpers

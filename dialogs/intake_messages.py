@@ -107,8 +107,6 @@ class IM:
     MYDATA_CHAT = N_("Dieser Chat: deine Sprache und die Frage, bei der du bist.")
     MYDATA_INTAKE = N_("Deine Antworten aus der Erstberatung (noch nicht weitergegeben).")
     MYDATA_REFERRAL = N_("Anfrage bei {servicestelle} (Stand: {status}, seit {date}):")
-    DELETED = N_("Erledigt. Deine Anfrage und deine Antworten sind gelöscht.")
-    DELETED_NOTHING = N_("Es gibt keine Anfrage und keine Antworten von dir zum Löschen.")
 
     # ---- safety
     SAFETY = N_(

@@ -23,9 +23,9 @@ from store.models import (
     ReferralEvent,
     SurveyResponse,
 )
+from tests.conftest import settings_for
 from tests.intake_support import Chat, seed, texts
 from wegweiser.services import build
-from wegweiser.settings import load_settings
 
 GOAL = "Ich möchte Pflegerin werden."
 PHONE = "0151 2345 6789"
@@ -33,7 +33,7 @@ PHONE = "0151 2345 6789"
 
 @pytest.fixture
 async def services(db_url, tmp_path):
-    s = build(load_settings(database_url=db_url, instance_dir=tmp_path, secret_key="s" * 40))
+    s = build(settings_for(db_url, tmp_path, secret_key="s" * 40))
     yield s
     await s.close()
 
@@ -303,7 +303,7 @@ async def test_mydata_and_delete(services, ids):
     assert "Anfrage bei JMD Münster (Stand: neu" in mine
     assert GOAL in mine and PHONE in mine
     out = await chat.cmd("delete")
-    assert "sind gelöscht" in texts(out)
+    assert "alles über dich gelöscht" in texts(out)
     async with services.sessions() as s:
         referral = (await s.scalars(select(Referral))).one()
         events = (await s.scalars(select(ReferralEvent).order_by(ReferralEvent.id))).all()
@@ -314,7 +314,7 @@ async def test_mydata_and_delete(services, ids):
     assert await occurrences(services, "Pflegerin") == []
     mine = texts(await chat.cmd("mydata"))
     assert "JMD" not in mine and GOAL not in mine
-    assert "keine Anfrage" in texts(await chat.cmd("delete"))
+    assert "alles über dich gelöscht" in texts(await chat.cmd("delete"))
 
 
 async def test_retention_deletes_finished_referrals_and_stale_intake_answers(services, ids):

@@ -10,15 +10,15 @@ from sqlalchemy import select
 
 from store import referrals
 from store.models import Conversation, Referral, ReferralEvent
+from tests.conftest import settings_for
 from tests.intake_support import Chat, seed, texts
 from wegweiser.i18n import FSI
 from wegweiser.services import build
-from wegweiser.settings import load_settings
 
 
 @pytest.fixture
 async def services(db_url, tmp_path):
-    s = build(load_settings(database_url=db_url, instance_dir=tmp_path, secret_key="s" * 40))
+    s = build(settings_for(db_url, tmp_path, secret_key="s" * 40))
     yield s
     await s.close()
 
