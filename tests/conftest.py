@@ -138,3 +138,17 @@ async def db(db_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
 
 
 __all__ = ["downgrade", "drop_pg_database", "new_pg_database"]
+
+
+@pytest.fixture
+async def admin_api(db_url: str):
+    """The admin API on a seeded database (see tests/admin_seed.py), with an HTTP client."""
+    from admin_api.deps import AuthConfig
+    from tests.admin_seed import Api, build, make_client, seed
+
+    engine, app = build(db_url, AuthConfig(max_failures=5, lock_minutes=15, ip_max_failures=50))
+    factory = app.state.sessions  # type: ignore[attr-defined]
+    data = await seed(factory)
+    async with make_client(app) as client:
+        yield Api(client, factory, data)
+    await engine.dispose()  # type: ignore[attr-defined]
