@@ -117,7 +117,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def _field(loc: tuple[Any, ...] | list[Any]) -> str | None:
-    parts = [str(p) for p in loc]
+    parts = [str(p) for p in loc if p != "[key]"]
     if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
         parts = parts[1:]
     return ".".join(parts) or None

@@ -59,8 +59,16 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
+            # FastAPI ≥ 0.120 keeps the full template (with the router prefix) in the
+            # effective route context; older versions copy it onto the route itself.
+            fastapi_scope: Any = scope.get("fastapi")
+            context: Any = (
+                fastapi_scope.get("effective_route_context")
+                if isinstance(fastapi_scope, dict)
+                else None
+            )
             route: Any = scope.get("route")
-            template = getattr(route, "path", None) or UNMATCHED
+            template = getattr(context, "path", None) or getattr(route, "path", None) or UNMATCHED
             method = scope.get("method", "")
             if method not in {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}:
                 method = "other"

@@ -46,7 +46,7 @@ router = APIRouter(prefix="/offers", tags=["offers"], responses=ERROR_RESPONSES)
 
 Access = Literal["yes", "no", "ask"]
 AccessMap = Annotated[
-    dict[Annotated[str, Field(pattern=r"^[a-z0-9_§-]{1,20}$")], Access],
+    dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_§-]{1,20}$")], Access],
     Field(
         max_length=20,
         description="residence status → yes | no | ask (e.g. {'AG': 'yes', 'D': 'ask'})",
