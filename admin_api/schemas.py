@@ -3,6 +3,7 @@ out of the database (lengths, ranges, no control characters)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -42,6 +43,14 @@ DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 Tags = Annotated[list[Tag], Field(max_length=50)]
 Ids = Annotated[list[DbId], Field(max_length=200)]
 Locales = Annotated[list[LocaleCode], Field(max_length=30)]
+
+
+def _as_utc(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+
+
+# Stored times are naive UTC; answers carry the offset (RFC 3339 `date-time`).
+UtcDateTime = Annotated[dt.datetime, AfterValidator(_as_utc)]
 
 T = TypeVar("T")
 

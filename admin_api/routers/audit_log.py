@@ -14,7 +14,7 @@ from sqlalchemy import Select, func, select
 from admin_api.audit import audit
 from admin_api.deps import MAX_ID, Admin, DbSession, Limit, Offset, naive_utc
 from admin_api.errors import ERROR_RESPONSES, invalid
-from admin_api.schemas import Orm, Page
+from admin_api.schemas import Orm, Page, UtcDateTime
 from store.models import AuditEntry
 
 router = APIRouter(prefix="/audit", tags=["audit log"], responses=ERROR_RESPONSES)
@@ -25,7 +25,7 @@ EXPORT_LIMIT = 100_000
 
 class AuditOut(Orm):
     id: int
-    at: dt.datetime
+    at: UtcDateTime
     actor: str
     user_id: int | None
     action: str

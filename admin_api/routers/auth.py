@@ -20,7 +20,7 @@ from admin_api.deps import (
     Role,
 )
 from admin_api.errors import ERROR_RESPONSES, ApiError
-from admin_api.schemas import Strict, text, with_examples
+from admin_api.schemas import Strict, UtcDateTime, text, with_examples
 from admin_api.security import IpThrottle, new_secret, sha256, user_by_email, verify_password
 from store.models import StaffSession, StaffUser, utcnow
 
@@ -51,7 +51,7 @@ class LoginOut(BaseModel):
     csrf_token: str = Field(
         description="send as X-CSRF-Token with every POST/PATCH/PUT/DELETE made with the cookie"
     )
-    expires_at: dt.datetime
+    expires_at: UtcDateTime
 
 
 def me_of(who: Principal) -> Me:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -12,7 +11,7 @@ from sqlalchemy import delete, func, select
 from admin_api.audit import audit
 from admin_api.deps import Admin, DbSession, Id, Limit, Offset, Role
 from admin_api.errors import ERROR_RESPONSES, ApiError, conflict, not_found
-from admin_api.schemas import DbId, Orm, Page, Patch, Strict, text, with_examples
+from admin_api.schemas import DbId, Orm, Page, Patch, Strict, UtcDateTime, text, with_examples
 from admin_api.security import (
     AccountError,
     check_scope,
@@ -62,8 +61,8 @@ class UserOut(Orm):
     buendnis_id: int | None
     servicestelle_id: int | None
     active: bool
-    locked_until: dt.datetime | None
-    created_at: dt.datetime
+    locked_until: UtcDateTime | None
+    created_at: UtcDateTime
 
 
 class TokenIn(Strict):
@@ -79,9 +78,9 @@ class TokenOut(Orm):
     role: str
     buendnis_id: int | None
     servicestelle_id: int | None
-    created_at: dt.datetime
-    expires_at: dt.datetime | None
-    revoked_at: dt.datetime | None
+    created_at: UtcDateTime
+    expires_at: UtcDateTime | None
+    revoked_at: UtcDateTime | None
 
 
 class NewToken(BaseModel):
