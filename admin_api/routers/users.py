@@ -24,7 +24,7 @@ from store.models import ApiToken, StaffSession, StaffUser, utcnow
 router = APIRouter(tags=["users"], responses=ERROR_RESPONSES)
 
 Email = text(254, 3)
-Password = Annotated[str, Field(min_length=1, max_length=256)]
+Password = Annotated[str, Field(min_length=12, max_length=256)]
 
 
 class UserIn(Strict):
