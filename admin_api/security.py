@@ -6,6 +6,7 @@ Used by the HTTP layer and by `wegweiser users …`; no FastAPI in here.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import secrets
@@ -26,16 +27,21 @@ MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
 
 _hasher = PasswordHasher()
-# Verified against when the e-mail is unknown, so both cases take the same time.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the e-mail is unknown, so both cases take the same time."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class AccountError(Exception):
     """A user-management problem, phrased for the operator (CLI) or the API."""
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None, *, missing: bool = False) -> None:
         super().__init__(message)
         self.field = field
+        self.missing = missing  # names an object that does not exist (API: 404)
 
 
 def hash_password(password: str) -> str:
@@ -56,7 +62,9 @@ def check_password_strength(password: str) -> None:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return (
+            _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        )
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -104,14 +112,16 @@ async def check_scope(
     if role == "gfs":
         if servicestelle_id is not None:
             raise AccountError("a gfs account is scoped to a Bündnis only", "servicestelle_id")
-        if buendnis_id is None or await s.get(Buendnis, buendnis_id) is None:
-            raise AccountError("gfs needs an existing Bündnis", "buendnis_id")
+        if buendnis_id is None:
+            raise AccountError("a gfs account needs a Bündnis", "buendnis_id")
+        if await s.get(Buendnis, buendnis_id) is None:
+            raise AccountError("no such Bündnis", "buendnis_id", missing=True)
         return buendnis_id, None
     if servicestelle_id is None:
-        raise AccountError("servicestelle needs an existing Servicestelle", "servicestelle_id")
+        raise AccountError("a servicestelle account needs a Servicestelle", "servicestelle_id")
     stelle = await s.get(Servicestelle, servicestelle_id)
     if stelle is None:
-        raise AccountError("servicestelle needs an existing Servicestelle", "servicestelle_id")
+        raise AccountError("no such Servicestelle", "servicestelle_id", missing=True)
     if buendnis_id is not None and buendnis_id != stelle.buendnis_id:
         raise AccountError("the Servicestelle belongs to another Bündnis", "buendnis_id")
     return stelle.buendnis_id, stelle.id

@@ -416,3 +416,54 @@ async def test_deleting_guards_keep_data_consistent(admin_api: Api):
     assert r.status_code == 409 and error_of(r)["code"] == "servicestelle_in_use"
     r = await api.client.delete(f"/api/v1/users/{seed_.user['admin']}", headers=api.auth("admin"))
     assert r.status_code == 409 and error_of(r)["code"] == "own_account"
+
+
+async def test_change_own_password(admin_api: Api):
+    api = admin_api
+    csrf = (await login(api, "gfs")).json()["csrf_token"]
+    url = "/api/v1/auth/password"
+    r = await api.client.post(
+        url,
+        json={"current_password": "wrong", "new_password": "ein neues langes passwort"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert r.status_code == 422 and error_of(r)["field"] == "current_password"
+    r = await api.client.post(
+        url,
+        json={"current_password": PASSWORD, "new_password": "ein neues langes passwort"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert r.status_code == 204
+    assert (await api.client.get("/api/v1/auth/me")).status_code == 200  # this session stays
+    api.client.cookies.clear()
+    assert (await login(api, "gfs")).status_code == 401
+    assert (await login(api, "gfs", "ein neues langes passwort")).status_code == 200
+
+
+async def test_account_scope_errors(admin_api: Api):
+    api = admin_api
+    base = {"email": "neu@example.org", "password": "long enough password"}
+    cases = [
+        ({"role": "gfs"}, 422, "buendnis_id"),
+        ({"role": "gfs", "buendnis_id": 9999}, 404, "buendnis_id"),
+        ({"role": "servicestelle"}, 422, "servicestelle_id"),
+        ({"role": "servicestelle", "servicestelle_id": 9999}, 404, "servicestelle_id"),
+        (
+            {
+                "role": "servicestelle",
+                "servicestelle_id": api.seed.stelle["B"],
+                "buendnis_id": api.seed.buendnis["A"],
+            },
+            422,
+            "buendnis_id",
+        ),
+        ({"role": "admin", "buendnis_id": api.seed.buendnis["A"]}, 422, "role"),
+        ({"role": "admin", "password": "short"}, 422, "password"),
+        ({"role": "admin", "email": "no email"}, 422, "email"),
+    ]
+    for extra, status, field in cases:
+        r = await api.client.post("/api/v1/users", json=base | extra, headers=api.auth("admin"))
+        assert r.status_code == status, (extra, r.text)
+        assert error_of(r)["field"] == field, (extra, r.text)
+    async with api.sessions() as s:
+        assert await s.scalar(select(StaffUser).where(StaffUser.email == "neu@example.org")) is None

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from store.models import Buendnis, Gemeinde, Offer, Servicestelle, StaffUser
-from tests.admin_seed import Api, audit_count
+from tests.admin_seed import PASSWORD, Api, audit_count
 
 ROLES = ("anon", "admin", "gfs", "servicestelle")
 _counter = itertools.count(1)
@@ -127,6 +127,12 @@ class Case:
 
 CASES: list[Case] = [
     Case("GET", fixed("/api/v1/auth/me"), everyone(200)),
+    Case(
+        "POST",
+        fixed("/api/v1/auth/password"),
+        everyone(204),
+        lambda api, t: {"current_password": PASSWORD, "new_password": PASSWORD},
+    ),
     Case("GET", fixed("/api/v1/buendnisse"), everyone(200)),
     Case(
         "POST",

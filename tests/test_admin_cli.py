@@ -87,7 +87,7 @@ def test_users_commands(tmp_path, db_url):
     # problems: one line, non-zero exit, nothing written
     for args, message in [
         (["chef@example.org", "--role", "admin"], "an account for chef@example.org exists"),
-        (["gfs@example.org", "--role", "gfs"], "gfs needs an existing Bündnis"),
+        (["gfs@example.org", "--role", "gfs"], "a gfs account needs a Bündnis"),
         (["gfs@example.org", "--role", "gfs", "--buendnis", "nope"], "no Bündnis with code"),
         (["x@example.org", "--role", "root"], "role must be one of admin, gfs, servicestelle"),
         (["not-an-email", "--role", "admin"], "not an e-mail address"),

@@ -21,7 +21,15 @@ from admin_api.deps import (
 )
 from admin_api.errors import ERROR_RESPONSES, ApiError
 from admin_api.schemas import Strict, UtcDateTime, text, with_examples
-from admin_api.security import IpThrottle, new_secret, sha256, user_by_email, verify_password
+from admin_api.security import (
+    AccountError,
+    IpThrottle,
+    hash_password,
+    new_secret,
+    sha256,
+    user_by_email,
+    verify_password,
+)
 from store.models import StaffSession, StaffUser, utcnow
 
 router = APIRouter(prefix="/auth", tags=["auth"], responses=ERROR_RESPONSES)
@@ -182,6 +190,38 @@ async def logout(who: AnyStaff, s: DbSession) -> Response:
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
     return response
+
+
+class PasswordIn(Strict):
+    current_password: Annotated[str, Field(min_length=1, max_length=256)]
+    new_password: Annotated[str, Field(min_length=12, max_length=256)]
+
+    model_config = with_examples(
+        {"current_password": "correct horse battery", "new_password": "a new long passphrase"}
+    )
+
+
+@router.post(
+    "/password",
+    status_code=204,
+    summary="Change your own password; ends your other browser sessions",
+)
+async def change_password(body: PasswordIn, who: AnyStaff, s: DbSession) -> Response:
+    user = await s.get(StaffUser, who.user_id)
+    if user is None or not verify_password(user.password_hash, body.current_password):
+        raise ApiError(422, "validation_error", "current password wrong", "current_password")
+    try:
+        user.password_hash = hash_password(body.new_password)
+    except AccountError as e:
+        raise ApiError(422, "validation_error", str(e), "new_password") from None
+    user.password_changed_at = utcnow()
+    others = delete(StaffSession).where(StaffSession.user_id == user.id)
+    if who.session_id is not None:
+        others = others.where(StaffSession.id != who.session_id)
+    await s.execute(others)
+    await audit(s, who, "change_password", "staff_user", user.id)
+    await s.commit()
+    return Response(status_code=204)
 
 
 @router.get("/me", response_model=Me, summary="Who is calling, with role and scope")

@@ -89,7 +89,7 @@ class NewToken(BaseModel):
 
 
 def _account_error(e: AccountError) -> ApiError:
-    if e.field in ("buendnis_id", "servicestelle_id") and "existing" in str(e):
+    if e.missing:
         return ApiError(404, "not_found", str(e), e.field)
     return ApiError(422, "validation_error", str(e), e.field)
 
