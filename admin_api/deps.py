@@ -23,7 +23,8 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Path, Query, Request, Security
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import ColumnElement, false, select, true
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -131,7 +132,21 @@ async def _from_cookie(s: AsyncSession, request: Request, value: str) -> Princip
     )
 
 
-async def current_principal(request: Request, s: DbSession) -> Principal:
+# Declared so the OpenAPI description names both schemes; parsing is done below.
+_bearer_scheme = HTTPBearer(auto_error=False, description="API token (`wgw_…`)")
+_cookie_scheme = APIKeyCookie(
+    name=SESSION_COOKIE,
+    auto_error=False,
+    description="session from /api/v1/auth/login; writes need the X-CSRF-Token header",
+)
+
+
+async def current_principal(
+    request: Request,
+    s: DbSession,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer_scheme)] = None,
+    _cookie: Annotated[str | None, Security(_cookie_scheme)] = None,
+) -> Principal:
     """Bearer token first (API clients), else the session cookie (web pages, CSRF-checked)."""
     auth = request.headers.get("Authorization")
     if auth is not None:
