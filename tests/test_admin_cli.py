@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -67,6 +68,7 @@ async def _me(url: str, token: str) -> httpx.Response:
         await engine.dispose()
 
 
+@pytest.mark.slow
 def test_users_commands(tmp_path, db_url):
     stelle_id = asyncio.run(_prepare(db_url))
     pw = "erstes admin passwort\n"
@@ -188,3 +190,60 @@ def test_users_commands(tmp_path, db_url):
         ("cli", "revoke", "api_token"),
         ("cli", "reset_password", "staff_user"),
     ]
+
+
+@pytest.mark.slow
+def test_serve_wires_the_admin_api(tmp_path):
+    """The real server: an admin made on the command line logs in; CSRF and metrics work."""
+    import socket
+    import subprocess
+    import time
+
+    from tests.test_cli import WEGWEISER, env_for
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    assert subprocess_cli(tmp_path, "db", "upgrade").returncode == 0
+    r = subprocess_cli(
+        tmp_path,
+        "users",
+        "create",
+        "chef@example.org",
+        "--role",
+        "admin",
+        "--password-stdin",
+        stdin="ein langes admin passwort\n",
+    )
+    assert r.returncode == 0, r.stderr
+    server = subprocess.Popen(
+        [*WEGWEISER, "serve", "--port", str(port)],
+        env=env_for(tmp_path),
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(150):
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        with httpx.Client(base_url=base, timeout=10) as client:
+            r = client.post(
+                "/api/v1/auth/login",
+                json={"email": "chef@example.org", "password": "ein langes admin passwort"},
+            )
+            assert r.status_code == 200, r.text
+            csrf = r.json()["csrf_token"]
+            new = {"code": "kreis-neu", "name": "Neu"}
+            assert client.post("/api/v1/buendnisse", json=new).status_code == 403
+            r = client.post("/api/v1/buendnisse", json=new, headers={"X-CSRF-Token": csrf})
+            assert r.status_code == 201
+            metrics = client.get("/metrics").text
+        assert 'route="/api/v1/buendnisse",status="201"' in metrics
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
