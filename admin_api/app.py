@@ -1,16 +1,77 @@
-"""The FastAPI application served by `wegweiser serve`."""
+"""The FastAPI application served by `wegweiser serve`.
+
+Routers live in `admin_api/routers/`, one module per resource, all under `/api/v1` and all
+built from the dependencies in `admin_api/deps.py`. To add one (e.g. referrals), write the
+module and append it to `ROUTERS`.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from admin_api import errors
+from admin_api.deps import AuthConfig
+from admin_api.metrics import Metrics, MetricsMiddleware
+from admin_api.routers import audit_log, auth, buendnisse, offers, places, users
+from admin_api.security import IpThrottle
+from store.db import sessions as session_factory
+from wegweiser.settings import Settings
+
+API_PREFIX = "/api/v1"
+ROUTERS: list[APIRouter] = [
+    auth.router,
+    buendnisse.router,
+    users.router,
+    places.router,
+    offers.router,
+    audit_log.router,
+]
+
+DESCRIPTION = """
+Admin API of Wegweiser for operators (`admin`), the coordinating office of a Bündnis (`gfs`)
+and Servicestellen (`servicestelle`).
+
+**Authentication**: `Authorization: Bearer <token>` (API tokens, created with
+`wegweiser users token EMAIL` or `POST /api/v1/users/{id}/tokens`), or the session cookie from
+`POST /api/v1/auth/login` — then every POST/PATCH/PUT/DELETE must carry the CSRF token from the
+login answer in `X-CSRF-Token`.
+
+**Scope**: an object of another Bündnis or Servicestelle answers 404, like a missing one.
+
+**Errors**: every failure has the shape `{"error": {"code", "message", "field"}}`.
+"""
 
 
-def create_app(engine: AsyncEngine) -> FastAPI:
-    app = FastAPI(title="Wegweiser admin API", version="1")
+def auth_config_from(settings: Settings) -> AuthConfig:
+    return AuthConfig(
+        cookie_secure=settings.secure_cookies,
+        session_hours=settings.session_hours,
+        max_failures=settings.login_max_failures,
+        lock_minutes=settings.login_lock_minutes,
+    )
 
-    @app.get("/health")
+
+def create_app(
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession] | None = None,
+    auth_config: AuthConfig | None = None,
+) -> FastAPI:
+    config = auth_config or AuthConfig()
+    app = FastAPI(title="Wegweiser admin API", version="1", description=DESCRIPTION)
+    app.state.engine = engine
+    app.state.sessions = sessions or session_factory(engine)
+    app.state.auth_config = config
+    app.state.ip_throttle = IpThrottle(
+        max_failures=config.ip_max_failures, window_seconds=config.lock_minutes * 60.0
+    )
+    metrics = Metrics()
+    app.state.metrics = metrics
+    errors.install(app)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+
+    @app.get("/health", tags=["operations"], summary="Liveness and database reachability")
     async def health() -> dict[str, str]:
         try:
             async with engine.connect() as conn:
@@ -19,4 +80,8 @@ def create_app(engine: AsyncEngine) -> FastAPI:
             return {"status": "degraded", "database": "unreachable"}
         return {"status": "ok", "database": "ok"}
 
+    app.add_route("/metrics", metrics.render, include_in_schema=False)
+
+    for router in ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
     return app

@@ -152,3 +152,17 @@ def settings_for(db_url: str, tmp_path: Path, **overrides: object):  # -> Settin
         "flood_max_updates": 10000,
     }
     return load_settings(**(values | overrides))
+
+
+@pytest.fixture
+async def admin_api(db_url: str):
+    """The admin API on a seeded database (see tests/admin_seed.py), with an HTTP client."""
+    from admin_api.deps import AuthConfig
+    from tests.admin_seed import Api, build, make_client, seed
+
+    engine, app = build(db_url, AuthConfig(max_failures=5, lock_minutes=15, ip_max_failures=50))
+    factory = app.state.sessions  # type: ignore[attr-defined]
+    data = await seed(factory)
+    async with make_client(app) as client:
+        yield Api(client, factory, data)
+    await engine.dispose()  # type: ignore[attr-defined]

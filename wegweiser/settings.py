@@ -68,6 +68,12 @@ class Settings(BaseSettings):
             raise ValueError("must be an https:// URL that reaches `serve`")
         return v
 
+    # admin API: staff sessions and login lockout
+    cookie_secure: bool | None = None  # None: Secure cookies in production only
+    session_hours: int = Field(default=8, ge=1, le=168)
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_lock_minutes: int = Field(default=15, ge=1, le=1440)
+
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, v: str) -> str:
@@ -85,6 +91,10 @@ class Settings(BaseSettings):
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.instance_dir / 'wegweiser.db'}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.env == "production" if self.cookie_secure is None else self.cookie_secure
 
     @property
     def is_sqlite(self) -> bool:

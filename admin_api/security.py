@@ -1,0 +1,193 @@
+"""Passwords (argon2), API tokens and session cookies (random, stored as SHA-256), lockout.
+
+Used by the HTTP layer and by `wegweiser users …`; no FastAPI in here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import hmac
+import secrets
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.models import ApiToken, Servicestelle, StaffUser, utcnow
+
+ROLES = ("admin", "gfs", "servicestelle")
+TOKEN_PREFIX = "wgw_"  # noqa: S105 - a marker, not a secret
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
+
+_hasher = PasswordHasher()
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the e-mail is unknown, so both cases take the same time."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+class AccountError(Exception):
+    """A user-management problem, phrased for the operator (CLI) or the API."""
+
+    def __init__(self, message: str, field: str | None = None, *, missing: bool = False) -> None:
+        super().__init__(message)
+        self.field = field
+        self.missing = missing  # names an object that does not exist (API: 404)
+
+
+def hash_password(password: str) -> str:
+    check_password_strength(password)
+    return _hasher.hash(password)
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(
+            f"password must have at least {MIN_PASSWORD_LENGTH} characters", "password"
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(f"password must have at most {MAX_PASSWORD_LENGTH} characters")
+    if password.strip() != password or not password.isprintable():
+        raise AccountError("password must not start or end with spaces or contain control chars")
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return (
+            _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        )
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)  # 256 bits
+
+
+def same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip().lower()
+    local, _, domain = email.partition("@")
+    if (
+        not local
+        or "." not in domain
+        or len(email) > 254
+        or any(c.isspace() for c in email)
+        or not email.isprintable()
+    ):
+        raise AccountError("not an e-mail address", "email")
+    return email
+
+
+async def check_scope(
+    s: AsyncSession, role: str, buendnis_id: int | None, servicestelle_id: int | None
+) -> tuple[int | None, int | None]:
+    """Validate a role's scope and return (buendnis_id, servicestelle_id) as stored.
+
+    admin: neither; gfs: a Bündnis; servicestelle: a Servicestelle (its Bündnis is derived)."""
+    from store.models import Buendnis
+
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}", "role")
+    if role == "admin":
+        if buendnis_id is not None or servicestelle_id is not None:
+            raise AccountError("an admin has no Bündnis or Servicestelle scope", "role")
+        return None, None
+    if role == "gfs":
+        if servicestelle_id is not None:
+            raise AccountError("a gfs account is scoped to a Bündnis only", "servicestelle_id")
+        if buendnis_id is None:
+            raise AccountError("a gfs account needs a Bündnis", "buendnis_id")
+        if await s.get(Buendnis, buendnis_id) is None:
+            raise AccountError("no such Bündnis", "buendnis_id", missing=True)
+        return buendnis_id, None
+    if servicestelle_id is None:
+        raise AccountError("a servicestelle account needs a Servicestelle", "servicestelle_id")
+    stelle = await s.get(Servicestelle, servicestelle_id)
+    if stelle is None:
+        raise AccountError("no such Servicestelle", "servicestelle_id", missing=True)
+    if buendnis_id is not None and buendnis_id != stelle.buendnis_id:
+        raise AccountError("the Servicestelle belongs to another Bündnis", "buendnis_id")
+    return stelle.buendnis_id, stelle.id
+
+
+async def create_token(
+    s: AsyncSession, user: StaffUser, *, expires_days: int | None = 90, label: str = ""
+) -> tuple[ApiToken, str]:
+    """Create a token for `user` (same role and scope). Returns the row and the plain token,
+    which is never stored and cannot be shown again."""
+    if expires_days is not None and not 1 <= expires_days <= 3650:
+        raise AccountError("expiry must be between 1 and 3650 days", "expires_days")
+    plain = TOKEN_PREFIX + new_secret()
+    token = ApiToken(
+        user_id=user.id,
+        token_hash=sha256(plain),
+        prefix=plain[:10],
+        label=label,
+        role=user.role,
+        buendnis_id=user.buendnis_id,
+        servicestelle_id=user.servicestelle_id,
+        expires_at=utcnow() + dt.timedelta(days=expires_days) if expires_days else None,
+    )
+    s.add(token)
+    await s.flush()
+    return token, plain
+
+
+async def user_by_email(s: AsyncSession, email: str) -> StaffUser | None:
+    return await s.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
+
+
+@dataclass
+class IpThrottle:
+    """Failed logins per client address within a sliding window (in this process).
+
+    The per-account lock lives in the database (`staff_user.locked_until`) and so holds across
+    workers; this one stops one address from trying many accounts."""
+
+    max_failures: int = 20
+    window_seconds: float = 900.0
+    clock: object = field(default=time.monotonic)
+    _failures: dict[str, deque[float]] = field(default_factory=dict)
+
+    def _now(self) -> float:
+        return self.clock()  # type: ignore[operator,no-any-return]
+
+    def _prune(self, ip: str) -> deque[float]:
+        q = self._failures.setdefault(ip, deque())
+        cutoff = self._now() - self.window_seconds
+        while q and q[0] < cutoff:
+            q.popleft()
+        return q
+
+    def retry_after(self, ip: str) -> int | None:
+        q = self._prune(ip)
+        if len(q) < self.max_failures:
+            if not q:
+                self._failures.pop(ip, None)
+            return None
+        return max(1, int(q[0] + self.window_seconds - self._now()) + 1)
+
+    def failed(self, ip: str) -> None:
+        self._prune(ip).append(self._now())
+        if len(self._failures) > 100_000:  # bounded memory under a flood of addresses
+            self._failures.pop(next(iter(self._failures)))
+
+    def succeeded(self, ip: str) -> None:
+        self._failures.pop(ip, None)
