@@ -24,7 +24,7 @@ from bot.intake import Intake
 from bot.messages import CM
 from bot.render import Shown
 from dialogs.buttons import Op, parse
-from dialogs.engine import step
+from dialogs.engine import answer_line, step
 from dialogs.io import Command, Event, Msg, Press, Reply, State
 from dialogs.lexicon import Lexicon
 from dialogs.messages import M
@@ -144,17 +144,4 @@ def _answer_line(flow: Flow | None, item_id: str, value: object) -> Msg:
     assert flow is not None
     item = flow.item(item_id)
     assert item is not None
-    ctx = flow.context(item_id)
-    shown: Msg | str
-    if value is None:
-        shown = M.SKIPPED
-    elif isinstance(value, list):
-        shown = Msg.join([Msg(c.label, ctx) for c in item.choices if c.code in value])
-    elif item.choices:
-        choice = item.choice(str(value))
-        shown = Msg(choice.label, ctx) if choice else str(value)
-    elif isinstance(value, float) and value.is_integer():
-        shown = str(int(value))
-    else:
-        shown = str(value)
-    return M.SUMMARY_LINE.with_(question=Msg(item.text, ctx), answer=shown)
+    return answer_line(flow, item, value)

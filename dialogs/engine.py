@@ -187,21 +187,8 @@ class _Run:
     def _summary(self, answers: dict[str, object]) -> None:
         lines: list[Msg] = [M.SUMMARY]
         for item in self.flow.items:
-            if item.id not in answers or item.kind == "info":
-                continue
-            value = answers[item.id]
-            ctx = self.flow.context(item.id)
-            shown: Msg | str
-            if value is None:
-                shown = M.SKIPPED
-            elif isinstance(value, list):
-                shown = Msg.join([Msg(c.label, ctx) for c in item.choices if c.code in value])
-            elif item.choices:
-                choice = item.choice(str(value))
-                shown = Msg(choice.label, ctx) if choice else str(value)
-            else:
-                shown = _fmt(value) if isinstance(value, float | int) else str(value)
-            lines.append(M.SUMMARY_LINE.with_(question=Msg(item.text, ctx), answer=shown))
+            if item.id in answers and item.kind != "info":
+                lines.append(answer_line(self.flow, item, answers[item.id]))
         self.replies.append(Reply(parts=(Msg.join(lines, "\n"),)))
 
     def _answer(self, item: Item, value: object) -> None:
@@ -358,6 +345,22 @@ class _Run:
             self._ask(item)
         else:
             self._answer(item, cleaned)
+
+
+def answer_line(flow: Flow, item: Item, value: object) -> Msg:
+    """ "Question – answer" in the person's language (summaries, /mydata)."""
+    ctx = flow.context(item.id)
+    shown: Msg | str
+    if value is None:
+        shown = M.SKIPPED
+    elif isinstance(value, list):
+        shown = Msg.join([Msg(c.label, ctx) for c in item.choices if c.code in value])
+    elif item.choices:
+        choice = item.choice(str(value))
+        shown = Msg(choice.label, ctx) if choice else str(value)
+    else:
+        shown = _fmt(value) if isinstance(value, float | int) else str(value)
+    return M.SUMMARY_LINE.with_(question=Msg(item.text, ctx), answer=shown)
 
 
 def _valid_answer(item: Item, value: object) -> bool:

@@ -15,14 +15,13 @@ import logging
 import uuid
 from typing import Any
 
-from rapidfuzz import fuzz
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.survey.messages import SM
 from dialogs.io import Completed, Msg
 from dialogs.model import Flow
-from dialogs.normalize import fold
+from offers.fuzzy import match_gemeinde as offers_match_gemeinde
 from store.models import (
     Conversation,
     Gemeinde,
@@ -39,7 +38,6 @@ GEMEINDE_ITEM = "gemeinde"  # typed place name -> stored only as a Gemeinde code
 INVITATION_ITEM = "einladung"  # yes/no: invitations to new surveys; kept in conversation space
 GEMEINDE_UNKNOWN = "unbekannt"  # typed, but no Gemeinde of the Bündnis matched
 _PARTICIPATION_PURPOSE = b"wegweiser/participation-marker/v1"
-_GEMEINDE_MIN_SCORE = 85.0
 
 
 def participation_key(secret: bytes) -> bytes:
@@ -58,17 +56,10 @@ def gemeinde_code(gemeinde_id: int) -> str:
 
 
 def match_gemeinde(typed: str, gemeinden: list[Gemeinde]) -> Gemeinde | None:
-    """The Gemeinde a typed place name means, or None (best fuzzy match above a threshold)."""
-    key = fold(typed)
-    if not key:
-        return None
-    best: tuple[float, Gemeinde | None] = (0.0, None)
-    for g in gemeinden:
-        name = fold(g.name)
-        score = 100.0 if key == name else fuzz.ratio(key, name)
-        if score > best[0]:
-            best = (score, g)
-    return best[1] if best[0] >= _GEMEINDE_MIN_SCORE else None
+    """The Gemeinde a typed place name means, or None (the catalogue's matcher, so survey and
+    Erstberatung understand the same spellings)."""
+    name, _score, _suggestions = offers_match_gemeinde([g.name for g in gemeinden], typed)
+    return next((g for g in gemeinden if g.name == name), None)
 
 
 async def _wave_problem(
