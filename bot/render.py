@@ -18,10 +18,22 @@ class Shown(Reply):
     hints: Mapping[str, Any] = field(default_factory=dict)
 
 
+# The language picker asks in several languages at once: whoever opens it may read none of
+# the language it is shown in yet.
+PICKER_LOCALES = ("de", "en", "ar", "fa", "uk", "tr")
+
+
+def _text(reply: Reply, locale: str, fallback: str) -> str:
+    if reply.ask == "@language":
+        lines = (render(p, loc, fallback) for loc in (locale, *PICKER_LOCALES) for p in reply.parts)
+        return "\n".join(dict.fromkeys(lines))
+    return "\n\n".join(render(part, locale, fallback) for part in reply.parts)
+
+
 def render_reply(reply: Reply, locale: str, fallback: str = "de") -> dict[str, Any]:
     hints = dict(reply.hints) if isinstance(reply, Shown) else {}
     return hints | {
-        "text": "\n\n".join(render(part, locale, fallback) for part in reply.parts),
+        "text": _text(reply, locale, fallback),
         "buttons": [
             {"label": render(b.label, locale, fallback), "data": b.data, "selected": b.selected}
             for b in reply.buttons

@@ -63,7 +63,7 @@ async def test_demo_completes_and_leaves_only_anonymous_response(services):
     rt, version = services.runtime, services.flows["demo"].version
     await run_demo(rt, version)
     texts = [p["text"] for p in await outbox(services)]
-    assert texts[0] == "Bitte wähle deine Sprache."
+    assert texts[0].startswith("Bitte wähle deine Sprache.\n")
     assert texts[-1] == "Danke für deine Antworten!"
     async with services.sessions() as s:
         [resp] = (await s.execute(select(SurveyResponse))).scalars().all()

@@ -94,7 +94,8 @@ def button(r: httpx.Response, label: str) -> str:
 async def test_demo_flow_completes_through_the_web_channel(services, client):
     p = await new_person(client)
     r = await p.say(command="start")
-    assert texts(r) == ["Bitte wähle deine Sprache."]
+    [picker] = texts(r)
+    assert picker.startswith("Bitte wähle deine Sprache.\nPlease choose your language.")
     r = await p.say(button=button(r, "Deutsch"))
     assert r.json()["locale"] == "de" and r.json()["rtl"] is False
     assert texts(r)[-1].startswith("Wie alt bist du?")
