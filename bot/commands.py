@@ -100,7 +100,7 @@ def _shown(reply: Reply, hints: Mapping[str, Any]) -> Shown:
 
 def _page(state: State, item: str, code: str, flow: Flow, lexicon: Lexicon) -> list[Reply]:
     """The question on screen again, at page `code`; a page of an old question is stale."""
-    page = int(code) if code.isdigit() else 0
+    page = int(code) if code.isdecimal() else 0
     wanted = "@language" if item == "@language" else state.item
     again = Command("language") if item == "@language" else Command("resume")
     result = step(flow, state, again, lexicon)  # the state is not kept: paging changes nothing

@@ -37,7 +37,7 @@ class Console:
         if line.startswith("/"):
             name, _, arg = line[1:].partition(" ")
             return Command(name.lower(), arg.strip())
-        if line.isdigit() and self.buttons and 1 <= int(line) <= len(self.buttons):
+        if line.isdecimal() and self.buttons and 1 <= int(line) <= len(self.buttons):
             return Press(self.buttons[int(line) - 1]["data"])
         return Text(line)
 

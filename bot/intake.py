@@ -88,7 +88,7 @@ def gemeinde_code(gemeinde_id: int) -> str:
 
 
 def _gemeinde_id(code: object) -> int | None:
-    if isinstance(code, str) and code.startswith("g") and code[1:].isdigit():
+    if isinstance(code, str) and code.startswith("g") and code[1:].isdecimal():
         return int(code[1:])
     return None
 
@@ -249,12 +249,12 @@ class Intake:
             return Pre(await self._thread_open(s, conv, p.code))
         if session is None or session.get("flow") != flow.id:
             return Pre([Reply(parts=(M.STALE_BUTTON,))], Command("resume"))
-        if p.op is Op.OFFERS and p.item.isdigit():
+        if p.op is Op.OFFERS and p.item.isdecimal():
             page = min(int(p.item), max(len(session["areas"]) - 1, 0))
             session = {**session, "page": page, "step": "menu"}
             _set(conv, SESSION, session)
             return Pre([await self._page(s, flow, session, page)])
-        if p.op is Op.OFFER and p.code.isdigit() and p.item.isdigit():
+        if p.op is Op.OFFER and p.code.isdecimal() and p.item.isdecimal():
             return Pre([await self._details(s, flow, session, int(p.code), int(p.item))])
         if p.op is Op.REFER:
             return Pre(await self._refer(s, conv, flow, session, p.item, p.code))
@@ -469,7 +469,7 @@ class Intake:
     # ------------------------------------------------------------------ relay thread
     async def _thread_open(self, s: AsyncSession, conv: Conversation, code: str) -> list[Reply]:
         found = {r.id: r for r in await referrals.referrals_of(s, conv.id)}
-        referral = found.get(int(code)) if code.isdigit() else None
+        referral = found.get(int(code)) if code.isdecimal() else None
         if referral is None or referral.status in referrals.TERMINAL:
             _set(conv, REPLY_TO, None)
             return [Reply(parts=(IM.REPLY_CLOSED,))]

@@ -66,7 +66,7 @@ async def drain(
                 blocked.add(row.conversation_id)
                 _failed(row, str(e))
                 continue
-            row.status, row.sent_at, row.attempts = "sent", utcnow(), row.attempts + 1
+            await s.delete(row)  # a delivered reply may repeat answers: keep nothing of it
             sent += 1
     return sent
 

@@ -39,13 +39,18 @@ from store.models import (
     EntryPoint,
     InboundSeen,
     OutboxMessage,
+    Referral,
     SurveyAnswer,
     SurveyResponse,
     SurveyTextAnswer,
     utcnow,
 )
+from store.referrals import TERMINAL
 
 log = logging.getLogger(__name__)
+
+
+KEYS_TTL = dt.timedelta(days=1)  # longer than any redelivery or flood window
 
 
 def pseudonym(secret: bytes, channel: str, user_id: str) -> str:
@@ -307,11 +312,24 @@ class Runtime:
         )
 
     # ------------------------------------------------------------------ housekeeping
-    async def expire(self, ttl: dt.timedelta) -> int:
-        """Delete conversations inactive for longer than `ttl` (their outbox and keys go too)."""
-        cutoff = utcnow() - ttl
+    async def expire(self, ttl: dt.timedelta, keys_ttl: dt.timedelta = KEYS_TTL) -> int:
+        """Delete conversations inactive for longer than `ttl` (their outbox and keys go too),
+        except those a Servicestelle is still working on: the person must stay reachable and
+        able to `/delete`. Idempotency keys older than `keys_ttl` go as well — past the
+        redelivery window they only record when someone wrote."""
+        now = utcnow()
+        still_open = (
+            select(Referral.id)
+            .where(Referral.conversation_id == Conversation.id)
+            .where(Referral.status.not_in(TERMINAL))
+        )
         async with self.sessions() as s, s.begin():
-            result = await s.execute(delete(Conversation).where(Conversation.updated_at < cutoff))
+            result = await s.execute(
+                delete(Conversation)
+                .where(Conversation.updated_at < now - ttl)
+                .where(~still_open.exists())
+            )
+            await s.execute(delete(InboundSeen).where(InboundSeen.seen_at < now - keys_ttl))
         return int(getattr(result, "rowcount", 0) or 0)
 
     async def state_of(self, channel: str, user_id: str) -> dict[str, Any] | None:

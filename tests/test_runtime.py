@@ -18,6 +18,8 @@ from store.models import (
     Conversation,
     InboundSeen,
     OutboxMessage,
+    Referral,
+    Servicestelle,
     SurveyAnswer,
     SurveyResponse,
     SurveyTextAnswer,
@@ -211,3 +213,30 @@ async def test_free_text_answer_is_stored_apart_from_codes(db_url, tmp_path):
         assert texts == [("goal", "Ausbildung als Koch")] and codes == [("ok", "yes")]
     finally:
         await s.close()
+
+
+async def test_expiry_keeps_a_conversation_with_an_open_referral_and_prunes_old_keys(services):
+    await load_demo(services.sessions)
+    for n, user in enumerate(("open", "closed")):
+        await services.runtime.handle(inbound(Command("start"), f"k{n}", user=user))
+    async with services.sessions() as s, s.begin():
+        stelle = await s.scalar(select(Servicestelle))
+        for conv in (await s.scalars(select(Conversation).order_by(Conversation.id))).all():
+            conv.updated_at -= dt.timedelta(days=60)
+            status = "contacted" if conv.id == 1 else "closed"
+            s.add(
+                Referral(
+                    buendnis_id=stelle.buendnis_id,
+                    servicestelle_id=stelle.id,
+                    conversation_id=conv.id,
+                    status=status,
+                    locale="de",
+                )
+            )
+        for seen in (await s.scalars(select(InboundSeen))).all():
+            seen.seen_at -= dt.timedelta(days=2)
+    assert await services.runtime.expire(dt.timedelta(days=30)) == 1
+    async with services.sessions() as s:
+        [kept] = (await s.scalars(select(Conversation))).all()
+        assert kept.id == 1  # the Servicestelle can still reach this person
+        assert await s.scalar(select(func.count()).select_from(InboundSeen)) == 0

@@ -11,14 +11,22 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from aiogram.types import Message
 from sqlalchemy import func, select
 
 from admin_api.app import create_app
 from bot import flood
 from bot.outbox import Pacing, claim
-from bot.telegram.adapter import TelegramChannel, command_list, make_bot, set_commands
+from bot.telegram.adapter import (
+    TelegramChannel,
+    command_list,
+    event_of,
+    make_bot,
+    set_commands,
+)
 from bot.telegram.sender import SenderConfig, TelegramSender
 from bot.telegram.webhook import SECRET_HEADER, WEBHOOK_PATH, webhook_router
+from dialogs.io import Command, Text
 from dialogs.loader import load_flow
 from store.demo import load_demo
 from store.models import (
@@ -633,3 +641,25 @@ def test_keyboard_pages_keep_controls_and_marks():
     languages = [{"label": f"S{n}", "data": encode(Op.LANGUAGE, "", "", f"x{n}")} for n in range(9)]
     page_data = markup({"buttons": languages}).inline_keyboard[8][0].callback_data
     assert parse(page_data).item == "@language"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/", Text("/")),
+        ("/ hallo", Text("/ hallo")),
+        ("/start demo-jmd", Command("start", "demo-jmd")),
+        ("/Help@wegweiser_bot", Command("help", "")),
+    ],
+)
+def test_slash_alone_is_text_not_a_crash(text, expected):
+    message = Message.model_validate(
+        {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": 7, "type": "private"},
+            "from": {"id": 7, "is_bot": False, "first_name": "A"},
+            "text": text,
+        }
+    )
+    assert event_of(message) == expected

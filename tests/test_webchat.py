@@ -176,7 +176,7 @@ async def test_concurrent_send_and_polls_deliver_each_reply_once(services, clien
     assert len(ids) == len(set(ids)) == 1
     async with services.sessions() as s:
         rows = (await s.execute(select(OutboxMessage.status))).scalars().all()
-    assert set(rows) == {"sent"}
+    assert rows == []  # delivered replies are not kept
 
 
 async def test_poll_before_any_message_is_empty(client):
@@ -260,6 +260,9 @@ async def test_forged_button_records_nothing_and_asks_again(services, client):
     assert texts(r)[-1] == "Wie wohnst du?"
     r = await p.say(button="a:::'; drop table conversation; --")
     assert texts(r)[-1] == "Wie wohnst du?"
+    for odd in ("p:::²", "y:::²", "n:²::", "o:1:²:", "o:²:1:"):  # digits int() cannot read
+        r = await p.say(button=odd)
+        assert r.status_code == 200 and texts(r), odd  # an answer, not a server error
     state = await services.runtime.state_of("web", p.token)
     assert "housing" not in state["answers"]
     for bad in ("x" * 65, "a:\x00:b:c"):
@@ -309,7 +312,7 @@ async def test_redelivered_message_key_is_ignored(services, client):
         keys = (await s.execute(select(InboundSeen.key))).scalars().all()
         rows = (await s.execute(select(OutboxMessage))).scalars().all()
     assert keys.count("same-key-1") == 1
-    assert [r.payload["text"] for r in rows].count("Wie wohnst du?") == 1
+    assert rows == []  # the one reply was delivered (and not kept); none was queued twice
 
 
 async def test_too_many_requests(services):

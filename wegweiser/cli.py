@@ -344,17 +344,28 @@ def serve(
             uvicorn.Config(api, host=host or cfg.host, port=port or cfg.port, log_level="info")
         )
         ttl = dt.timedelta(days=cfg.conversation_ttl_days)
-
         retention = dt.timedelta(days=cfg.referral_retention_days)
 
         async def housekeeping() -> None:
             from bot.intake import housekeeping as intake_housekeeping
             from bot.survey.housekeeping import expire_abandoned
 
+            jobs: list[tuple[str, Callable[[], Coroutine[Any, Any, Any]]]] = [
+                ("survey drop-outs", lambda: expire_abandoned(services.sessions, services.flows)),
+                ("conversation expiry", lambda: services.runtime.expire(ttl)),
+                (
+                    "referral retention",
+                    lambda: intake_housekeeping(services.sessions, retention=retention),
+                ),
+            ]
             while True:
-                await expire_abandoned(services.sessions, services.flows)  # before expiry
-                await services.runtime.expire(ttl)
-                await intake_housekeeping(services.sessions, retention=retention)
+                for name, job in jobs:  # one failing job must not stop the others
+                    try:
+                        await job()
+                    except Exception as e:
+                        logging.getLogger("wegweiser.housekeeping").warning(
+                            "%s failed: %s", name, type(e).__name__
+                        )
                 await asyncio.sleep(3600)
 
         task = asyncio.create_task(housekeeping())

@@ -71,7 +71,7 @@ def event_of(message: Message) -> Event:
     text = message.text
     if text is None:
         return Unsupported(str(message.content_type))
-    if text.startswith("/"):
+    if text.startswith("/") and text[1:2].strip():  # "/" or "/ x" alone is just text
         head, *rest = text[1:].split(maxsplit=1)
         name = head.split("@", 1)[0].lower()
         return Command(name, rest[0].strip() if rest else "")

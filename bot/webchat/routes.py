@@ -233,7 +233,9 @@ class WebChat:
             payload = dict(row.payload)
             out.append(
                 {
-                    "id": row.id,
+                    # delivered rows are deleted and SQLite may reuse a row id: the creation
+                    # time keeps the id unique for the page's de-duplication
+                    "id": f"{row.id}-{row.created_at:%Y%m%d%H%M%S%f}",
                     "text": str(payload.get("text", "")),
                     "buttons": list(payload.get("buttons") or []),
                     "ask": payload.get("ask"),
@@ -281,7 +283,7 @@ class WebChat:
     async def read_json(self, request: Request) -> dict[str, Any]:
         limit = self.runtime.max_text_length * 4 + BODY_OVERHEAD
         declared = request.headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        if declared is not None and (not declared.isdecimal() or int(declared) > limit):
             raise Refused(413, "too_long", _too_long(self.runtime.max_text_length))
         body = b""
         async for chunk in request.stream():
