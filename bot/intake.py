@@ -518,7 +518,10 @@ class Intake:
                 lines.append(IM.CONSENT_CONTACT.with_(value=referral.contact_value))
             for event in referral.events:
                 if event.kind in ("relay", "reply") and event.note:
-                    lines.append(f"{event.at.date().isoformat()} {event.actor}: {event.note}")
+                    # who: the Servicestelle by name, never a staff account id; "»" marks the
+                    # person's own replies
+                    who = (stelle.name if stelle else "") if event.kind == "relay" else "»"
+                    lines.append(f"{event.at.date().isoformat()} {who}: {event.note}")
             parts.append(Msg.join(lines, "\n"))
         if len(parts) == 1 and not conv.state:
             parts = [IM.MYDATA_NONE]

@@ -40,9 +40,6 @@ from store.models import (
     InboundSeen,
     OutboxMessage,
     Referral,
-    SurveyAnswer,
-    SurveyResponse,
-    SurveyTextAnswer,
     utcnow,
 )
 from store.referrals import TERMINAL
@@ -230,13 +227,11 @@ class Runtime:
         for effect in result.effects:
             if not isinstance(effect, Completed):
                 continue
-            if flow.kind == "survey":
+            if flow.kind == "intake" and self.intake is not None:
+                after += await self.intake.completed(s, conv, flow, effect)
+            else:  # survey and demo flows: one anonymous response
                 note = await store_response(s, conv, flow, effect, self.secret)
                 after += [Reply(parts=(note,))] if note is not None else []
-            elif flow.kind == "intake" and self.intake is not None:
-                after += await self.intake.completed(s, conv, flow, effect)
-            else:
-                self._store_completed(s, conv, flow, effect)
         conv.state = {**extras(conv.state), **result.state.to_json()}
         conv.locale = result.state.locale
         return [*before, *result.replies, *after]
@@ -262,30 +257,6 @@ class Runtime:
         conv.buendnis_id, conv.source = entry.buendnis_id, entry.source
         conv.entry_flow = entry.flow_id
         conv.wave_id = entry.wave_id  # a survey wave's own code, else None
-
-    def _store_completed(
-        self, s: AsyncSession, conv: Conversation, flow: Flow, done: Completed
-    ) -> None:
-        """One anonymous response: random id, flow version, date; no link to the conversation."""
-        response = SurveyResponse(
-            buendnis_id=conv.buendnis_id, flow_id=done.flow_id, flow_version=done.flow_version
-        )
-        s.add(response)
-        for item_id, value in done.answers.items():
-            item = flow.item(item_id)
-            if item is None:
-                continue
-            if item.kind == "text":
-                if value:
-                    response.texts.append(SurveyTextAnswer(item_id=item_id, text=str(value)))
-            elif isinstance(value, list):
-                for code in value:
-                    response.answers.append(SurveyAnswer(item_id=item_id, code=str(code)))
-            elif isinstance(value, int | float) and not isinstance(value, bool):
-                response.answers.append(SurveyAnswer(item_id=item_id, number=float(value)))
-            else:
-                code = None if value is None else str(value)
-                response.answers.append(SurveyAnswer(item_id=item_id, code=code))
 
     async def _fallback_locale(self, s: AsyncSession, conv: Conversation) -> str:
         """Second link of the fallback chain: the Bündnis' default language."""

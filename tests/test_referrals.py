@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from store import referrals
 from store.models import Conversation, Referral, ReferralEvent
@@ -146,12 +146,15 @@ async def test_relay_refuses_empty_closed_and_unreachable(services):
             await referrals.relay(s, rid, "Hallo", actor="A")
 
 
-async def test_relay_to_an_expired_conversation_is_refused(services):
+async def test_relay_to_a_conversation_that_is_gone_is_refused(services):
     _, rid = await referred(services)
     async with services.sessions() as s, s.begin():
         conv = (await s.scalars(select(Conversation))).one()
         conv.updated_at = conv.updated_at - dt.timedelta(days=40)
-    assert await services.runtime.expire(dt.timedelta(days=30)) == 1
+    # an open referral keeps its conversation through expiry: the person stays reachable
+    assert await services.runtime.expire(dt.timedelta(days=30)) == 0
+    async with services.sessions() as s, s.begin():
+        await s.execute(delete(Conversation))
     async with services.sessions() as s, s.begin():
         with pytest.raises(referrals.Unreachable):
             await referrals.relay(s, rid, "Hallo", actor="A")
