@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from admin_api import errors
 from admin_api.deps import AuthConfig
 from admin_api.metrics import Metrics, MetricsMiddleware
-from admin_api.routers import audit_log, auth, buendnisse, offers, places, users
+from admin_api.routers import audit_log, auth, buendnisse, offers, places, referrals, users
 from admin_api.security import IpThrottle
 from store.db import sessions as session_factory
 from wegweiser.settings import Settings
@@ -26,6 +26,7 @@ ROUTERS: list[APIRouter] = [
     users.router,
     places.router,
     offers.router,
+    referrals.router,
     audit_log.router,
 ]
 

@@ -4,6 +4,7 @@ Servicestellen and an offer; one account and one token per role."""
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass, field
 
 import httpx
@@ -14,7 +15,17 @@ from admin_api.app import create_app
 from admin_api.deps import AuthConfig
 from admin_api.security import create_token, hash_password
 from store.db import make_engine, sessions
-from store.models import AuditEntry, Buendnis, Gemeinde, Offer, Servicestelle, StaffUser
+from store.models import (
+    AuditEntry,
+    Buendnis,
+    Conversation,
+    Gemeinde,
+    Offer,
+    Referral,
+    ReferralEvent,
+    Servicestelle,
+    StaffUser,
+)
 
 PASSWORD = "correct horse battery staple"
 
@@ -29,6 +40,75 @@ class Seed:
     token: dict[str, str] = field(default_factory=dict)  # role -> plain bearer token
     token_id: dict[str, int] = field(default_factory=dict)
     email: dict[str, str] = field(default_factory=dict)
+    referral: dict[str, int] = field(default_factory=dict)  # per Servicestelle key: "A", "A2", "B"
+
+
+GOAL = "Ausbildung als Koch in Moers"  # a shared answer: personal data in the tests
+
+
+def shared_answers(gemeinde_id: int, needs: tuple[str, ...] = ("sprache", "arbeit")) -> dict:
+    """`referral.shared` as bot/intake.py writes it (German question and answer, raw value)."""
+    return {
+        "answers": [
+            {
+                "item": "gemeinde",
+                "question": "Stadt",
+                "answer": "Gemeinde",
+                "value": f"g{gemeinde_id}",
+            },
+            {
+                "item": "needs",
+                "question": "Hilfe bei",
+                "answer": ", ".join(needs),
+                "value": list(needs),
+            },
+            {"item": "goal", "question": "Ziel", "answer": GOAL, "value": GOAL},
+        ]
+    }
+
+
+async def add_referral(
+    s: AsyncSession,
+    buendnis_id: int,
+    servicestelle_id: int,
+    gemeinde_id: int,
+    *,
+    status: str = "new",
+    needs: tuple[str, ...] = ("sprache", "arbeit"),
+    reachable: bool = True,
+) -> Referral:
+    """A consented referral with a web-chat conversation the relay can reach."""
+    conv_id = None
+    if reachable:
+        conv = Conversation(
+            pseudonym=secrets.token_hex(16), channel="web", address="a1", locale="ar"
+        )
+        s.add(conv)
+        await s.flush()
+        conv_id = conv.id
+    ref = Referral(
+        buendnis_id=buendnis_id,
+        servicestelle_id=servicestelle_id,
+        conversation_id=conv_id,
+        status=status,
+        locale="ar",
+        shared=shared_answers(gemeinde_id, needs),
+        contact_via="phone",
+        contact_value="0151 2345678",
+    )
+    s.add(ref)
+    await s.flush()
+    s.add(
+        ReferralEvent(
+            referral_id=ref.id,
+            kind="transition",
+            actor="person",
+            to_status="new",
+            note="consent given",
+        )
+    )
+    await s.flush()
+    return ref
 
 
 async def seed(factory: async_sessionmaker[AsyncSession]) -> Seed:
@@ -61,6 +141,9 @@ async def seed(factory: async_sessionmaker[AsyncSession]) -> Seed:
             s.add(st)
             await s.flush()
             out.stelle[key] = st.id
+        for key, b in (("A", "A"), ("A2", "A"), ("B", "B")):
+            ref = await add_referral(s, out.buendnis[b], out.stelle[key], out.gemeinde[b])
+            out.referral[key] = ref.id
         accounts = {
             "admin": ("admin", None, None),
             "gfs": ("gfs", out.buendnis["A"], None),
