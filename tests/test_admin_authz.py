@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from store.models import Buendnis, Gemeinde, Offer, Servicestelle, StaffUser
-from tests.admin_seed import PASSWORD, Api, add_referral, audit_count
+from tests.admin_seed import PASSWORD, Api, add_referral, add_wave, audit_count
 
 ROLES = ("anon", "admin", "gfs", "servicestelle")
 _counter = itertools.count(1)
@@ -129,6 +129,17 @@ def fresh_referral(suffix: str, status: str = "new") -> Path:
                 status=status,
             )
         return f"/api/v1/referrals/{ref.id}{suffix}"
+
+    return path
+
+
+def fresh_wave(suffix: str, status: str) -> Path:
+    """A new wave of Bündnis A (own) or B (foreign) in `status`."""
+
+    async def path(api: Api, target: str) -> str:
+        async with api.sessions() as s, s.begin():
+            wave = await add_wave(s, api.seed.buendnis[side(api, target)], status=status)
+        return f"/api/v1/waves/{wave.id}{suffix}"
 
     return path
 
@@ -270,6 +281,26 @@ CASES: list[Case] = [
     ),
     Case("POST", fresh_referral("/notes"), queue_scoped(201), lambda api, t: {"text": "Rückruf"}),
     Case("POST", fresh_referral("/messages"), queue_scoped(201), lambda api, t: {"text": "Hallo"}),
+    Case("GET", fixed("/api/v1/waves"), {**gfs_scoped(200), "gfs": (200, 200)}),
+    Case(
+        "POST",
+        fixed("/api/v1/waves"),
+        gfs_scoped(201),
+        body_in(lambda b: {"buendnis_id": b, "title": "Welle"}),
+    ),
+    Case("GET", fixed("/api/v1/waves/{}", "wave"), gfs_scoped(200)),
+    Case("POST", fresh_wave("/open", "draft"), gfs_scoped(200)),
+    Case("POST", fresh_wave("/close", "open"), gfs_scoped(200)),
+    Case("POST", fixed("/api/v1/waves/{}/invitations", "wave"), gfs_scoped(200)),
+    Case("GET", fixed("/api/v1/waves/{}/results/frequencies", "wave"), gfs_scoped(200)),
+    Case("GET", fixed("/api/v1/waves/{}/results/crosstabs", "wave"), gfs_scoped(200)),
+    Case(
+        "GET",
+        fixed("/api/v1/waves/{}/export?format=json", "wave"),
+        gfs_scoped(200),
+        reads=lambda r: 1,  # the export is recorded
+    ),
+    Case("GET", fixed("/api/v1/gaps?buendnis_id={}", "buendnis"), gfs_scoped(200)),
     Case("GET", fixed("/api/v1/audit"), admin_only(200)),
     Case("GET", fixed("/api/v1/audit/export.csv"), admin_only(200)),
 ]
