@@ -14,7 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from admin_api import errors
 from admin_api.deps import AuthConfig
 from admin_api.metrics import Metrics, MetricsMiddleware
-from admin_api.routers import audit_log, auth, buendnisse, offers, places, users
+from admin_api.routers import (
+    audit_log,
+    auth,
+    buendnisse,
+    offers,
+    places,
+    referrals,
+    surveys,
+    users,
+)
+from admin_api.routers.surveys import SurveyConfig
 from admin_api.security import IpThrottle
 from store.db import sessions as session_factory
 from wegweiser.settings import Settings
@@ -26,6 +36,8 @@ ROUTERS: list[APIRouter] = [
     users.router,
     places.router,
     offers.router,
+    referrals.router,
+    surveys.router,
     audit_log.router,
 ]
 
@@ -57,12 +69,16 @@ def create_app(
     engine: AsyncEngine,
     sessions: async_sessionmaker[AsyncSession] | None = None,
     auth_config: AuthConfig | None = None,
+    surveys: SurveyConfig | None = None,
 ) -> FastAPI:
+    """`surveys`: flows, secret and default locale for the survey wave endpoints (`wegweiser
+    serve` passes its own; without, no flow is known and invitations are refused)."""
     config = auth_config or AuthConfig()
     app = FastAPI(title="Wegweiser admin API", version="1", description=DESCRIPTION)
     app.state.engine = engine
     app.state.sessions = sessions or session_factory(engine)
     app.state.auth_config = config
+    app.state.surveys = surveys or SurveyConfig()
     app.state.ip_throttle = IpThrottle(
         max_failures=config.ip_max_failures, window_seconds=config.lock_minutes * 60.0
     )

@@ -25,7 +25,7 @@ class Match:
 
 def _by_number(item: Item, typed: str) -> str | None:
     """People (and the console) may answer with the button's position: "2"."""
-    if typed.isdigit() and 1 <= int(typed) <= len(item.choices):
+    if typed.isdecimal() and 1 <= int(typed) <= len(item.choices):
         return item.choices[int(typed) - 1].code
     return None
 
@@ -56,7 +56,7 @@ def match_choice(item: Item, typed: str, terms: dict[str, list[str]]) -> Match:
 def match_many(item: Item, typed: str, terms: dict[str, list[str]]) -> list[str] | None:
     """A comma/space separated list for a multiple choice; None unless every piece is sure."""
     pieces = [p for p in typed.replace(";", ",").replace(" und ", ",").split(",") if p.strip()]
-    if len(pieces) == 1 and " " in pieces[0] and all(w.isdigit() for w in pieces[0].split()):
+    if len(pieces) == 1 and " " in pieces[0] and all(w.isdecimal() for w in pieces[0].split()):
         pieces = pieces[0].split()
     codes: list[str] = []
     for piece in pieces:

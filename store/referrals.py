@@ -193,6 +193,24 @@ async def relay(s: AsyncSession, referral_id: int, text: str, *, actor: str) -> 
     return event
 
 
+async def add_note(s: AsyncSession, referral_id: int, text: str, *, actor: str) -> ReferralEvent:
+    """An internal note of the Servicestelle (never shown to the person). A withdrawn referral
+    takes no notes: its personal data is gone and stays gone."""
+    referral = await _get(s, referral_id)
+    text = text.strip()
+    if not text:
+        raise ReferralError("empty note")
+    if len(text) > MAX_RELAY:
+        raise ReferralError(f"note longer than {MAX_RELAY} characters")
+    if referral.status == "withdrawn":
+        raise ReferralError("referral is withdrawn")
+    if not actor.strip():
+        raise ReferralError("every change needs an actor")
+    event = _event(referral, "note", actor, note=text)
+    await s.flush()
+    return event
+
+
 async def add_reply(s: AsyncSession, referral_id: int, text: str) -> ReferralEvent:
     """The person's answer, attached to the referral's thread."""
     referral = await _get(s, referral_id)

@@ -4,6 +4,7 @@ Servicestellen and an offer; one account and one token per role."""
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass, field
 
 import httpx
@@ -12,9 +13,22 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin_api.app import create_app
 from admin_api.deps import AuthConfig
+from admin_api.routers.surveys import SurveyConfig
 from admin_api.security import create_token, hash_password
 from store.db import make_engine, sessions
-from store.models import AuditEntry, Buendnis, Gemeinde, Offer, Servicestelle, StaffUser
+from store.models import (
+    AuditEntry,
+    Buendnis,
+    Conversation,
+    EntryPoint,
+    Gemeinde,
+    Offer,
+    Referral,
+    ReferralEvent,
+    Servicestelle,
+    StaffUser,
+    SurveyWave,
+)
 
 PASSWORD = "correct horse battery staple"
 
@@ -29,6 +43,93 @@ class Seed:
     token: dict[str, str] = field(default_factory=dict)  # role -> plain bearer token
     token_id: dict[str, int] = field(default_factory=dict)
     email: dict[str, str] = field(default_factory=dict)
+    referral: dict[str, int] = field(default_factory=dict)  # per Servicestelle key: "A", "A2", "B"
+    wave: dict[str, int] = field(default_factory=dict)  # an open survey wave per Bündnis
+
+
+GOAL = "Ausbildung als Koch in Moers"  # a shared answer: personal data in the tests
+
+
+def shared_answers(gemeinde_id: int, needs: tuple[str, ...] = ("sprache", "arbeit")) -> dict:
+    """`referral.shared` as bot/intake.py writes it (German question and answer, raw value)."""
+    return {
+        "answers": [
+            {
+                "item": "gemeinde",
+                "question": "Stadt",
+                "answer": "Gemeinde",
+                "value": f"g{gemeinde_id}",
+            },
+            {
+                "item": "needs",
+                "question": "Hilfe bei",
+                "answer": ", ".join(needs),
+                "value": list(needs),
+            },
+            {"item": "goal", "question": "Ziel", "answer": GOAL, "value": GOAL},
+        ]
+    }
+
+
+async def add_wave(s: AsyncSession, buendnis_id: int, *, status: str = "draft") -> SurveyWave:
+    """A wave of the survey flow with its start code (as store.waves.create makes it)."""
+    wave = SurveyWave(
+        buendnis_id=buendnis_id,
+        flow_id="befragung-lebenslage",
+        flow_version="seed",
+        title="Testwelle",
+        status=status,
+    )
+    s.add(wave)
+    await s.flush()
+    code = f"welle-{secrets.token_hex(4)}"
+    s.add(EntryPoint(code=code, buendnis_id=buendnis_id, flow_id=wave.flow_id, wave_id=wave.id))
+    await s.flush()
+    return wave
+
+
+async def add_referral(
+    s: AsyncSession,
+    buendnis_id: int,
+    servicestelle_id: int,
+    gemeinde_id: int,
+    *,
+    status: str = "new",
+    needs: tuple[str, ...] = ("sprache", "arbeit"),
+    reachable: bool = True,
+) -> Referral:
+    """A consented referral with a web-chat conversation the relay can reach."""
+    conv_id = None
+    if reachable:
+        conv = Conversation(
+            pseudonym=secrets.token_hex(16), channel="web", address="a1", locale="ar"
+        )
+        s.add(conv)
+        await s.flush()
+        conv_id = conv.id
+    ref = Referral(
+        buendnis_id=buendnis_id,
+        servicestelle_id=servicestelle_id,
+        conversation_id=conv_id,
+        status=status,
+        locale="ar",
+        shared=shared_answers(gemeinde_id, needs),
+        contact_via="phone",
+        contact_value="0151 2345678",
+    )
+    s.add(ref)
+    await s.flush()
+    s.add(
+        ReferralEvent(
+            referral_id=ref.id,
+            kind="transition",
+            actor="person",
+            to_status="new",
+            note="consent given",
+        )
+    )
+    await s.flush()
+    return ref
 
 
 async def seed(factory: async_sessionmaker[AsyncSession]) -> Seed:
@@ -61,6 +162,11 @@ async def seed(factory: async_sessionmaker[AsyncSession]) -> Seed:
             s.add(st)
             await s.flush()
             out.stelle[key] = st.id
+        for key, b in (("A", "A"), ("A2", "A"), ("B", "B")):
+            ref = await add_referral(s, out.buendnis[b], out.stelle[key], out.gemeinde[b])
+            out.referral[key] = ref.id
+        for key in ("A", "B"):
+            out.wave[key] = (await add_wave(s, out.buendnis[key], status="open")).id
         accounts = {
             "admin": ("admin", None, None),
             "gfs": ("gfs", out.buendnis["A"], None),
@@ -112,6 +218,17 @@ def make_client(app: object) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=transport, base_url="http://testserver")
 
 
+SECRET = b"t" * 40
+
+
+def survey_config() -> SurveyConfig:
+    """The project's flows and a fixed secret, as `wegweiser serve` would pass them."""
+    from dialogs.registry import load_registry
+    from wegweiser.settings import Settings
+
+    return SurveyConfig(load_registry(Settings.model_fields["flows_dir"].default), SECRET, "de")
+
+
 def build(db_url: str, config: AuthConfig | None = None) -> tuple[object, object]:
     engine = make_engine(db_url)
-    return engine, create_app(engine, sessions(engine), config)
+    return engine, create_app(engine, sessions(engine), config, survey_config())

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from store.models import Buendnis, Gemeinde, Offer, Servicestelle, StaffUser
-from tests.admin_seed import PASSWORD, Api, audit_count
+from tests.admin_seed import PASSWORD, Api, add_referral, add_wave, audit_count
 
 ROLES = ("anon", "admin", "gfs", "servicestelle")
 _counter = itertools.count(1)
@@ -31,6 +31,11 @@ def admin_only(ok: int) -> Expect:
 
 def read_scoped(ok: int = 200) -> Expect:
     return {"anon": (401, 401), "admin": (ok, ok), "gfs": (ok, 404), "servicestelle": (ok, 404)}
+
+
+def queue_scoped(ok: int = 200) -> Expect:
+    """Personal referral data: the Servicestelle's own queue and admin; never gfs."""
+    return {"anon": (401, 401), "admin": (ok, ok), "gfs": (403, 403), "servicestelle": (ok, 404)}
 
 
 def gfs_scoped(ok: int) -> Expect:
@@ -110,6 +115,40 @@ def fresh(kind: str) -> Path:
     return path
 
 
+def fresh_referral(suffix: str, status: str = "new") -> Path:
+    """A new referral of Servicestelle A (own) or B (foreign), so each call can change it."""
+
+    async def path(api: Api, target: str) -> str:
+        key = side(api, target)
+        async with api.sessions() as s, s.begin():
+            ref = await add_referral(
+                s,
+                api.seed.buendnis[key],
+                api.seed.stelle[key],
+                api.seed.gemeinde[key],
+                status=status,
+            )
+        return f"/api/v1/referrals/{ref.id}{suffix}"
+
+    return path
+
+
+def fresh_wave(suffix: str, status: str) -> Path:
+    """A new wave of Bündnis A (own) or B (foreign) in `status`."""
+
+    async def path(api: Api, target: str) -> str:
+        async with api.sessions() as s, s.begin():
+            wave = await add_wave(s, api.seed.buendnis[side(api, target)], status=status)
+        return f"/api/v1/waves/{wave.id}{suffix}"
+
+    return path
+
+
+def listed(r: Any) -> int:
+    """A queue page records one audit entry per referral shown."""
+    return len(r.json()["items"])
+
+
 def body_in(make: Callable[[int], dict[str, Any]]) -> Callable[[Api, str], dict[str, Any]]:
     def body(api: Api, target: str) -> dict[str, Any]:
         return make(api.seed.buendnis[side(api, target)])
@@ -123,6 +162,7 @@ class Case:
     path: Path
     expect: Expect
     body: Callable[[Api, str], dict[str, Any]] | None = None
+    reads: Callable[[Any], int] | None = None  # audit entries a successful read writes
 
 
 CASES: list[Case] = [
@@ -219,6 +259,48 @@ CASES: list[Case] = [
     ),
     Case("POST", fixed("/api/v1/offers/{}/checked", "offer"), gfs_scoped(200)),
     Case("DELETE", fresh("offer"), gfs_scoped(204)),
+    Case(
+        "GET",
+        fixed("/api/v1/referrals"),
+        {**queue_scoped(), "servicestelle": (200, 200)},
+        reads=listed,
+    ),
+    Case("GET", fixed("/api/v1/referrals/stats"), {**gfs_scoped(200), "gfs": (200, 200)}),
+    Case("GET", fixed("/api/v1/referrals/{}", "referral"), queue_scoped(), reads=lambda r: 1),
+    Case(
+        "POST",
+        fresh_referral("/transitions"),
+        queue_scoped(),
+        lambda api, t: {"to": "in_review"},
+    ),
+    Case(
+        "POST",
+        fresh_referral("/onward", status="contacted"),
+        queue_scoped(),
+        lambda api, t: {"addressee": "Integration Point"},
+    ),
+    Case("POST", fresh_referral("/notes"), queue_scoped(201), lambda api, t: {"text": "Rückruf"}),
+    Case("POST", fresh_referral("/messages"), queue_scoped(201), lambda api, t: {"text": "Hallo"}),
+    Case("GET", fixed("/api/v1/waves"), {**gfs_scoped(200), "gfs": (200, 200)}),
+    Case(
+        "POST",
+        fixed("/api/v1/waves"),
+        gfs_scoped(201),
+        body_in(lambda b: {"buendnis_id": b, "title": "Welle"}),
+    ),
+    Case("GET", fixed("/api/v1/waves/{}", "wave"), gfs_scoped(200)),
+    Case("POST", fresh_wave("/open", "draft"), gfs_scoped(200)),
+    Case("POST", fresh_wave("/close", "open"), gfs_scoped(200)),
+    Case("POST", fixed("/api/v1/waves/{}/invitations", "wave"), gfs_scoped(200)),
+    Case("GET", fixed("/api/v1/waves/{}/results/frequencies", "wave"), gfs_scoped(200)),
+    Case("GET", fixed("/api/v1/waves/{}/results/crosstabs", "wave"), gfs_scoped(200)),
+    Case(
+        "GET",
+        fixed("/api/v1/waves/{}/export?format=json", "wave"),
+        gfs_scoped(200),
+        reads=lambda r: 1,  # the export is recorded
+    ),
+    Case("GET", fixed("/api/v1/gaps?buendnis_id={}", "buendnis"), gfs_scoped(200)),
     Case("GET", fixed("/api/v1/audit"), admin_only(200)),
     Case("GET", fixed("/api/v1/audit/export.csv"), admin_only(200)),
 ]
@@ -246,6 +328,8 @@ async def test_authz_matrix(admin_api: Api) -> None:
                 expected_entries = 1 if changes else 0
                 if path.endswith("export.csv") and r.status_code == 200:
                     expected_entries = 1  # the export itself is recorded
+                if case.reads is not None and r.status_code == 200:
+                    expected_entries = case.reads(r)  # reads of personal referral data
                 if after - before != expected_entries:
                     failures.append(f"{label}: {after - before} audit entries")
     assert not failures, "\n".join(failures)

@@ -26,7 +26,7 @@ from admin_api.app import create_app
 from admin_api.deps import AuthConfig
 from store.db import make_engine, sessions
 from store.migrate import upgrade
-from tests.admin_seed import Seed, seed
+from tests.admin_seed import Seed, seed, survey_config
 from tests.conftest import drop_pg_database, new_pg_database, require_postgres
 
 CHECKS = [
@@ -62,7 +62,7 @@ def seeded(
     data = asyncio.run(_seed(url))
     # NullPool: the ASGI test client runs the app on its own event loop.
     engine = make_engine(url, poolclass=NullPool)
-    app = create_app(engine, sessions(engine), AuthConfig(ip_max_failures=10_000))
+    app = create_app(engine, sessions(engine), AuthConfig(ip_max_failures=10_000), survey_config())
     yield app, data
     asyncio.run(engine.dispose())
     if name:

@@ -323,6 +323,7 @@ def serve(
     import uvicorn
 
     from admin_api.app import auth_config_from, create_app
+    from admin_api.routers.surveys import SurveyConfig
     from bot.webchat import build_webchat_router
     from wegweiser.services import build, check_database
 
@@ -332,7 +333,12 @@ def serve(
     async def go() -> None:
         services = build(cfg)
         await check_database(services.engine)
-        api = create_app(services.engine, services.sessions, auth_config_from(cfg))
+        api = create_app(
+            services.engine,
+            services.sessions,
+            auth_config_from(cfg),
+            SurveyConfig(services.flows, services.runtime.secret, cfg.default_locale),
+        )
         api.include_router(build_webchat_router(services.runtime))  # /chat
         telegram = None
         if cfg.telegram_bot_token:

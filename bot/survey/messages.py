@@ -1,17 +1,8 @@
-"""Texts a young person reads around survey waves. German source, einfache Sprache."""
+"""Texts a young person reads around survey waves (defined in dialogs/survey_messages.py so the
+admin API can queue invitations without importing the bot)."""
 
 from __future__ import annotations
 
-from dialogs.messages import N_
+from dialogs.survey_messages import SM
 
-
-class SM:
-    WAVE_NOT_OPEN = N_("Diese Befragung ist gerade nicht offen. Danke für dein Interesse!")
-    WAVE_CLOSED = N_("Diese Befragung ist schon beendet. Danke für dein Interesse!")
-    WAVE_UNAVAILABLE = N_("Diese Befragung geht gerade nicht. Bitte versuch es später.")
-    ALREADY_TAKEN_PART = N_("Du hast bei dieser Befragung schon mitgemacht. Danke!")
-    NOT_STORED = N_("Deine Antworten wurden nicht gespeichert.")
-    INVITATION = N_(
-        "Es gibt eine neue Befragung. Sie ist anonym und freiwillig.\n"
-        "Mitmachen: schreib /start {code}"
-    )
+__all__ = ["SM"]

@@ -9,8 +9,6 @@ which response was whose.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import uuid
 from typing import Any
@@ -31,24 +29,14 @@ from store.models import (
     SurveyTextAnswer,
     SurveyWave,
 )
+from store.waves import participation_key as participation_key
+from store.waves import participation_marker
 
 log = logging.getLogger(__name__)
 
 GEMEINDE_ITEM = "gemeinde"  # typed place name -> stored only as a Gemeinde code
 INVITATION_ITEM = "einladung"  # yes/no: invitations to new surveys; kept in conversation space
 GEMEINDE_UNKNOWN = "unbekannt"  # typed, but no Gemeinde of the Bündnis matched
-_PARTICIPATION_PURPOSE = b"wegweiser/participation-marker/v1"
-
-
-def participation_key(secret: bytes) -> bytes:
-    """The marker key: derived from the main secret, used for nothing else."""
-    return hmac.new(secret, _PARTICIPATION_PURPOSE, hashlib.sha256).digest()
-
-
-def participation_marker(secret: bytes, wave_id: int, pseudonym: str) -> str:
-    return hmac.new(
-        participation_key(secret), f"{wave_id}:{pseudonym}".encode(), hashlib.sha256
-    ).hexdigest()
 
 
 def gemeinde_code(gemeinde_id: int) -> str:

@@ -1,0 +1,447 @@
+"""Referrals (data space (c)): a Servicestelle's queue with personal data, status changes,
+internal notes, relay messages to the person and onward referral; statistics without any
+personal data for gfs (its Bündnis) and admin (all).
+
+Personal data are the shared answers, the contact and the texts of the event timeline. Every
+response that contains any of them writes one audit entry per referral shown (`list` or
+`read`), in the same transaction; every change writes one (`transition`, `note`, `relay`).
+The lifecycle itself lives in `store/referrals.py` (the bot uses the same functions); notices
+to the person are rendered there into the person's language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from admin_api.audit import audit
+from admin_api.deps import (
+    MAX_ID,
+    AdminOrGfs,
+    DbSession,
+    Id,
+    Limit,
+    Offset,
+    Principal,
+    buendnis_filter,
+    get_scoped,
+    naive_utc,
+    require_role,
+    servicestelle_filter,
+)
+from admin_api.errors import ERROR_RESPONSES, ApiError, conflict, invalid
+from admin_api.schemas import Orm, Page, Strict, UtcDateTime, text, with_examples
+from offers.taxonomy import NEED_AREAS
+from store import referrals as lifecycle
+from store.models import Referral, ReferralEvent
+
+router = APIRouter(prefix="/referrals", tags=["referrals"], responses=ERROR_RESPONSES)
+
+# Personal referral data: the Servicestelle (its own queue) and admin; gfs never.
+Staff = Annotated[Principal, Depends(require_role("servicestelle", "admin"))]
+
+Status = Literal[
+    "new", "in_review", "contacted", "appointment", "handed_on", "closed", "withdrawn", "declined"
+]
+# What staff may set; `withdrawn` is the person's own step (/delete in the chat).
+StaffStatus = Literal["in_review", "contacted", "appointment", "handed_on", "closed", "declined"]
+NeedArea = Literal[tuple(NEED_AREAS)]  # type: ignore[valid-type]
+Sort = Literal["created_at", "-created_at", "status", "-status", "id", "-id"]
+GEMEINDE_ITEM = "gemeinde"
+NEEDS_ITEM = "needs"
+MessageText = text(lifecycle.MAX_RELAY, 1)
+Addressee = text(200, 1)
+
+
+# ---------------------------------------------------------------- shapes
+
+
+class SharedAnswer(BaseModel):
+    item: str = Field(description="item id of the Erstberatung flow")
+    question: str = Field(description="German short name of the question")
+    answer: str = Field(description="German answer as shown on the consent screen")
+
+
+class EventOut(Orm):
+    id: int
+    at: UtcDateTime
+    actor: str = Field(description="`person`, or the staff actor (`user:3`, `token:7`)")
+    kind: str = Field(description="transition | note | relay | reply")
+    to_status: str | None
+    note: str | None
+
+
+class ReferralSummary(BaseModel):
+    id: int
+    buendnis_id: int
+    servicestelle_id: int
+    status: str
+    created_at: UtcDateTime
+    closed_at: UtcDateTime | None
+    last_activity_at: UtcDateTime
+    locale: str
+    contact_via: str
+    need_areas: list[str]
+    gemeinde_id: int | None
+
+
+class ReferralDetail(ReferralSummary):
+    shared: list[SharedAnswer]
+    contact_value: str | None
+    reachable: bool = Field(description="relay messages can reach the person through the bot")
+    allowed: list[str] = Field(description="statuses staff may move the referral to")
+    events: list[EventOut]
+
+
+class TransitionIn(Strict):
+    to: StaffStatus
+    note: Annotated[str, text(lifecycle.MAX_RELAY)] | None = Field(
+        default=None,
+        description="required for appointment (when), handed_on (to whom), closed (outcome), "
+        "declined (reason); appointment, handed_on and declined notes are told to the person",
+    )
+
+    model_config = with_examples(
+        {"to": "in_review"}, {"to": "appointment", "note": "Di, 3.12., 10 Uhr, Hafenweg 2"}
+    )
+
+
+class OnwardIn(Strict):
+    addressee: Addressee  # type: ignore[valid-type]
+
+    model_config = with_examples({"addressee": "Integration Point Moers"})
+
+
+class TextIn(Strict):
+    text: MessageText  # type: ignore[valid-type]
+
+    model_config = with_examples({"text": "Bitte bring deinen Ausweis mit."})
+
+
+class Addressed(BaseModel):
+    addressee: str
+    count: int
+
+
+class ReferralStats(BaseModel):
+    total: int
+    by_status: dict[str, int] = Field(description="every status, zero included")
+    contacted: int = Field(description="referrals that reached `contacted`")
+    median_hours_to_first_contact: float | None = Field(
+        description="from creation to the first `contacted`; null without any"
+    )
+    onward: list[Addressed] = Field(description="onward referrals (handed_on) by addressee")
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _answers(ref: Referral) -> list[dict[str, Any]]:
+    answers = (ref.shared or {}).get("answers", [])
+    return [a for a in answers if isinstance(a, dict)]
+
+
+def _need_areas(ref: Referral) -> list[str]:
+    for a in _answers(ref):
+        if a.get("item") == NEEDS_ITEM and isinstance(a.get("value"), list):
+            return [str(v) for v in a["value"]]
+    return []
+
+
+def _gemeinde_id(ref: Referral) -> int | None:
+    for a in _answers(ref):
+        value = a.get("value")
+        if a.get("item") == GEMEINDE_ITEM and isinstance(value, str):
+            if value.startswith("g") and value[1:].isdigit():
+                return int(value[1:])
+    return None
+
+
+def _summary_fields(ref: Referral) -> dict[str, Any]:
+    times = [ref.created_at, *(e.at for e in ref.events if e.at is not None)]
+    return {
+        "id": ref.id,
+        "buendnis_id": ref.buendnis_id,
+        "servicestelle_id": ref.servicestelle_id,
+        "status": ref.status,
+        "created_at": ref.created_at,
+        "closed_at": ref.closed_at,
+        "last_activity_at": max(times),
+        "locale": ref.locale,
+        "contact_via": ref.contact_via,
+        "need_areas": _need_areas(ref),
+        "gemeinde_id": _gemeinde_id(ref),
+    }
+
+
+def _detail(ref: Referral) -> ReferralDetail:
+    shared = [
+        SharedAnswer(
+            item=str(a.get("item", "")),
+            question=str(a.get("question", "")),
+            answer=str(a.get("answer", "")),
+        )
+        for a in _answers(ref)
+    ]
+    allowed = sorted(lifecycle.TRANSITIONS.get(ref.status, frozenset()) - {"withdrawn"})
+    events = sorted(ref.events, key=lambda e: (e.at, e.id))
+    return ReferralDetail(
+        **_summary_fields(ref),
+        shared=shared,
+        contact_value=ref.contact_value,
+        reachable=ref.conversation_id is not None and ref.status not in lifecycle.TERMINAL,
+        allowed=allowed,
+        events=[EventOut.model_validate(e) for e in events],
+    )
+
+
+async def _scoped(s: AsyncSession, who: Principal, referral_id: int) -> Referral:
+    """The referral if it is in the caller's queue (admin: any), else 404."""
+    await get_scoped(s, who, Referral, referral_id, "referral", by="servicestelle")
+    return await _load(s, referral_id)
+
+
+async def _load(s: AsyncSession, referral_id: int) -> Referral:
+    ref = await s.scalar(
+        select(Referral)
+        .options(selectinload(Referral.events))
+        .where(Referral.id == referral_id)
+        .execution_options(populate_existing=True)
+    )
+    assert ref is not None
+    return ref
+
+
+def _refused(exc: lifecycle.ReferralError, field: str | None = None) -> ApiError:
+    if isinstance(exc, lifecycle.InvalidTransition):
+        return conflict("invalid_transition", str(exc), "to")
+    if isinstance(exc, lifecycle.Unreachable):
+        return conflict("unreachable", str(exc))
+    message = str(exc)
+    if message.startswith("referral is "):
+        return conflict("referral_finished", message)
+    return invalid(message, field)
+
+
+# ---------------------------------------------------------------- statistics (no personal data)
+
+
+@router.get(
+    "/stats",
+    response_model=ReferralStats,
+    summary="Referral statistics: counts by status, time to first contact, onward referrals",
+)
+async def referral_stats(
+    who: AdminOrGfs,
+    s: DbSession,
+    buendnis_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="admin: only this Bündnis")
+    ] = None,
+    servicestelle_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    since: Annotated[dt.datetime | None, Query(description="created at or after (UTC)")] = None,
+    until: Annotated[dt.datetime | None, Query(description="created before (UTC)")] = None,
+) -> ReferralStats:
+    """Only figures: no shared answers, contacts or texts, so nothing here is audited as a
+    read. gfs: its own Bündnis (another `buendnis_id` gives zeros, like an empty one)."""
+    start, end = naive_utc(since), naive_utc(until)
+    if start and end and start > end:
+        raise invalid("since must not be after until", "since")
+    q = select(Referral.id, Referral.status, Referral.created_at).where(
+        buendnis_filter(who, Referral.buendnis_id)
+    )
+    if buendnis_id is not None:
+        q = q.where(Referral.buendnis_id == buendnis_id)
+    if servicestelle_id is not None:
+        q = q.where(Referral.servicestelle_id == servicestelle_id)
+    if start is not None:
+        q = q.where(Referral.created_at >= start)
+    if end is not None:
+        q = q.where(Referral.created_at < end)
+    rows = (await s.execute(q)).all()
+    created = {r.id: r.created_at for r in rows}
+    by_status = dict.fromkeys(lifecycle.STATUSES, 0)
+    for r in rows:
+        by_status[r.status] = by_status.get(r.status, 0) + 1
+    first_contact: dict[int, dt.datetime] = {}
+    onward: Counter[str] = Counter()
+    if created:
+        events = await s.execute(
+            select(
+                ReferralEvent.referral_id,
+                ReferralEvent.at,
+                ReferralEvent.to_status,
+                ReferralEvent.note,
+            )
+            .where(
+                ReferralEvent.referral_id.in_(list(created)),
+                ReferralEvent.kind == "transition",
+                ReferralEvent.to_status.in_(("contacted", "handed_on")),
+            )
+            .order_by(ReferralEvent.at, ReferralEvent.id)
+        )
+        for e in events:
+            if e.to_status == "contacted":
+                first_contact.setdefault(e.referral_id, e.at)
+            elif e.note:
+                onward[e.note.strip()] += 1
+            else:  # note removed by a withdrawal
+                onward["(unbekannt)"] += 1
+    hours = [(at - created[rid]).total_seconds() / 3600 for rid, at in first_contact.items()]
+    median = round(statistics.median(hours), 2) if hours else None
+    return ReferralStats(
+        total=len(rows),
+        by_status=by_status,
+        contacted=len(first_contact),
+        median_hours_to_first_contact=median,
+        onward=[
+            Addressed(addressee=name, count=n)
+            for name, n in sorted(onward.items(), key=lambda x: (-x[1], x[0]))
+        ],
+    )
+
+
+# ---------------------------------------------------------------- the queue
+
+
+@router.get(
+    "",
+    response_model=Page[ReferralSummary],
+    summary="The referral queue (servicestelle: its own; admin: all)",
+)
+async def list_referrals(
+    who: Staff,
+    s: DbSession,
+    status: Annotated[list[Status] | None, Query(description="one or more statuses")] = None,
+    need_area: Annotated[NeedArea | None, Query(description="a need area the person chose")] = None,
+    gemeinde_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    servicestelle_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="admin: only this Servicestelle")
+    ] = None,
+    sort: Sort = "-created_at",
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[ReferralSummary]:
+    """Need areas and Gemeinde come from the shared answers, so they are personal data too:
+    each referral on the page is recorded in the audit log (`list`)."""
+    q = (
+        select(Referral)
+        .options(selectinload(Referral.events))
+        .where(servicestelle_filter(who, Referral.servicestelle_id))
+    )
+    if status:
+        q = q.where(Referral.status.in_(status))
+    if servicestelle_id is not None:
+        q = q.where(Referral.servicestelle_id == servicestelle_id)
+    column = {"created_at": Referral.created_at, "status": Referral.status, "id": Referral.id}[
+        sort.lstrip("-")
+    ]
+    order = column.desc() if sort.startswith("-") else column.asc()
+    tie = Referral.id.desc() if sort.startswith("-") else Referral.id.asc()
+    found = list((await s.scalars(q.order_by(order, tie))).all())
+    # Need area and Gemeinde live in the shared answers (JSON): filtered here, not in SQL.
+    if need_area is not None:
+        found = [r for r in found if need_area in _need_areas(r)]
+    if gemeinde_id is not None:
+        found = [r for r in found if _gemeinde_id(r) == gemeinde_id]
+    page = found[offset : offset + limit]
+    for ref in page:
+        await audit(s, who, "list", "referral", ref.id)
+    await s.commit()
+    items = [ReferralSummary(**_summary_fields(r)) for r in page]
+    return Page(items=items, total=len(found), limit=limit, offset=offset)
+
+
+@router.get(
+    "/{referral_id}",
+    response_model=ReferralDetail,
+    summary="One referral with the shared data and its timeline (recorded in the audit log)",
+)
+async def read_referral(referral_id: Id, who: Staff, s: DbSession) -> ReferralDetail:
+    ref = await _scoped(s, who, referral_id)
+    await audit(s, who, "read", "referral", ref.id)
+    await s.commit()
+    return _detail(ref)
+
+
+@router.post(
+    "/{referral_id}/transitions",
+    response_model=ReferralDetail,
+    summary="Change the status (409 invalid_transition when the lifecycle does not allow it)",
+)
+async def transition_referral(
+    referral_id: Id, body: TransitionIn, who: Staff, s: DbSession
+) -> ReferralDetail:
+    await _scoped(s, who, referral_id)
+    try:
+        await lifecycle.transition(s, referral_id, body.to, actor=who.actor, note=body.note)
+    except lifecycle.ReferralError as exc:
+        await s.rollback()
+        raise _refused(exc, "note") from None
+    await audit(s, who, "transition", "referral", referral_id)
+    await s.commit()
+    return _detail(await _load(s, referral_id))
+
+
+@router.post(
+    "/{referral_id}/onward",
+    response_model=ReferralDetail,
+    summary="Onward referral: hand the person on to another organisation (status handed_on)",
+)
+async def onward_referral(
+    referral_id: Id, body: OnwardIn, who: Staff, s: DbSession
+) -> ReferralDetail:
+    await _scoped(s, who, referral_id)
+    try:
+        await lifecycle.transition(
+            s, referral_id, "handed_on", actor=who.actor, note=body.addressee
+        )
+    except lifecycle.ReferralError as exc:
+        await s.rollback()
+        raise _refused(exc, "addressee") from None
+    await audit(s, who, "onward", "referral", referral_id)
+    await s.commit()
+    return _detail(await _load(s, referral_id))
+
+
+@router.post(
+    "/{referral_id}/notes",
+    response_model=EventOut,
+    status_code=201,
+    summary="Internal note of the Servicestelle (never shown to the person)",
+)
+async def add_note(referral_id: Id, body: TextIn, who: Staff, s: DbSession) -> EventOut:
+    await _scoped(s, who, referral_id)
+    try:
+        event = await lifecycle.add_note(s, referral_id, body.text, actor=who.actor)
+    except lifecycle.ReferralError as exc:
+        await s.rollback()
+        raise _refused(exc, "text") from None
+    await audit(s, who, "note", "referral", referral_id)
+    await s.commit()
+    return EventOut.model_validate(event)
+
+
+@router.post(
+    "/{referral_id}/messages",
+    response_model=EventOut,
+    status_code=201,
+    summary="Relay a message to the person through the bot (with an Antworten button)",
+)
+async def relay_message(referral_id: Id, body: TextIn, who: Staff, s: DbSession) -> EventOut:
+    await _scoped(s, who, referral_id)
+    try:
+        event = await lifecycle.relay(s, referral_id, body.text, actor=who.actor)
+    except lifecycle.ReferralError as exc:
+        await s.rollback()
+        raise _refused(exc, "text") from None
+    await audit(s, who, "relay", "referral", referral_id)
+    await s.commit()
+    return EventOut.model_validate(event)
