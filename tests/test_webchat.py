@@ -412,3 +412,14 @@ def test_access_log_lines_of_the_chat_carry_no_client_address():
     assert f.filter(chat) and f.filter(other)
     assert "203.0.113.7" not in chat.getMessage() and "/chat/api/messages" in chat.getMessage()
     assert "203.0.113.7" in other.getMessage()
+
+
+async def test_delete_says_goodbye_and_leaves_nothing(services, client):
+    p = await new_person(client)
+    await p.say(language="de")
+    await p.say(text="22")
+    r = await p.say(command="delete")
+    assert r.status_code == 200 and "gelöscht" in texts(r)[-1]
+    async with services.sessions() as s:
+        assert (await s.execute(select(OutboxMessage))).scalars().all() == []
+        assert (await s.execute(select(Conversation))).scalars().all() == []

@@ -27,16 +27,17 @@ from typing import Any
 import jinja2
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.outbox import drain
-from bot.runtime import Inbound, Runtime, pseudonym
+from bot.render import render_reply
+from bot.runtime import Handled, Inbound, Runtime, pseudonym
 from bot.webchat.messages import W
 from dialogs.buttons import MAX_BYTES, Op, encode
 from dialogs.io import Command, Event, Msg, Press, Text
 from dialogs.messages import M
-from store.models import Conversation, OutboxMessage
+from store.models import Conversation, OutboxMessage, utcnow
 from wegweiser import i18n
 
 log = logging.getLogger(__name__)
@@ -223,6 +224,22 @@ class WebChat:
             found = await s.scalar(select(Conversation.id).where(Conversation.pseudonym == pn))
         return None if found is None else int(found)
 
+    async def farewell(self, handled: Handled) -> list[dict[str, Any]]:
+        """The goodbye after `/delete`: its outbox row has no conversation any more (and the
+        web address is shared), so answer from what was said and drop the row."""
+        async with self.runtime.sessions() as s, s.begin():
+            await s.execute(
+                delete(OutboxMessage).where(
+                    OutboxMessage.channel == CHANNEL, OutboxMessage.conversation_id.is_(None)
+                )
+            )
+        locale = handled.locale or self.runtime.default_locale
+        stamp = f"{utcnow():%Y%m%d%H%M%S%f}"
+        return [
+            {"id": f"bye-{n}-{stamp}", **_visible(render_reply(reply, locale))}
+            for n, reply in enumerate(handled.out)
+        ]
+
     async def deliver(self, conversation_id: int | None) -> list[dict[str, Any]]:
         """Drain this conversation's pending web outbox rows into the HTTP answer."""
         if conversation_id is None:
@@ -230,18 +247,9 @@ class WebChat:
         out: list[dict[str, Any]] = []
 
         async def send(row: OutboxMessage) -> None:
-            payload = dict(row.payload)
-            out.append(
-                {
-                    # delivered rows are deleted and SQLite may reuse a row id: the creation
-                    # time keeps the id unique for the page's de-duplication
-                    "id": f"{row.id}-{row.created_at:%Y%m%d%H%M%S%f}",
-                    "text": str(payload.get("text", "")),
-                    "buttons": list(payload.get("buttons") or []),
-                    "ask": payload.get("ask"),
-                    "rtl": bool(payload.get("rtl")),
-                }
-            )
+            # delivered rows are deleted and SQLite may reuse a row id: the creation time
+            # keeps the id unique for the page's de-duplication
+            out.append({"id": f"{row.id}-{row.created_at:%Y%m%d%H%M%S%f}", **_visible(row.payload)})
 
         lock = self._drain_locks.setdefault(conversation_id, asyncio.Lock())
         try:
@@ -463,7 +471,10 @@ def build_webchat_router(
                 raise Refused(400, "bad_request", W.BAD_REQUEST)
             event = chat.event_of(data)
             handled = await runtime.handle(Inbound(CHANNEL, tok, ADDRESS, event, key))
-            messages = await chat.deliver(handled.conversation_id)
+            if handled.conversation_id is not None and await chat.conversation_id(tok) is None:
+                messages = await chat.farewell(handled)  # `/delete` removed the conversation
+            else:
+                messages = await chat.deliver(handled.conversation_id)
         except Refused as e:
             log.info("web chat refused code=%s", e.code)
             return chat.refusal(e, locale)
@@ -489,3 +500,13 @@ def build_webchat_router(
         return await chat.answer(tok, messages)
 
     return router
+
+
+def _visible(payload: dict[str, Any]) -> dict[str, Any]:
+    """What the page needs of an outbox payload."""
+    return {
+        "text": str(payload.get("text", "")),
+        "buttons": list(payload.get("buttons") or []),
+        "ask": payload.get("ask"),
+        "rtl": bool(payload.get("rtl")),
+    }
