@@ -4,8 +4,10 @@ Supported: sheets `survey`, `choices`, `settings`; question types select_one, se
 integer, decimal, text, note (begin/end group are flattened; metadata types such as start or
 deviceid are left out on purpose: Wegweiser records no times or devices). Columns: type, name,
 label (or `label::Language (code)`), required, relevant (→ `when:`), constraint (→ min/max
-of numbers). The German label is the flow text (source language); labels in other languages
-are reported, not imported — translations live in the gettext catalogs.
+of numbers). The German label is the flow text (source language). Labels in a supported
+language (`label::العربية (ar)`) are collected as translations keyed by (context, German text),
+for `wegweiser.catalogs.merge` to put into that language's gettext catalog; columns in other
+languages are reported.
 
 Every problem names sheet, row and column: `survey!C7 (relevant): …`.
 """
@@ -54,6 +56,8 @@ class Imported:
     flow_id: str
     yaml_text: str
     notes: list[str] = field(default_factory=list)  # what was left out, for the operator
+    # locale -> {(msgctxt, German msgid): translation}; empty cells are left out
+    translations: dict[str, dict[tuple[str, str], str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -110,9 +114,20 @@ def _sheets(data: bytes) -> dict[str, _Sheet]:
     return sheets
 
 
-def _label_column(sheet: _Sheet, problems: list[str], notes: list[str]) -> str | None:
-    """The German label column (`label::Deutsch (de)`), else a plain `label`."""
-    german, others = None, []
+def supported_locale(code: str) -> str | None:
+    """`ar`, `fa-AF`, `FA_af` → the Wegweiser locale; None for German or an unsupported code."""
+    from wegweiser.i18n import LOCALE_ORDER, SOURCE
+
+    wanted = code.replace("-", "_").lower()
+    return next((loc for loc in LOCALE_ORDER if loc.lower() == wanted and loc != SOURCE), None)
+
+
+def _label_column(
+    sheet: _Sheet, problems: list[str], notes: list[str]
+) -> tuple[str | None, dict[str, str]]:
+    """The German label column (`label::Deutsch (de)`), else a plain `label`; and the
+    translation columns as {locale: column}."""
+    german, others, languages = None, [], {}
     for col in sheet.header:
         m = _LANG_COL.match(col)
         if not m:
@@ -120,18 +135,18 @@ def _label_column(sheet: _Sheet, problems: list[str], notes: list[str]) -> str |
         name, code = m.group(1).strip(), (m.group(2) or "").lower()
         if code in _GERMAN or name.lower() in _GERMAN:
             german = col
+        elif locale := supported_locale(code):
+            languages[locale] = col
         else:
             others.append(col)
     if others:
-        notes.append(
-            f"{sheet.name}: not imported (translations belong in the catalogs): {', '.join(others)}"
-        )
+        notes.append(f"{sheet.name}: not imported (no supported language): {', '.join(others)}")
     if german:
-        return german
+        return german, languages
     if "label" in sheet.header:
-        return "label"
+        return "label", languages
     problems.append(f"{sheet.name}!1: no German label column (label::Deutsch (de) or label)")
-    return None
+    return None, languages
 
 
 # ------------------------------------------------------------------ relevant / constraint
@@ -253,12 +268,18 @@ def import_xlsform(data: bytes, default_id: str = "xlsform") -> Imported:
     flow_id = (settings.get(s_values, "form_id") if settings else "") or default_id
     flow_id = re.sub(r"[^a-z0-9_-]+", "-", flow_id.lower()).strip("-") or default_id
     title = (settings.get(s_values, "form_title") if settings else "") or flow_id
-    label_col = _label_column(survey, problems, notes)
+    label_col, languages = _label_column(survey, problems, notes)
+    translations: dict[str, dict[tuple[str, str], str]] = {}
+
+    def translated(locale: str, context: str, msgid: str, text: str) -> None:
+        if msgid and text:
+            translations.setdefault(locale, {})[(context, msgid)] = text
 
     lists: dict[str, list[dict[str, Any]]] = {}
+    choice_texts: dict[tuple[str, str], dict[str, str]] = {}  # (list, code) -> {locale: label}
     choices = sheets.get("choices")
     if choices is not None:
-        c_label = _label_column(choices, problems, notes)
+        c_label, c_languages = _label_column(choices, problems, notes)
         for col in ("list_name", "name"):
             if col not in choices.header:
                 problems.append(f"choices!1: missing column '{col}'")
@@ -283,6 +304,9 @@ def import_xlsform(data: bytes, default_id: str = "xlsform") -> Imported:
                     )
                     continue
                 entries.append({"code": code, "label": label})
+                choice_texts[(list_name, code)] = {
+                    loc: choices.get(values, col) for loc, col in c_languages.items()
+                }
 
     items: list[dict[str, Any]] = []
     kinds: dict[str, str] = {}
@@ -354,8 +378,14 @@ def import_xlsform(data: bytes, default_id: str = "xlsform") -> Imported:
                 f"{survey.cell(row, 'constraint')} (constraint): constraints are supported on "
                 "integer and decimal questions only"
             )
+        context = f"{flow_id}:{name}"
+        for loc, col in languages.items():
+            translated(loc, context, label, survey.get(values, col))
         if item["kind"] in ("single", "multi"):
             item["choices"] = lists[qtype.split()[1]]
+            for choice in item["choices"]:
+                for loc, text in choice_texts[(qtype.split()[1], choice["code"])].items():
+                    translated(loc, context, choice["label"], text)
         items.append(item)
         kinds[name] = item["kind"]
     if not items and not problems:
@@ -366,7 +396,7 @@ def import_xlsform(data: bytes, default_id: str = "xlsform") -> Imported:
     text = "# Imported from an XLSForm. Texts are German source strings.\n" + yaml.safe_dump(
         doc, allow_unicode=True, sort_keys=False, width=100
     )
-    return Imported(flow_id, text, notes)
+    return Imported(flow_id, text, notes, translations)
 
 
 def _num(value: float) -> int | float:

@@ -1,9 +1,10 @@
 """XLSForm import: a form with skip logic and two languages imports and runs in the engine;
-unsupported things are reported with sheet, cell and column."""
+translations go into the catalogs; unsupported things are reported with sheet, cell and column."""
 
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,22 +15,26 @@ from dialogs.buttons import Op, encode
 from dialogs.engine import step
 from dialogs.io import Command, Completed, Press, State, Text
 from dialogs.loader import load_flow
-from dialogs.xlsform import XLSFormError, import_xlsform, translate_relevant
+from dialogs.xlsform import XLSFormError, import_xlsform, supported_locale, translate_relevant
+from wegweiser import i18n
+from wegweiser.catalogs import IMPORTED, is_reviewed, load, merge, po_path
 from wegweiser.services import lexicon
 from wegweiser.settings import get_settings
 
-L_DE, L_EN = "label::Deutsch (de)", "label::English (en)"
+L_DE, L_EN, L_AR = "label::Deutsch (de)", "label::English (en)", "label::العربية (ar)"
 
 
-def form(survey_rows: list[list], choices: list[list] | None = None, extra_cols=()) -> bytes:
+def form(
+    survey_rows: list[list], choices: list[list] | None = None, extra_cols=(), lang=L_EN
+) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "survey"
-    ws.append(["type", "name", L_DE, L_EN, "required", "relevant", "constraint", *extra_cols])
+    ws.append(["type", "name", L_DE, lang, "required", "relevant", "constraint", *extra_cols])
     for r in survey_rows:
         ws.append(r)
     ch = wb.create_sheet("choices")
-    ch.append(["list_name", "name", L_DE, L_EN])
+    ch.append(["list_name", "name", L_DE, lang])
     for r in choices if choices is not None else CHOICES:
         ch.append(r)
     st = wb.create_sheet("settings")
@@ -90,7 +95,8 @@ def run(flow, events):
 def test_form_with_skip_logic_and_two_languages_imports_and_runs(tmp_path):
     imported = import_xlsform(form(SURVEY))
     assert imported.flow_id == "kurzbefragung"
-    assert any("English (en)" in n for n in imported.notes)
+    assert imported.translations["en"][("kurzbefragung:hilfe", "Wohnen")] == "Housing"
+    assert not any("English (en)" in n for n in imported.notes)
     assert any("start" in n and "left out" in n for n in imported.notes)
     path = tmp_path / "kurz.yaml"
     path.write_text(imported.yaml_text, encoding="utf-8")
@@ -184,15 +190,105 @@ def test_cli_import_writes_a_checked_flow(tmp_path, monkeypatch):
     (tmp_path / "flows").mkdir()
     get_settings.cache_clear()  # settings are cached per process
     runner = CliRunner()
-    result = runner.invoke(app, ["surveys", "import", str(src)])
+    shutil.copytree(i18n.LOCALES_DIR / "en", tmp_path / "locales" / "en")
+    catalogs = ["--catalogs", str(tmp_path / "locales")]
+    result = runner.invoke(app, ["surveys", "import", str(src), *catalogs])
     assert result.exit_code == 0, result.output
+    assert "en: 10 entries (10 new, 0 updated, 0 unchanged)" in result.output
     target = tmp_path / "flows" / "kurzbefragung.yaml"
     assert load_flow(target).id == "kurzbefragung"
-    again = runner.invoke(app, ["surveys", "import", str(src)])
+    again = runner.invoke(app, ["surveys", "import", str(src), *catalogs])
     assert again.exit_code == 2
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(form([["geopoint", "ort", "Wo?", "Where?", None, None, None]]))
-    result = runner.invoke(app, ["surveys", "import", str(bad)])
+    result = runner.invoke(app, ["surveys", "import", str(bad), *catalogs])
     assert result.exit_code == 1
     assert Path(target).exists()
     get_settings.cache_clear()
+    again = runner.invoke(app, ["surveys", "import", str(src), "--force", "--no-translations"])
+    assert again.exit_code == 0 and "en: 10 entries not merged" in again.output
+    get_settings.cache_clear()
+
+
+SURVEY_AR = [
+    ["select_one janein", "kinder", "Hast du Kinder?", "هل لديك أطفال؟", "yes", None, None],
+    [
+        "integer",
+        "anzahl",
+        "Wie viele Kinder?",
+        "كم عدد أطفالك؟",
+        "yes",
+        "${kinder} = 'ja'",
+        ". >= 1 and . <= 10",
+    ],
+    ["text", "sonst", "Was noch?", None, "no", None, None],  # no translation: nothing written
+]
+CHOICES_AR = [["janein", "ja", "Ja", "نعم"], ["janein", "nein", "Nein", "لا"]]
+
+
+def test_arabic_column_goes_into_the_catalog_and_renders(tmp_path, monkeypatch):
+    data = form(SURVEY_AR, CHOICES_AR, extra_cols=("label::Klingonisch (tlh)",), lang=L_AR)
+    imported = import_xlsform(data)
+    assert imported.translations == {
+        "ar": {
+            ("kurzbefragung:kinder", "Hast du Kinder?"): "هل لديك أطفال؟",
+            ("kurzbefragung:kinder", "Ja"): "نعم",
+            ("kurzbefragung:kinder", "Nein"): "لا",
+            ("kurzbefragung:anzahl", "Wie viele Kinder?"): "كم عدد أطفالك؟",
+        }
+    }
+    assert [n for n in imported.notes if "not imported" in n] == [
+        "survey: not imported (no supported language): label::Klingonisch (tlh)"
+    ]
+    assert [supported_locale(c) for c in ("fa-AF", "FA_af", "AR", "de", "tlh")] == [
+        "fa_AF",
+        "fa_AF",
+        "ar",
+        None,
+        None,
+    ]
+
+    root = tmp_path / "locales"
+    shutil.copytree(i18n.LOCALES_DIR / "ar", root / "ar")
+    before_text = po_path("ar", root).read_text(encoding="utf-8")
+    before = {(m.context, m.id): m for m in load("ar", root) if m.id}
+    assert merge("ar", imported.translations["ar"], root) == (4, 0)
+    after_text = po_path("ar", root).read_text(encoding="utf-8")
+    assert after_text.startswith(before_text)  # header, entries and comments as they were
+    after = {(m.context, m.id): m for m in load("ar", root) if m.id}
+    assert len(after) == len(before) + 4
+    for key, m in before.items():
+        new = after[key]
+        assert (new.string, new.user_comments, new.auto_comments, new.flags) == (
+            m.string,
+            m.user_comments,
+            m.auto_comments,
+            m.flags,
+        )
+    for (context, msgid), text in imported.translations["ar"].items():
+        m = after[(context, msgid)]
+        assert m.string == text and m.user_comments == [IMPORTED] and not is_reviewed(m)
+    assert ("kurzbefragung:sonst", "Was noch?") not in after
+    # importing again changes nothing; a changed cell updates the entry
+    assert merge("ar", imported.translations["ar"], root) == (0, 0)
+    assert po_path("ar", root).read_text(encoding="utf-8") == after_text
+
+    # the imported flow renders in Arabic from the temporary catalog
+    from babel.messages.mofile import write_mo
+
+    with po_path("ar", root).with_suffix(".mo").open("wb") as f:
+        write_mo(f, load("ar", root))
+    monkeypatch.setattr(i18n, "LOCALES_DIR", root)
+    i18n.catalog.cache_clear()
+    try:
+        path = tmp_path / "kurz.yaml"
+        path.write_text(imported.yaml_text, encoding="utf-8")
+        flow = load_flow(path)
+        out = step(flow, State(locale="ar"), Command("start"), lexicon())
+        [ask] = [r for r in out.replies if r.ask == "kinder"]
+        shown = [i18n.render(p, "ar") for p in ask.parts]
+        labels = [i18n.render(b.label, "ar") for b in ask.buttons]
+        assert "هل لديك أطفال؟" in shown
+        assert "نعم" in labels and "لا" in labels
+    finally:
+        i18n.catalog.cache_clear()

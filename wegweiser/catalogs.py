@@ -6,16 +6,19 @@ Review status lives in a translator comment on each entry, which Poedit and Webl
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
 
 from wegweiser.i18n import LOCALE_ORDER, LOCALES_DIR
 
 GOAL_LOCALES = LOCALE_ORDER[1:]  # every language but the German source
 REVIEWED = "review: reviewed"
+IMPORTED = "review: imported from XLSForm"  # not reviewed yet
 
 
 @dataclass(frozen=True)
@@ -76,3 +79,35 @@ def status(locale: str, root: Path = LOCALES_DIR) -> Status:
 
 def table(root: Path = LOCALES_DIR) -> list[Status]:
     return [status(locale, root) for locale in GOAL_LOCALES]
+
+
+def merge(
+    locale: str,
+    texts: Mapping[tuple[str, str], str],
+    root: Path = LOCALES_DIR,
+    comment: str = IMPORTED,
+) -> tuple[int, int]:
+    """Add or update entries {(msgctxt, msgid): msgstr} in a locale's catalog; a new or changed
+    entry gets `comment` as its review status. Everything else (other entries, comments, the
+    header, the order) stays. An entry whose translation is already the same is left alone,
+    and an empty translation is never written. Returns (added, updated)."""
+    cat = load(locale, root)
+    added = updated = 0
+    for (context, msgid), text in texts.items():
+        if not msgid or not text.strip():
+            continue
+        m = cat.get(msgid, context=context)
+        if m is None:
+            cat.add(msgid, text, context=context, user_comments=[comment])
+            added += 1
+        elif not m.pluralizable and (m.string != text or m.fuzzy):
+            m.string = text
+            m.flags.discard("fuzzy")
+            m.user_comments = [c for c in m.user_comments if not c.startswith("review:")]
+            m.user_comments.append(comment)
+            updated += 1
+    if added or updated:
+        out = BytesIO()
+        write_po(out, cat, width=0)
+        po_path(locale, root).write_bytes(out.getvalue())
+    return added, updated

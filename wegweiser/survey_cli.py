@@ -118,14 +118,23 @@ def import_(
         str | None, typer.Option(help="flow file to write (default: flows folder/<form_id>.yaml)")
     ] = None,
     force: Annotated[bool, typer.Option(help="overwrite an existing flow file")] = False,
+    translations: Annotated[
+        bool, typer.Option(help="merge label::<language> columns into the gettext catalogs")
+    ] = True,
+    catalogs: Annotated[
+        str | None, typer.Option(help="catalogs folder (default: the project's locales/)")
+    ] = None,
 ) -> None:
-    """Turn an XLSForm into a survey flow file (checked like `flows check`)."""
+    """Turn an XLSForm into a survey flow file (checked like `flows check`); translations in
+    supported languages go into the catalogs, marked as not reviewed."""
     import tempfile
     from pathlib import Path
 
     from dialogs.loader import FlowError, load_flow
     from dialogs.xlsform import XLSFormError, import_file
+    from wegweiser.catalogs import merge, po_path
     from wegweiser.cli import fail, settings
+    from wegweiser.i18n import LOCALES_DIR
 
     try:
         imported = import_file(Path(form))
@@ -149,6 +158,18 @@ def import_(
     for note in imported.notes:
         typer.echo(f"note: {note}")
     typer.echo(f"{target}: flow {flow.id}, {len(flow.items)} items")
+    root = Path(catalogs) if catalogs else LOCALES_DIR
+    for locale, texts in imported.translations.items():
+        if not translations:
+            typer.echo(f"{locale}: {len(texts)} entries not merged (--no-translations)")
+        elif not po_path(locale, root).exists():
+            typer.echo(f"{locale}: {len(texts)} entries not merged: no {po_path(locale, root)}")
+        else:
+            added, updated = merge(locale, texts, root)
+            typer.echo(
+                f"{locale}: {len(texts)} entries ({added} new, {updated} updated, "
+                f"{len(texts) - added - updated} unchanged) in {po_path(locale, root)}"
+            )
 
 
 @surveys_app.command("invite")
