@@ -538,7 +538,7 @@ async def test_webhook_flow_and_redelivery(db_url, tmp_path, tg):
 
 async def test_two_workers_share_one_outbox_without_double_sends(db_url, tmp_path, tg):
     if not db_url.startswith("postgresql"):
-        pytest.skip("by design: the SQLite variant; several workers share an outbox only on PostgreSQL")
+        pytest.skip("by design: SQLite variant; workers share an outbox only on PostgreSQL")
     a = Worker(make_services(db_url, tmp_path), tg)
     b = Worker(make_services(db_url, tmp_path), tg)
     a.start_polling()
