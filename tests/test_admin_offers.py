@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
+
 from admin_api.routers.offers import months_before
 from store.models import Offer, today
 from tests.admin_seed import Api
@@ -94,3 +96,45 @@ async def test_patch_changes_only_what_was_sent_and_can_clear_dates(admin_api: A
     assert r.status_code == 422 and r.json()["error"]["field"] == "colour"
     r = await api.client.get(url, headers=api.auth("gfs"))
     assert r.json()["age_max"] is None  # refused changes left nothing behind
+
+
+async def _count(api: Api) -> int:
+    async with api.sessions() as s:
+        return len((await s.scalars(select(Offer))).all())
+
+
+async def test_catalogue_export_and_all_or_nothing_import(admin_api: Api):
+    api = admin_api
+    await _offer(api, title="Sprachcafé", need_areas=["sprache"], last_checked=today())
+    await _offer(api, title="Fremdes Angebot", buendnis_id=api.seed.buendnis["B"])
+    gfs = api.auth("gfs")
+    r = await api.client.get("/api/v1/offers/export?format=csv", headers=gfs)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    csv_text = r.content.decode("utf-8-sig")
+    assert "Sprachcafé" in csv_text and "Fremdes Angebot" not in csv_text  # own Bündnis only
+    foreign = await api.client.get(
+        f"/api/v1/offers/export?buendnis_id={api.seed.buendnis['B']}", headers=gfs
+    )
+    assert foreign.status_code == 404
+    staff = await api.client.get("/api/v1/offers/export", headers=api.auth("servicestelle"))
+    assert staff.status_code == 403
+    xlsx = await api.client.get("/api/v1/offers/export?format=xlsx", headers=gfs)
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
+    before = await _count(api)
+    lines = csv_text.splitlines()
+    bad = lines[1].replace("Sprachcafé", "Neues Angebot").split(";")
+    bad[3] = "keine Kategorie"  # the category column
+    body = ("\ufeff" + "\n".join([*lines, ";".join(bad)]) + "\n").encode()
+    r = await api.client.post("/api/v1/offers/import?format=csv", content=body, headers=gfs)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "import_refused"
+    problems = r.json()["problems"]
+    assert problems and all(p["row"] == len(lines) + 1 for p in problems)
+    assert await _count(api) == before  # nothing imported
+
+    r = await api.client.post("/api/v1/offers/import?format=csv", content=r"", headers=gfs)
+    assert r.status_code == 422 and r.json()["error"]["field"] == "body"
+    same = ("\ufeff" + csv_text).encode()
+    r = await api.client.post("/api/v1/offers/import?format=csv", content=same, headers=gfs)
+    assert r.status_code == 200 and r.json() == {"created": 0, "updated": len(lines) - 1}
+    assert await _count(api) == before

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import tempfile
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import Field
 from sqlalchemy import or_, select
 
@@ -20,11 +23,12 @@ from admin_api.deps import (
     Id,
     Limit,
     Offset,
+    Principal,
     buendnis_filter,
     get_scoped,
     target_buendnis,
 )
-from admin_api.errors import ERROR_RESPONSES, invalid, not_found
+from admin_api.errors import ERROR_RESPONSES, ApiError, invalid, not_found
 from admin_api.routers.places import check_gemeinden
 from admin_api.schemas import (
     DbId,
@@ -40,6 +44,7 @@ from admin_api.schemas import (
     text,
     with_examples,
 )
+from offers.io import ImportRefused, export_offers, import_offers
 from store.models import Buendnis, Offer, today
 
 router = APIRouter(prefix="/offers", tags=["offers"], responses=ERROR_RESPONSES)
@@ -248,6 +253,111 @@ async def unchecked_offers(
     rows = sorted(rows, key=lambda o: (o.last_checked or dt.date.min, o.id))
     items = [OfferOut.model_validate(o) for o in rows[offset : offset + limit]]
     return Page(items=items, total=len(rows), limit=limit, offset=offset)
+
+
+# ---------------------------------------------------------------- CSV / XLSX
+
+
+FileFormat = Literal["csv", "xlsx"]
+MAX_UPLOAD = 5 * 1024 * 1024
+_MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+async def _scope_code(s: DbSession, who: Principal, buendnis_id: int | None) -> str | None:
+    """The Bündnis code an import/export is limited to (admin without one: every Bündnis)."""
+    if who.is_admin and buendnis_id is None:
+        return None
+    found = await s.get(Buendnis, target_buendnis(who, buendnis_id))
+    if found is None:
+        raise not_found("Bündnis", "buendnis_id")
+    return found.code
+
+
+@router.get(
+    "/export",
+    summary="The catalogue as CSV (UTF-8 with BOM) or XLSX, in the import's columns",
+    response_class=Response,
+    responses={200: {"content": {m: {} for m in _MEDIA.values()}}},
+)
+async def export_catalogue(
+    who: AdminOrGfs,
+    s: DbSession,
+    format: FileFormat = "csv",
+    buendnis_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    sep: Literal[";", ","] = ";",
+) -> Response:
+    code = await _scope_code(s, who, buendnis_id)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"angebote.{format}"
+        await export_offers(s, path, buendnis=code, delimiter=sep)
+        data = path.read_bytes()
+    name = f"angebote-{code or 'alle'}.{format}"
+    return Response(
+        data,
+        media_type=_MEDIA[format],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+class ImportProblem(Strict):
+    row: int = Field(description="spreadsheet row (1 = header, 0 = the whole file)")
+    column: str
+    reason: str
+
+
+class ImportOut(Strict):
+    created: int
+    updated: int
+
+
+@router.post(
+    "/import",
+    response_model=ImportOut,
+    summary="Import offers from a CSV or XLSX file sent as the request body",
+    description=(
+        "All or nothing: when any row is invalid nothing is imported and the answer is 422 "
+        "`import_refused` with `problems` (row, column, reason) for every problem found."
+    ),
+)
+async def import_catalogue(
+    request: Request,
+    who: AdminOrGfs,
+    s: DbSession,
+    format: FileFormat,
+    buendnis_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> Any:
+    data = await request.body()
+    if not data:
+        raise invalid("the request body must be the CSV or XLSX file", "body")
+    if len(data) > MAX_UPLOAD:
+        raise ApiError(413, "payload_too_large", f"at most {MAX_UPLOAD} bytes", "body")
+    code = await _scope_code(s, who, buendnis_id)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload.{format}"
+        path.write_bytes(data)
+        try:
+            report = await import_offers(request.app.state.sessions, path, buendnis=code)
+        except ImportRefused as refused:
+            problems = [
+                ImportProblem(row=e.row, column=e.column, reason=e.reason) for e in refused.errors
+            ]
+            return JSONResponse(
+                status_code=422,
+                content={
+                    "error": {
+                        "code": "import_refused",
+                        "message": f"{len(problems)} problem(s); nothing imported",
+                        "field": "body",
+                    },
+                    "problems": [p.model_dump() for p in problems],
+                },
+            )
+    await audit(s, who, "import", "offer", f"{report.created}+{report.updated}")
+    await s.commit()
+    return ImportOut(created=report.created, updated=report.updated)
 
 
 @router.post("", response_model=OfferOut, status_code=201, summary="Add an offer")
