@@ -229,10 +229,12 @@ async def settle(
         now = utcnow()
         for row, outcome in results:
             mine = (OutboxMessage.id == row.id, OutboxMessage.status == "sending")
+            # conversation first, then the outbox row: the same lock order as the runtime
+            # (which locks the conversation and may delete its rows), so no deadlock
             if isinstance(outcome, Sent):
-                await s.execute(delete(OutboxMessage).where(*mine))
                 if row.conversation_id is not None:
                     await _after_send(s, row, outcome, pacing, now)
+                await s.execute(delete(OutboxMessage).where(*mine))
             elif isinstance(outcome, Retry):
                 attempts = row.attempts + (1 if outcome.counts else 0)
                 if attempts >= max_attempts:
@@ -251,9 +253,9 @@ async def settle(
             elif isinstance(outcome, Dead):
                 await _dead(s, row, outcome.reason, row.attempts + 1)
             else:
-                await _dead(s, row, outcome.reason, row.attempts + 1)
                 if row.conversation_id is not None:
                     await opt_out(s, row.conversation_id, outcome.reason)
+                await _dead(s, row, outcome.reason, row.attempts + 1)
 
 
 async def opt_out(s: AsyncSession, conversation_id: int, reason: str) -> None:
