@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import String, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.survey.responses import gemeinde_code
 from dialogs.buttons import Op, Pressed, encode, parse
 from dialogs.intake_messages import IM
 from dialogs.io import Button, Command, Completed, Event, Msg, Press, Reply, Text, Unsupported
@@ -81,10 +82,6 @@ def _variants(name: str) -> tuple[str, ...]:
     table = {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
     spelled = "".join(table.get(ch, ch) for ch in name)
     return (spelled,) if spelled != name else ()
-
-
-def gemeinde_code(gemeinde_id: int) -> str:
-    return f"g{gemeinde_id}"
 
 
 def _gemeinde_id(code: object) -> int | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -418,15 +419,13 @@ async def onward_referral(
     summary="Internal note of the Servicestelle (never shown to the person)",
 )
 async def add_note(referral_id: Id, body: TextIn, who: Staff, s: DbSession) -> EventOut:
-    await _scoped(s, who, referral_id)
-    try:
-        event = await lifecycle.add_note(s, referral_id, body.text, actor=who.actor)
-    except lifecycle.ReferralError as exc:
-        await s.rollback()
-        raise _refused(exc, "text") from None
-    await audit(s, who, "note", "referral", referral_id)
-    await s.commit()
-    return EventOut.model_validate(event)
+    return await _thread_event(
+        s,
+        who,
+        referral_id,
+        "note",
+        lambda: lifecycle.add_note(s, referral_id, body.text, actor=who.actor),
+    )
 
 
 @router.post(
@@ -436,12 +435,29 @@ async def add_note(referral_id: Id, body: TextIn, who: Staff, s: DbSession) -> E
     summary="Relay a message to the person through the bot (with an Antworten button)",
 )
 async def relay_message(referral_id: Id, body: TextIn, who: Staff, s: DbSession) -> EventOut:
+    return await _thread_event(
+        s,
+        who,
+        referral_id,
+        "relay",
+        lambda: lifecycle.relay(s, referral_id, body.text, actor=who.actor),
+    )
+
+
+async def _thread_event(
+    s: DbSession,
+    who: Principal,
+    referral_id: int,
+    action: str,
+    write: Callable[[], Awaitable[Any]],
+) -> EventOut:
+    """A note or relay: scoped, written, audited and committed together (or nothing)."""
     await _scoped(s, who, referral_id)
     try:
-        event = await lifecycle.relay(s, referral_id, body.text, actor=who.actor)
+        event = await write()
     except lifecycle.ReferralError as exc:
         await s.rollback()
         raise _refused(exc, "text") from None
-    await audit(s, who, "relay", "referral", referral_id)
+    await audit(s, who, action, "referral", referral_id)
     await s.commit()
     return EventOut.model_validate(event)
