@@ -20,10 +20,11 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) compile chromium
 
-# Debian's Chromium for the browser tests (Playwright drives it; never `playwright install`).
+# Debian's Chromium for the browser tests (Playwright drives it; never `playwright install`),
+# with Noto fonts so Arabic, Persian and Ge'ez (Tigrinya) render in screenshots.
 chromium:
-	@test -x /usr/bin/chromium || (apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	@test -x /usr/bin/chromium -a -d /usr/share/fonts/truetype/noto || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null)
 
 # Compiled catalogs are built here (not committed); tests/test_i18n.py fails on a stale one.
 compile: $(MO)

@@ -13,7 +13,7 @@ from store.models import SurveyResponse, SurveyTextAnswer
 
 @dataclass(frozen=True)
 class TextAnswer:
-    id: int
+    id: str
     item_id: str
     text: str  # scrubbed
     reviewed: bool
@@ -33,7 +33,7 @@ async def text_answers(s: AsyncSession, wave_id: int, *, reviewed: bool | None) 
     return [TextAnswer(r.id, r.item_id, scrub(r.text), r.reviewed) for r in rows]
 
 
-async def review(s: AsyncSession, wave_id: int, ids: list[int], *, approve: bool) -> int:
+async def review(s: AsyncSession, wave_id: int, ids: list[str], *, approve: bool) -> int:
     """Approve (may be exported, scrubbed) or reject (deleted) text answers of a wave."""
     in_wave = (
         select(SurveyTextAnswer.id)

@@ -265,7 +265,8 @@ class SurveyAnswer(Base):
 
     __tablename__ = "survey_answer"
     __table_args__ = (Index(None, "item_id", "code"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
+    # Random, not sequential: a counter would order responses in time (see SurveyResponse).
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_random_id)
     response_id: Mapped[str] = mapped_column(
         ForeignKey("survey_response.id", ondelete="CASCADE"), index=True
     )
@@ -278,7 +279,7 @@ class SurveyTextAnswer(Base):
     """Free text, kept apart: it leaves the system only after scrubbing and a review."""
 
     __tablename__ = "survey_text_answer"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_random_id)
     response_id: Mapped[str] = mapped_column(
         ForeignKey("survey_response.id", ondelete="CASCADE"), index=True
     )

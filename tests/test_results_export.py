@@ -57,7 +57,7 @@ async def test_free_text_leaves_only_scrubbed_and_reviewed(exported):
         await review(s, wave, [by_text["Ich b"], by_text["=HYPE"]], approve=True)
         await review(s, wave, [by_text["Schre"]], approve=False)
         with pytest.raises(LookupError):
-            await review(s, wave, [999999], approve=True)
+            await review(s, wave, ["0" * 32], approve=True)
     async with db() as s:
         approved = await text_answers(s, wave, reviewed=True)
         assert (

@@ -8,7 +8,7 @@ import hashlib
 import hmac
 
 import pytest
-from sqlalchemy import DateTime, func, select
+from sqlalchemy import DateTime, String, func, select
 
 from bot.messages import CM
 from bot.runtime import pseudonym
@@ -101,6 +101,7 @@ async def test_completed_wave_response_is_stored_unlinkably(services):
         rows = (
             await s.execute(select(SurveyAnswer.item_id, SurveyAnswer.code, SurveyAnswer.number))
         ).all()
+        row_ids = (await s.execute(select(SurveyAnswer.id))).scalars().all()
         [text_row] = (await s.execute(select(SurveyTextAnswer))).scalars().all()
         conv = await s.scalar(select(Conversation))
         moers = await s.scalar(select(Gemeinde).where(Gemeinde.name == "Moers"))
@@ -108,6 +109,8 @@ async def test_completed_wave_response_is_stored_unlinkably(services):
     assert resp.wave_id == wave.id and resp.flow_version == version
     assert isinstance(resp.submitted_on, dt.date) and not isinstance(resp.submitted_on, dt.datetime)
     assert len(resp.id) == 32 and int(resp.id, 16) >= 0
+    assert len(set(row_ids)) == len(row_ids) > 10
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in [*row_ids, text_row.id])
     answers = {}
     for item_id, code, number in rows:
         answers.setdefault(item_id, []).append(number if number is not None else code)
@@ -289,6 +292,9 @@ def test_response_tables_have_no_link_and_no_time():
             assert not isinstance(col.type, DateTime), f"{name}.{col.name} is finer than a date"
         refs = {fk.column.table.name for fk in table.foreign_keys}
         assert refs <= {"survey_response", "survey_wave", "buendnis"}, refs
+        if name != "survey_dropout":  # per-response rows: a counter would order them in time
+            for col in table.primary_key.columns:
+                assert isinstance(col.type, String), f"{name}.{col.name} is sequential"
 
 
 async def test_no_survey_value_equals_or_contains_an_identifier(services):

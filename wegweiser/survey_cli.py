@@ -288,7 +288,7 @@ def texts_(
 @results_app.command("review")
 def review_(
     wave_id: int,
-    ids: Annotated[list[int], typer.Argument(help="text answer ids")],
+    ids: Annotated[list[str], typer.Argument(help="text answer ids")],
     reject: Annotated[bool, typer.Option(help="delete instead of approving")] = False,
 ) -> None:
     """Approve free-text answers for export (scrubbed), or --reject to delete them."""
