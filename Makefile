@@ -34,7 +34,7 @@ compile: $(MO)
 
 # Extract German source strings (Python + flow YAML), update every locale, compile.
 messages: $(STAMP)
-	$(BIN)/pybabel --quiet extract -F babel.cfg -k N_ -k NC_:1c,2 --no-wrap --sort-by-file \
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k N_ -k NC_:1c,2 -k NP_:1,2 --no-wrap --sort-by-file \
 		--project=Wegweiser -o locales/messages.pot $(PACKAGES)
 	@for l in $(LOCALES); do \
 		if [ -f locales/$$l/LC_MESSAGES/messages.po ]; then \

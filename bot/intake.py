@@ -421,7 +421,7 @@ class Intake:
         parts = (
             Msg.join(lines, "\n"),
             IM.CONSENT_CONTACT.with_(value=contact),
-            IM.CONSENT_KEEP.with_(days=self.retention_days),
+            IM.CONSENT_KEEP.with_(n=self.retention_days),
             IM.CONSENT_WITHDRAW,
             IM.CONSENT_QUESTION,
         )

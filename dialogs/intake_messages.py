@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from dialogs.io import Msg
-from dialogs.messages import N_, NC_
+from dialogs.messages import N_, NC_, NP_
 
 
 class IM:
@@ -71,9 +71,11 @@ class IM:
     CONSENT_HEAD = N_("Diese Angaben gehen an: {servicestelle}")
     CONSENT_LINE = N_("{question} – {answer}")
     CONSENT_CONTACT = N_("So erreicht sie dich: {value}")
-    CONSENT_KEEP = N_(
+    CONSENT_KEEP = NP_(
         "Die Servicestelle bekommt nur diese Angaben. "
-        "Sie werden {days} Tage nach dem Ende deiner Anfrage gelöscht."
+        "Sie werden {n} Tag nach dem Ende deiner Anfrage gelöscht.",
+        "Die Servicestelle bekommt nur diese Angaben. "
+        "Sie werden {n} Tage nach dem Ende deiner Anfrage gelöscht.",
     )
     CONSENT_WITHDRAW = N_(
         "Du kannst jederzeit /delete schreiben. Dann werden deine Angaben sofort gelöscht."

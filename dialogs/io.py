@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from dialogs.model import Flow, Item
@@ -73,9 +73,10 @@ class Msg:
     msgid: str
     context: str | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
+    plural: str | None = None  # plural source form; the parameter `n` picks the form
 
     def with_(self, **params: Any) -> Msg:
-        return Msg(self.msgid, self.context, {**self.params, **params})
+        return replace(self, params={**self.params, **params})
 
     @staticmethod
     def join(items: Sequence[Msg | str], sep: str = ", ") -> Msg:

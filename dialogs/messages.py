@@ -13,6 +13,11 @@ def N_(msgid: str) -> Msg:
     return Msg(msgid)
 
 
+def NP_(singular: str, plural: str) -> Msg:
+    """A marked message with plural forms; its parameter `n` chooses the form."""
+    return Msg(singular, plural=plural)
+
+
 def NC_(context: str, msgid: str) -> Msg:
     """A marked message with a gettext context (for words that differ by use)."""
     return Msg(msgid, context)

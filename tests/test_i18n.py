@@ -17,6 +17,7 @@ from babel.messages.plurals import get_plural
 from dialogs.babel_flows import flow_messages
 from dialogs.buttons import Op, encode
 from dialogs.engine import step
+from dialogs.intake_messages import IM
 from dialogs.io import Command, Msg, Press, State, Text
 from dialogs.lexicon import Lexicon
 from dialogs.normalize import normalize, parse_number
@@ -57,9 +58,23 @@ def test_catalog_is_complete_and_marked(locale):
 @pytest.mark.parametrize("locale", GOAL_LOCALES)
 def test_placeholders_match_source(locale):
     for m in entries(load(locale)):
+        if m.pluralizable:  # a form may spell the number out ("one day"), nothing else
+            wanted = set(PLACEHOLDER.findall(m.id[0]))
+            for form in m.string:
+                found = set(PLACEHOLDER.findall(form))
+                assert found <= wanted and wanted - found <= {"n"}, f"{locale}: {m.id[0][:50]!r}"
+            continue
         assert sorted(PLACEHOLDER.findall(m.string)) == sorted(PLACEHOLDER.findall(m.id)), (
             f"{locale}: placeholders differ in {m.id[:50]!r}"
         )
+
+
+@pytest.mark.parametrize("locale", ["de", "en", "ru", "uk", "ar"])
+def test_plural_forms_follow_the_number(locale):
+    forms = {n: i18n.render(IM.CONSENT_KEEP.with_(n=n), locale) for n in (1, 2, 5, 21, 90)}
+    assert "90" in forms[90] and "21" in forms[21]  # small numbers may be spelled out
+    distinct = {text.replace(str(n), "#") for n, text in forms.items()}
+    assert len(distinct) >= 2, f"{locale}: one form for every number: {forms}"
 
 
 @pytest.mark.parametrize("locale", GOAL_LOCALES)
@@ -106,7 +121,9 @@ def test_template_is_up_to_date_with_the_code():
     found = set()
     for pkg in ("bot", "dialogs", "offers", "results", "store", "admin_api", "wegweiser"):
         for _f, _l, msg, _c, ctx in extract_from_dir(
-            ROOT / pkg, method_map, keywords={**DEFAULT_KEYWORDS, "N_": None, "NC_": ((1, "c"), 2)}
+            ROOT / pkg,
+            method_map,
+            keywords={**DEFAULT_KEYWORDS, "N_": None, "NC_": ((1, "c"), 2), "NP_": (1, 2)},
         ):
             found.add((ctx, msg))
     pot = {_key(m) for m in entries(template())}
@@ -127,10 +144,11 @@ def test_every_flow_text_is_translated_everywhere():
 def test_rtl_output_has_no_bare_left_to_right_run(locale):
     sample = {"max": "500", "min": "14", "answer": "JMD Moers", "question": "Q 1.1"}
     for m in entries(template()):
+        msgid, plural = (m.id, None) if isinstance(m.id, str) else m.id
         params = {
-            name: sample.get(name, "Kamp-Lintfort 47475") for name in PLACEHOLDER.findall(m.id)
+            name: sample.get(name, "Kamp-Lintfort 47475") for name in PLACEHOLDER.findall(msgid)
         }
-        text = i18n.render(Msg(m.id, m.context, params), locale)
+        text = i18n.render(Msg(msgid, m.context, params, plural), locale)
         assert i18n.bare_ltr(text) == [], f"{locale}: bare LTR in {text!r}"
 
 

@@ -64,20 +64,32 @@ def languages() -> list[tuple[str, str]]:
     return [(code, native_name(code)) for code in available_locales()]
 
 
-def translate(locale: str, context: str | None, msgid: str, fallback: str = SOURCE) -> str:
-    """Look the message up along the fallback chain; German source text is the last resort."""
+def translate(
+    locale: str,
+    context: str | None,
+    msgid: str,
+    fallback: str = SOURCE,
+    plural: str | None = None,
+    n: int = 1,
+) -> str:
+    """Look the message up along the fallback chain; German source text is the last resort.
+    With `plural`, the locale's plural rule picks the form for `n`."""
     if not msgid:
         return msgid
+    source = msgid if plural is None or n == 1 else plural
     for loc in dict.fromkeys((locale, fallback)):
         if loc == SOURCE:
             break
         cat = catalog(loc)
-        found = cat.pgettext(context, msgid) if context else cat.gettext(msgid)
-        if found != msgid:
+        if plural is not None:
+            found = cat.ngettext(msgid, plural, n)
+        else:
+            found = cat.pgettext(context, msgid) if context else cat.gettext(msgid)
+        if found not in (msgid, plural):
             return found
         missing_translations[loc] += 1
         log.info("missing translation locale=%s context=%s", loc, context or "-")
-    return msgid
+    return source
 
 
 def is_rtl(locale: str | None) -> bool:
@@ -100,7 +112,8 @@ def _render(label: Label, locale: str, fallback: str) -> str:
     if label.context == "@join":
         sep = label.params.get("sep", ", ")
         return sep.join(_render(i, locale, fallback) for i in label.params["items"])
-    text = translate(locale, label.context, label.msgid, fallback)
+    n = _count(label.params.get("n", 1))
+    text = translate(locale, label.context, label.msgid, fallback, label.plural, n)
     if not label.params:
         return text
     values = {
@@ -112,7 +125,15 @@ def _render(label: Label, locale: str, fallback: str) -> str:
     except (KeyError, IndexError, ValueError):
         # A broken translation must not break the conversation: use the source text.
         log.warning("bad placeholders locale=%s context=%s", locale, label.context or "-")
-        return label.msgid.format(**values)
+        source = label.msgid if label.plural is None or n == 1 else label.plural
+        return source.format(**values)
+
+
+def _count(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return 1
 
 
 # A left-to-right run: starts with a Latin letter/digit (or / @ + for commands, handles,
