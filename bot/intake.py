@@ -19,7 +19,7 @@ import dataclasses
 import datetime as dt
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import String, delete, func, select, update
@@ -91,8 +91,10 @@ def _gemeinde_id(code: object) -> int | None:
 
 
 class Intake:
-    def __init__(self, *, retention_days: int = 90) -> None:
+    def __init__(self, *, retention_days: int = 90, flows: Iterable[Flow] = ()) -> None:
         self.retention_days = retention_days
+        # intake flows, to show a referral's answers in the person's language in /mydata
+        self.intake_flows = tuple(f for f in flows if f.kind == "intake")
         self._flows: dict[tuple[str, str, tuple[tuple[int, str], ...]], Flow] = {}
 
     # ------------------------------------------------------------------ the flow
@@ -510,7 +512,7 @@ class Intake:
                 )
             ]
             for a in (referral.shared or {}).get("answers", []):
-                lines.append(f"{a.get('question', '')} – {a.get('answer', '')}")
+                lines.append(self._shared_line(flow, a))
             if referral.contact_value:
                 lines.append(IM.CONSENT_CONTACT.with_(value=referral.contact_value))
             for event in referral.events:
@@ -523,6 +525,19 @@ class Intake:
         if len(parts) == 1 and not conv.state:
             parts = [IM.MYDATA_NONE]
         return [Reply(parts=tuple(parts))]
+
+    def _shared_line(self, current: Flow, answer: Mapping[str, Any]) -> Msg | str:
+        """One answer a referral holds, in the person's language where its question is known;
+        otherwise as stored (the German text the Servicestelle reads)."""
+        item_id, value = str(answer.get("item", "")), answer.get("value")
+        for flow in (current, *self.intake_flows):
+            item = flow.item(item_id) if flow.kind == "intake" else None
+            if item is None or value is None:
+                continue
+            stored = str(answer.get("answer", ""))
+            shown = stored if item.id == GEMEINDE_ITEM else _shown(flow, item, value, stored)
+            return IM.CONSENT_LINE.with_(question=field_name(flow, item), answer=shown)
+        return f"{answer.get('question', '')} – {answer.get('answer', '')}"
 
     async def delete(self, s: AsyncSession, conv: Conversation) -> int:
         """/delete: withdraw every referral (personal data deleted), drop intake answers.
@@ -622,19 +637,22 @@ def shared_answers(
         value = answers.get(item.id)
         if item.kind == "info" or value is None or value == []:
             continue
-        ctx = flow.context(item.id)
-        shown: Msg | str
         if item.id == GEMEINDE_ITEM and _gemeinde_id(value) is not None:
-            shown = gemeinde or str(value)
-        elif isinstance(value, list):
-            shown = Msg.join([Msg(c.label, ctx) for c in item.choices if c.code in value])
-        elif item.choices:
-            choice = item.choice(str(value))
-            shown = Msg(choice.label, ctx) if choice else str(value)
+            out.append((item, gemeinde or str(value)))
         else:
-            shown = str(value)
-        out.append((item, shown))
+            out.append((item, _shown(flow, item, value, str(value))))
     return out
+
+
+def _shown(flow: Flow, item: Item, value: Any, otherwise: str) -> Msg | str:
+    """An answer value as the person saw it: choice labels (translatable) or the typed text."""
+    ctx = flow.context(item.id)
+    if isinstance(value, list):
+        return Msg.join([Msg(c.label, ctx) for c in item.choices if c.code in value])
+    if item.choices:
+        choice = item.choice(str(value))
+        return Msg(choice.label, ctx) if choice else otherwise
+    return str(value)
 
 
 def _german(msg: Msg) -> str:

@@ -9,9 +9,9 @@ import logging
 import pytest
 from sqlalchemy import func, select
 
-from bot.intake import housekeeping
+from bot.intake import field_name, housekeeping
 from dialogs.buttons import Op, encode
-from dialogs.io import Press
+from dialogs.io import Msg, Press
 from store.demo import load_demo
 from store.models import (
     Base,
@@ -25,6 +25,7 @@ from store.models import (
 )
 from tests.conftest import settings_for
 from tests.intake_support import Chat, seed, texts
+from wegweiser import i18n
 from wegweiser.services import build
 
 GOAL = "Ich möchte Pflegerin werden."
@@ -315,6 +316,32 @@ async def test_mydata_and_delete(services, ids):
     mine = texts(await chat.cmd("mydata"))
     assert "JMD" not in mine and GOAL not in mine
     assert "alles über dich gelöscht" in texts(await chat.cmd("delete"))
+
+
+@pytest.mark.parametrize("lang", ["ar", "uk"])
+async def test_mydata_shows_the_referral_in_the_persons_language(services, ids, lang):
+    chat = Chat(services)
+    await chat.intake(goal=GOAL)
+    await chat.press("Ja, bitte melden")
+    await chat.press("Per Telefon")
+    await chat.text(PHONE)
+    await chat.press("Ja, ich bin einverstanden")
+    await chat.cmd("language")
+    await chat.send(Press(encode(Op.LANGUAGE, "", "", lang)))
+    mine = texts(await chat.cmd("mydata")).replace(i18n.FSI, "").replace(i18n.PDI, "")
+    flow = services.flows["erstberatung"]
+    age = flow.item("age")
+    label = i18n.render(Msg(age.choice("18-20").label, flow.context("age")), lang)
+    question = i18n.render(field_name(flow, age), lang)
+    assert label.replace(i18n.FSI, "").replace(i18n.PDI, "") in mine
+    assert question.replace(i18n.FSI, "").replace(i18n.PDI, "") in mine
+    assert "18 bis 20" not in mine and "Alter" not in mine  # not the German stored text
+    assert GOAL in mine and PHONE in mine  # typed text stays as typed
+    async with services.sessions() as s:  # the Servicestelle still reads German
+        referral = (await s.scalars(select(Referral))).one()
+    assert {"question": "Alter", "answer": "18 bis 20"}.items() <= next(
+        a for a in referral.shared["answers"] if a["item"] == "age"
+    ).items()
 
 
 async def test_retention_deletes_finished_referrals_and_stale_intake_answers(services, ids):

@@ -57,6 +57,6 @@ def build(settings: Settings, *, flows: dict[str, Flow] | None = None) -> Servic
         max_text_length=settings.max_text_length,
         flood_max_updates=settings.flood_max_updates,
         flood_window_seconds=settings.flood_window_seconds,
-        intake=Intake(retention_days=settings.referral_retention_days),
+        intake=Intake(retention_days=settings.referral_retention_days, flows=flows.values()),
     )
     return Services(settings, engine, factory, flows, runtime)
