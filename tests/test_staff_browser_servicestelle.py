@@ -55,6 +55,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    "--lang=de-DE",  # German date and time fields in the screenshots
 ]
 IN_CI = os.environ.get("CI", "").lower() == "true"
 EMAIL = "beratung@jmd-muenster.example"

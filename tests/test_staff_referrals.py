@@ -94,7 +94,9 @@ async def test_detail_shows_the_shared_data_and_audits_exactly_one_read(admin_ap
     r = await api.client.get(f"{PAGES}/{rid}")
     assert r.status_code == 200
     assert GOAL in r.text and "0151 2345678" in r.text and "Arabisch" in r.text
-    assert "Hilfe bei" in r.text and "consent given" in r.text
+    assert (
+        "Hilfe bei" in r.text and "Einwilligung erteilt" in r.text and "consent given" not in r.text
+    )
     assert r.headers["cache-control"] == "no-store"
     after = await _audit(api)
     assert after[len(before) :] == [("read", str(rid), seed.user["servicestelle"])]
