@@ -55,7 +55,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
-    "--lang=de-DE",  # German date and time fields in the screenshots
 ]
 IN_CI = os.environ.get("CI", "").lower() == "true"
 EMAIL = "beratung@jmd-muenster.example"
