@@ -9,6 +9,7 @@ import html
 
 from sqlalchemy import func, select
 
+from store import referrals as lifecycle
 from store.models import AuditEntry, OutboxMessage, Referral, ReferralEvent
 from tests.admin_seed import GOAL, Api, add_referral
 from tests.staff_pages import logged_in
@@ -296,3 +297,36 @@ async def test_onward_referral_needs_an_addressee_and_is_recorded(admin_api: Api
     assert (await _events(api, rid))[-1] == ("transition", "handed_on", "Integration Point Moers")
     assert await _outbox(api) == outbox + 1  # the person is told
     assert await _audit(api, "onward") == [("onward", str(rid), seed.user["servicestelle"])]
+
+
+async def test_a_withdrawn_referral_shows_no_data_and_takes_nothing(admin_api: Api):
+    api, seed = admin_api, admin_api.seed
+    rid = seed.referral["A"]
+    async with api.sessions() as s, s.begin():
+        await lifecycle.transition(s, rid, "withdrawn", actor="person")
+    csrf = await logged_in(api, "servicestelle")
+    page = await api.client.get(f"{PAGES}/{rid}")
+    assert page.status_code == 200 and "Von der Person zurückgezogen" in page.text
+    assert GOAL not in page.text and "0151 2345678" not in page.text
+    assert (
+        "/nachricht" not in page.text and "/notiz" not in page.text and "/status" not in page.text
+    )
+    before = await _events(api, rid)
+    r = await api.client.post(f"{PAGES}/{rid}/notiz", data={"csrf_token": csrf, "text": "x"})
+    assert r.status_code == 422 and "abgeschlossen" in r.text
+    assert await _events(api, rid) == before
+
+
+async def test_an_unexpected_error_is_a_german_page_without_internals(admin_api: Api, monkeypatch):
+    from admin_api import referral_access
+
+    async def broken(*_a: object, **_k: object) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(referral_access, "queue", broken)
+    await logged_in(admin_api, "servicestelle")
+    r = await admin_api.client.get(PAGES)
+    assert r.status_code == 500 and "text/html" in r.headers["content-type"]
+    assert "Ein Fehler ist aufgetreten" in r.text and "secret internals" not in r.text
+    assert r.headers["cache-control"] == "no-store"
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]

@@ -238,7 +238,8 @@ async def _detail_page(
     allowed = access.allowed_next(ref)
     actions = [(to, _t(request, ACTIONS[to])) for to in allowed if to in ACTIONS]
     # A reason for a form the page no longer shows (e.g. the status moved on) goes on top.
-    shown = {f"status-{to}" for to, _label in actions} | {"note"}
+    shown = {f"status-{to}" for to, _label in actions}
+    shown |= {"note"} if ref.status != "withdrawn" else set()
     shown |= {"message"} if access.reachable(ref) else set()
     shown |= {"onward"} if "handed_on" in allowed else set()
     errors = dict(errors or {})
