@@ -330,3 +330,14 @@ async def test_an_unexpected_error_is_a_german_page_without_internals(admin_api:
     assert "Ein Fehler ist aufgetreten" in r.text and "secret internals" not in r.text
     assert r.headers["cache-control"] == "no-store"
     assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+
+
+async def test_the_pages_follow_the_chosen_language(admin_api: Api):
+    api, seed = admin_api, admin_api.seed
+    await logged_in(api, "servicestelle")
+    await api.client.get("/staff/sprache?to=en&next=/staff/referrals")
+    r = await api.client.get(PAGES)
+    assert 'lang="en"' in r.text and "New: 1" in r.text and "Help with" in r.text
+    r = await api.client.get(f"{PAGES}/{seed.referral['A']}")
+    assert "Shared information" in r.text and "consent given" in r.text and GOAL in r.text
+    assert "Freigegebene Angaben" not in r.text
