@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 
 from sqlalchemy import func, select
 
@@ -49,6 +50,13 @@ async def _events(api: Api, rid: int) -> list[tuple[str, str | None, str | None]
 async def _outbox(api: Api) -> int:
     async with api.sessions() as s:
         return await s.scalar(select(func.count()).select_from(OutboxMessage)) or 0
+
+
+def _labels_point_at_unique_ids(page: str) -> None:
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), "element ids must be unique (labels point at them)"
+    for target in re.findall(r' for="([^"]+)"', page):
+        assert target in ids, target
 
 
 def _seen(page: str) -> str:
@@ -99,6 +107,7 @@ async def test_detail_shows_the_shared_data_and_audits_exactly_one_read(admin_ap
         "Hilfe bei" in r.text and "Einwilligung erteilt" in r.text and "consent given" not in r.text
     )
     assert r.headers["cache-control"] == "no-store"
+    _labels_point_at_unique_ids(r.text)
     after = await _audit(api)
     assert after[len(before) :] == [("read", str(rid), seed.user["servicestelle"])]
     async with api.sessions() as s:  # the log names the object, never the data
@@ -282,6 +291,7 @@ async def test_onward_referral_needs_an_addressee_and_is_recorded(admin_api: Api
     csrf = await logged_in(api, "servicestelle")
     page = await api.client.get(f"{PAGES}/{rid}")
     assert "Weitervermitteln" in page.text
+    _labels_point_at_unique_ids(page.text)  # several forms with the same field names
     seen = _seen(page.text)
     r = await api.client.post(
         f"{PAGES}/{rid}/weitervermittlung",
