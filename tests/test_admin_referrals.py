@@ -8,6 +8,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from results.referral_figures import suppressed
 from store import referrals as lifecycle
 from store.models import AuditEntry, OutboxMessage, Referral, ReferralEvent
 from tests.admin_seed import GOAL, Api, add_referral, audit_entries
@@ -237,18 +238,45 @@ async def test_statistics_are_figures_of_the_own_buendnis_only(admin_api: Api) -
     r = await api.client.get(f"{API}/stats", headers=api.auth("gfs"))
     assert r.status_code == 200
     stats = r.json()
-    assert stats["total"] == 3  # A, A2 of the seed and the new one; none of Bündnis B
-    assert stats["by_status"]["new"] == 2 and stats["by_status"]["handed_on"] == 1
-    assert stats["by_status"]["in_review"] == 0
-    assert stats["contacted"] == 1 and stats["median_hours_to_first_contact"] == 2.0
-    assert stats["onward"] == [{"addressee": "JMD Moers", "count": 1}]
+    # three referrals (A, A2 of the seed and the new one; none of Bündnis B): all below k
+    assert stats["suppression_k"] == 5
+    assert stats["total"] == "<5" and set(stats["by_status"].values()) == {"<5"}
+    assert stats["contacted"] == "<5" and stats["median_hours_to_first_contact"] is None
+    assert stats["onward"] == [{"addressee": "JMD Moers", "count": "<5"}]
     assert GOAL not in r.text and "0151" not in r.text
+    raw = (
+        await api.client.get(
+            f"{API}/stats?buendnis_id={seed.buendnis['A']}", headers=api.auth("admin")
+        )
+    ).json()
+    assert raw["suppression_k"] is None and raw["total"] == 3
+    assert raw["by_status"]["new"] == 2 and raw["by_status"]["handed_on"] == 1
+    assert raw["by_status"]["in_review"] == 0
+    assert raw["contacted"] == 1 and raw["median_hours_to_first_contact"] == 2.0
+    assert raw["onward"] == [{"addressee": "JMD Moers", "count": 1}]
     r = await api.client.get(
         f"{API}/stats?buendnis_id={seed.buendnis['B']}", headers=api.auth("gfs")
     )
-    assert r.json()["total"] == 0  # a foreign Bündnis gives nothing
+    assert r.json()["total"] == "<5"  # a foreign Bündnis gives nothing (zero, suppressed)
     r = await api.client.get(f"{API}/stats", headers=api.auth("admin"))
     assert r.json()["total"] == 5 and r.json()["by_status"]["in_review"] == 1
     r = await api.client.get(f"{API}/stats", headers=api.auth("servicestelle"))
     assert r.status_code == 403
     assert len(await audit_entries(api.sessions)) == before  # figures are not personal data
+
+
+def test_referral_figures_for_the_gfs_hide_small_cells_and_what_would_reveal_them():
+    by_status = {"new": 7, "in_review": 2, "closed": 9, "declined": 0}
+    fig = suppressed(
+        by_status, contacted=6, median_hours=30.0, onward=[("JMD", 5), ("MBE", 1)], k=5
+    )
+    assert fig.total == 18 and fig.by_status["new"] == 7 and fig.by_status["closed"] == 9
+    assert fig.by_status["in_review"] == "<5" and fig.by_status["declined"] == "<5"
+    assert fig.contacted == 6 and fig.median_hours_to_first_contact == 30.0
+    assert fig.onward == [("JMD", 5), ("MBE", "<5")]
+    # one small status alone would follow from the total: a second figure is hidden with it
+    fig = suppressed({"new": 7, "in_review": 2, "closed": 9}, 4, 3.0, [], k=5)
+    assert fig.by_status["in_review"] == "<5"
+    assert "x" in (fig.by_status["new"], fig.by_status["closed"], fig.total)
+    assert fig.contacted == "<5" and fig.median_hours_to_first_contact is None
+    assert suppressed({"new": 1}, 0, None, [], k=1).k == 3  # never below 3

@@ -36,8 +36,9 @@ from admin_api.deps import (
 from admin_api.errors import ERROR_RESPONSES, ApiError, conflict, invalid
 from admin_api.schemas import Orm, Page, Strict, UtcDateTime, text, with_examples
 from offers.taxonomy import NEED_AREAS
+from results.referral_figures import suppressed
 from store import referrals as lifecycle
-from store.models import Referral, ReferralEvent
+from store.models import Buendnis, Referral, ReferralEvent
 
 router = APIRouter(prefix="/referrals", tags=["referrals"], responses=ERROR_RESPONSES)
 
@@ -120,19 +121,26 @@ class TextIn(Strict):
     model_config = with_examples({"text": "Bitte bring deinen Ausweis mit."})
 
 
+Figure = int | str  # for gfs: below k shown as "<k", hidden to protect those as "x"
+
+
 class Addressed(BaseModel):
     addressee: str
-    count: int
+    count: Figure
 
 
 class ReferralStats(BaseModel):
-    total: int
-    by_status: dict[str, int] = Field(description="every status, zero included")
-    contacted: int = Field(description="referrals that reached `contacted`")
+    total: Figure
+    by_status: dict[str, Figure] = Field(description="every status, zero included")
+    contacted: Figure = Field(description="referrals that reached `contacted`")
     median_hours_to_first_contact: float | None = Field(
-        description="from creation to the first `contacted`; null without any"
+        description="from creation to the first `contacted`; null without any (for gfs: "
+        "null unless at least k were contacted)"
     )
     onward: list[Addressed] = Field(description="onward referrals (handed_on) by addressee")
+    suppression_k: int | None = Field(
+        description="gfs: the Bündnis' k the figures are suppressed with; admin: null (raw)"
+    )
 
 
 # ---------------------------------------------------------------- helpers
@@ -204,7 +212,8 @@ async def referral_stats(
     until: Annotated[dt.datetime | None, Query(description="created before (UTC)")] = None,
 ) -> ReferralStats:
     """Only figures: no shared answers, contacts or texts, so nothing here is audited as a
-    read. gfs: its own Bündnis (another `buendnis_id` gives zeros, like an empty one)."""
+    read. gfs: its own Bündnis (another `buendnis_id` gives zeros, like an empty one), with
+    small-cell suppression (the Bündnis' k, as for survey results); admin: raw counts."""
     start, end = naive_utc(since), naive_utc(until)
     if start and end and start > end:
         raise invalid("since must not be after until", "since")
@@ -250,15 +259,26 @@ async def referral_stats(
                 onward["(unbekannt)"] += 1
     hours = [(at - created[rid]).total_seconds() / 3600 for rid, at in first_contact.items()]
     median = round(statistics.median(hours), 2) if hours else None
+    addressed = sorted(onward.items(), key=lambda x: (-x[1], x[0]))
+    if who.role == "gfs":  # an aggregate for the Bündnis: small cells suppressed
+        buendnis = await s.get(Buendnis, who.buendnis_id)
+        k = buendnis.suppression_k if buendnis is not None else None
+        fig = suppressed(by_status, len(first_contact), median, addressed, k)
+        return ReferralStats(
+            total=fig.total,
+            by_status=fig.by_status,
+            contacted=fig.contacted,
+            median_hours_to_first_contact=fig.median_hours_to_first_contact,
+            onward=[Addressed(addressee=name, count=n) for name, n in fig.onward],
+            suppression_k=fig.k,
+        )
     return ReferralStats(
         total=len(rows),
         by_status=by_status,
         contacted=len(first_contact),
         median_hours_to_first_contact=median,
-        onward=[
-            Addressed(addressee=name, count=n)
-            for name, n in sorted(onward.items(), key=lambda x: (-x[1], x[0]))
-        ],
+        onward=[Addressed(addressee=name, count=n) for name, n in addressed],
+        suppression_k=None,
     )
 
 
