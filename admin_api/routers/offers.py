@@ -376,7 +376,9 @@ async def import_file(
     if len(data) > MAX_UPLOAD:
         raise ApiError(413, "payload_too_large", f"at most {MAX_UPLOAD} bytes", "body")
     if format not in _MEDIA:
-        return ImportResult(problems=[RowError(0, "", "unknown file type; use .csv or .xlsx")])
+        return ImportResult(
+            problems=[RowError(0, "", "unknown file type; use .csv or .xlsx", "file_type")]
+        )
     code = await _scope_code(s, who, buendnis_id)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"upload.{format}"
