@@ -9,8 +9,12 @@ LOCALES := en ar fa fa_AF ps ku ckb ti so uk ru tr fr ur
 PACKAGES := bot dialogs offers results store admin_api wegweiser
 PO := $(wildcard locales/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
+# Staff pages: their own domain `staff`, German source, English as the second language.
+STAFF_LOCALES := en
+STAFF_PO := $(wildcard locales/*/LC_MESSAGES/staff.po)
+STAFF_MO := $(STAFF_PO:.po=.mo)
 
-.PHONY: setup run test lint chat messages compile clean chromium bench
+.PHONY: setup run test lint chat messages staff-messages compile clean chromium bench
 
 $(STAMP): pyproject.toml
 	@command -v msgfmt >/dev/null || (apt-get update -q && apt-get install -y -q gettext)
@@ -27,13 +31,13 @@ chromium:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null)
 
 # Compiled catalogs are built here (not committed); tests/test_i18n.py fails on a stale one.
-compile: $(MO)
+compile: $(MO) $(STAFF_MO)
 
 %.mo: %.po $(STAMP)
 	$(BIN)/pybabel --quiet compile -i $< -o $@
 
 # Extract German source strings (Python + flow YAML), update every locale, compile.
-messages: $(STAMP)
+messages: $(STAMP) staff-messages
 	$(BIN)/pybabel --quiet extract -F babel.cfg -k N_ -k NC_:1c,2 -k NP_:1,2 --no-wrap --sort-by-file \
 		--project=Wegweiser -o locales/messages.pot $(PACKAGES)
 	@for l in $(LOCALES); do \
@@ -42,6 +46,20 @@ messages: $(STAMP)
 				-i locales/messages.pot -d locales -l $$l; \
 		else \
 			$(BIN)/pybabel --quiet init --no-wrap -i locales/messages.pot -d locales -l $$l; \
+		fi; \
+	done
+	$(MAKE) --no-print-directory compile
+
+# Staff pages (admin_api/web: S_() in Python, _() in templates) into locales/staff.pot.
+staff-messages: $(STAMP)
+	$(BIN)/pybabel --quiet extract -F babel-staff.cfg --no-default-keywords -k S_ -k _ --no-wrap \
+		--sort-by-file --project=Wegweiser -o locales/staff.pot admin_api/web
+	@for l in $(STAFF_LOCALES); do \
+		if [ -f locales/$$l/LC_MESSAGES/staff.po ]; then \
+			$(BIN)/pybabel --quiet update --no-wrap --no-fuzzy-matching --ignore-obsolete -D staff \
+				-i locales/staff.pot -d locales -l $$l; \
+		else \
+			$(BIN)/pybabel --quiet init --no-wrap -D staff -i locales/staff.pot -d locales -l $$l; \
 		fi; \
 	done
 	$(MAKE) --no-print-directory compile

@@ -11,7 +11,7 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from admin_api import errors
+from admin_api import errors, web
 from admin_api.deps import AuthConfig
 from admin_api.metrics import Metrics, MetricsMiddleware
 from admin_api.routers import (
@@ -100,4 +100,5 @@ def create_app(
 
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    web.install(app)  # staff pages under /staff
     return app

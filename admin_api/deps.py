@@ -112,24 +112,35 @@ async def _from_token(s: AsyncSession, plain: str) -> Principal:
     )
 
 
-async def _from_cookie(s: AsyncSession, request: Request, value: str) -> Principal:
-    row = await s.scalar(select(StaffSession).where(StaffSession.token_hash == sha256(value)))
+async def session_of(s: AsyncSession, cookie: str) -> tuple[Principal, str] | None:
+    """The principal of a live session cookie and the session's CSRF token; None when the
+    session is unknown or expired or the account disabled. (API and staff pages share it.)"""
+    row = await s.scalar(select(StaffSession).where(StaffSession.token_hash == sha256(cookie)))
     if row is None or row.expires_at <= utcnow():
-        raise unauthenticated("session expired, please log in again")
+        return None
     user = await s.get(StaffUser, row.user_id)
     if user is None or not user.active:
-        raise unauthenticated("account disabled")
-    if request.method not in SAFE_METHODS:
-        sent = request.headers.get(CSRF_HEADER, "")
-        if not sent or not same(sent, row.csrf_token):
-            raise ApiError(403, "csrf_failed", f"missing or wrong {CSRF_HEADER} header")
-    return Principal(
+        return None
+    who = Principal(
         user.id,
         user.role,  # type: ignore[arg-type]
         user.buendnis_id,
         user.servicestelle_id,
         session_id=row.id,
     )
+    return who, row.csrf_token
+
+
+async def _from_cookie(s: AsyncSession, request: Request, value: str) -> Principal:
+    found = await session_of(s, value)
+    if found is None:
+        raise unauthenticated("session expired or account disabled, please log in again")
+    who, csrf = found
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not sent or not same(sent, csrf):
+            raise ApiError(403, "csrf_failed", f"missing or wrong {CSRF_HEADER} header")
+    return who
 
 
 # Declared so the OpenAPI description names both schemes; parsing is done below.

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, update
+from sqlalchemy import delete
 
-from admin_api.audit import audit, audit_actor
+from admin_api.audit import audit
 from admin_api.deps import (
-    CSRF_COOKIE,
-    SESSION_COOKIE,
     AnyStaff,
     AuthConfig,
     DbSession,
@@ -21,14 +18,17 @@ from admin_api.deps import (
 )
 from admin_api.errors import ERROR_RESPONSES, ApiError
 from admin_api.schemas import Strict, UtcDateTime, text, with_examples
-from admin_api.security import (
-    AccountError,
-    IpThrottle,
-    hash_password,
-    new_secret,
-    sha256,
-    user_by_email,
-    verify_password,
+from admin_api.security import AccountError, IpThrottle, hash_password, verify_password
+from admin_api.sessions import (
+    LoginRefused,
+    check_login,
+    clear_session_cookies,
+    client_of,
+    close_session,
+    config_of,
+    open_session,
+    set_session_cookies,
+    throttle_of,
 )
 from store.models import StaffSession, StaffUser, utcnow
 
@@ -73,18 +73,6 @@ def me_of(who: Principal) -> Me:
     )
 
 
-def _config(request: Request) -> AuthConfig:
-    return request.app.state.auth_config  # type: ignore[no-any-return]
-
-
-def _throttle(request: Request) -> IpThrottle:
-    return request.app.state.ip_throttle  # type: ignore[no-any-return]
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 INVALID = ApiError(401, "invalid_credentials", "e-mail or password wrong")
 
 
@@ -98,97 +86,40 @@ async def login(
     request: Request,
     response: Response,
     s: DbSession,
-    config: Annotated[AuthConfig, Depends(_config)],
-    throttle: Annotated[IpThrottle, Depends(_throttle)],
+    config: Annotated[AuthConfig, Depends(config_of)],
+    throttle: Annotated[IpThrottle, Depends(throttle_of)],
 ) -> LoginOut:
-    ip = _client(request)
-    wait = throttle.retry_after(ip)
-    if wait is not None:
-        raise ApiError(
-            429,
-            "too_many_attempts",
-            "too many failed logins from this address; try again later",
-            headers={"Retry-After": str(wait)},
-        )
-    now = utcnow()
-    user = await user_by_email(s, body.email)
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        throttle.failed(ip)
-        wait_s = int((user.locked_until - now).total_seconds()) + 1
-        raise ApiError(
-            429,
-            "account_locked",
-            "account temporarily locked after repeated failed logins",
-            headers={"Retry-After": str(wait_s)},
-        )
-    ok = verify_password(user.password_hash if user else None, body.password)
-    if user is None or not ok or not user.active:
-        throttle.failed(ip)
-        if user is not None and not ok:
-            await s.execute(
-                update(StaffUser)
-                .where(StaffUser.id == user.id)
-                .values(failed_logins=StaffUser.failed_logins + 1)
-            )
-            await s.refresh(user)
-            if user.failed_logins >= config.max_failures:
-                user.locked_until = now + dt.timedelta(minutes=config.lock_minutes)
-                user.failed_logins = 0
-                audit_actor(s, f"user:{user.id}", "lock", "staff_user", user.id, user_id=user.id)
-            await s.commit()
-        raise INVALID
-    throttle.succeeded(ip)
-    user.failed_logins = 0
-    user.locked_until = None
-    plain = new_secret()
-    csrf = new_secret()
-    expires = now + dt.timedelta(hours=config.session_hours)
-    row = StaffSession(
-        token_hash=sha256(plain), user_id=user.id, csrf_token=csrf, expires_at=expires
+    try:
+        user = await check_login(s, config, throttle, client_of(request), body.email, body.password)
+    except LoginRefused as refused:
+        retry = {"Retry-After": str(refused.retry_after)} if refused.retry_after else None
+        if refused.reason == "throttled":
+            raise ApiError(
+                429,
+                "too_many_attempts",
+                "too many failed logins from this address; try again later",
+                headers=retry,
+            ) from None
+        if refused.reason == "locked":
+            raise ApiError(
+                429,
+                "account_locked",
+                "account temporarily locked after repeated failed logins",
+                headers=retry,
+            ) from None
+        raise INVALID from None
+    opened = await open_session(s, user, config)
+    set_session_cookies(response, opened, config)
+    return LoginOut(
+        user=me_of(opened.principal), csrf_token=opened.csrf_token, expires_at=opened.expires_at
     )
-    s.add(row)
-    await s.execute(delete(StaffSession).where(StaffSession.expires_at <= now))
-    await s.flush()
-    who = Principal(
-        user.id,
-        user.role,  # type: ignore[arg-type]
-        user.buendnis_id,
-        user.servicestelle_id,
-        session_id=row.id,
-    )
-    await audit(s, who, "login", "staff_user", user.id)
-    await s.commit()
-    max_age = config.session_hours * 3600
-    response.set_cookie(
-        SESSION_COOKIE,
-        plain,
-        max_age=max_age,
-        httponly=True,
-        secure=config.cookie_secure,
-        samesite="strict",
-        path="/",
-    )
-    response.set_cookie(
-        CSRF_COOKIE,
-        csrf,
-        max_age=max_age,
-        httponly=False,
-        secure=config.cookie_secure,
-        samesite="strict",
-        path="/",
-    )
-    return LoginOut(user=me_of(who), csrf_token=csrf, expires_at=expires)
 
 
 @router.post("/logout", status_code=204, summary="End the cookie session")
 async def logout(who: AnyStaff, s: DbSession) -> Response:
-    if who.session_id is not None:
-        await s.execute(delete(StaffSession).where(StaffSession.id == who.session_id))
-        await audit(s, who, "logout", "staff_user", who.user_id)
-        await s.commit()
+    await close_session(s, who)
     response = Response(status_code=204)
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    response.delete_cookie(CSRF_COOKIE, path="/")
+    clear_session_cookies(response)
     return response
 
 

@@ -14,16 +14,13 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
-from admin_api.audit import audit
+from admin_api import referral_access as access
 from admin_api.deps import (
     MAX_ID,
     AdminOrGfs,
@@ -33,10 +30,8 @@ from admin_api.deps import (
     Offset,
     Principal,
     buendnis_filter,
-    get_scoped,
     naive_utc,
     require_role,
-    servicestelle_filter,
 )
 from admin_api.errors import ERROR_RESPONSES, ApiError, conflict, invalid
 from admin_api.schemas import Orm, Page, Strict, UtcDateTime, text, with_examples
@@ -56,8 +51,6 @@ Status = Literal[
 StaffStatus = Literal["in_review", "contacted", "appointment", "handed_on", "closed", "declined"]
 NeedArea = Literal[tuple(NEED_AREAS)]  # type: ignore[valid-type]
 Sort = Literal["created_at", "-created_at", "status", "-status", "id", "-id"]
-GEMEINDE_ITEM = "gemeinde"
-NEEDS_ITEM = "needs"
 MessageText = text(lifecycle.MAX_RELAY, 1)
 Addressee = text(200, 1)
 
@@ -145,27 +138,6 @@ class ReferralStats(BaseModel):
 # ---------------------------------------------------------------- helpers
 
 
-def _answers(ref: Referral) -> list[dict[str, Any]]:
-    answers = (ref.shared or {}).get("answers", [])
-    return [a for a in answers if isinstance(a, dict)]
-
-
-def _need_areas(ref: Referral) -> list[str]:
-    for a in _answers(ref):
-        if a.get("item") == NEEDS_ITEM and isinstance(a.get("value"), list):
-            return [str(v) for v in a["value"]]
-    return []
-
-
-def _gemeinde_id(ref: Referral) -> int | None:
-    for a in _answers(ref):
-        value = a.get("value")
-        if a.get("item") == GEMEINDE_ITEM and isinstance(value, str):
-            if value.startswith("g") and value[1:].isdigit():
-                return int(value[1:])
-    return None
-
-
 def _summary_fields(ref: Referral) -> dict[str, Any]:
     times = [ref.created_at, *(e.at for e in ref.events if e.at is not None)]
     return {
@@ -178,8 +150,8 @@ def _summary_fields(ref: Referral) -> dict[str, Any]:
         "last_activity_at": max(times),
         "locale": ref.locale,
         "contact_via": ref.contact_via,
-        "need_areas": _need_areas(ref),
-        "gemeinde_id": _gemeinde_id(ref),
+        "need_areas": access.need_areas(ref),
+        "gemeinde_id": access.gemeinde_id(ref),
     }
 
 
@@ -190,35 +162,16 @@ def _detail(ref: Referral) -> ReferralDetail:
             question=str(a.get("question", "")),
             answer=str(a.get("answer", "")),
         )
-        for a in _answers(ref)
+        for a in access.answers(ref)
     ]
-    allowed = sorted(lifecycle.TRANSITIONS.get(ref.status, frozenset()) - {"withdrawn"})
-    events = sorted(ref.events, key=lambda e: (e.at, e.id))
     return ReferralDetail(
         **_summary_fields(ref),
         shared=shared,
         contact_value=ref.contact_value,
-        reachable=ref.conversation_id is not None and ref.status not in lifecycle.TERMINAL,
-        allowed=allowed,
-        events=[EventOut.model_validate(e) for e in events],
+        reachable=access.reachable(ref),
+        allowed=access.allowed_next(ref),
+        events=[EventOut.model_validate(e) for e in access.timeline(ref)],
     )
-
-
-async def _scoped(s: AsyncSession, who: Principal, referral_id: int) -> Referral:
-    """The referral if it is in the caller's queue (admin: any), else 404."""
-    await get_scoped(s, who, Referral, referral_id, "referral", by="servicestelle")
-    return await _load(s, referral_id)
-
-
-async def _load(s: AsyncSession, referral_id: int) -> Referral:
-    ref = await s.scalar(
-        select(Referral)
-        .options(selectinload(Referral.events))
-        .where(Referral.id == referral_id)
-        .execution_options(populate_existing=True)
-    )
-    assert ref is not None
-    return ref
 
 
 def _refused(exc: lifecycle.ReferralError, field: str | None = None) -> ApiError:
@@ -332,32 +285,19 @@ async def list_referrals(
 ) -> Page[ReferralSummary]:
     """Need areas and Gemeinde come from the shared answers, so they are personal data too:
     each referral on the page is recorded in the audit log (`list`)."""
-    q = (
-        select(Referral)
-        .options(selectinload(Referral.events))
-        .where(servicestelle_filter(who, Referral.servicestelle_id))
+    page, total = await access.queue(
+        s,
+        who,
+        statuses=status,
+        need_area=need_area,
+        gemeinde=gemeinde_id,
+        servicestelle_id=servicestelle_id,
+        sort=sort,
+        limit=limit,
+        offset=offset,
     )
-    if status:
-        q = q.where(Referral.status.in_(status))
-    if servicestelle_id is not None:
-        q = q.where(Referral.servicestelle_id == servicestelle_id)
-    column = {"created_at": Referral.created_at, "status": Referral.status, "id": Referral.id}[
-        sort.lstrip("-")
-    ]
-    order = column.desc() if sort.startswith("-") else column.asc()
-    tie = Referral.id.desc() if sort.startswith("-") else Referral.id.asc()
-    found = list((await s.scalars(q.order_by(order, tie))).all())
-    # Need area and Gemeinde live in the shared answers (JSON): filtered here, not in SQL.
-    if need_area is not None:
-        found = [r for r in found if need_area in _need_areas(r)]
-    if gemeinde_id is not None:
-        found = [r for r in found if _gemeinde_id(r) == gemeinde_id]
-    page = found[offset : offset + limit]
-    for ref in page:
-        await audit(s, who, "list", "referral", ref.id)
-    await s.commit()
     items = [ReferralSummary(**_summary_fields(r)) for r in page]
-    return Page(items=items, total=len(found), limit=limit, offset=offset)
+    return Page(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.get(
@@ -366,10 +306,7 @@ async def list_referrals(
     summary="One referral with the shared data and its timeline (recorded in the audit log)",
 )
 async def read_referral(referral_id: Id, who: Staff, s: DbSession) -> ReferralDetail:
-    ref = await _scoped(s, who, referral_id)
-    await audit(s, who, "read", "referral", ref.id)
-    await s.commit()
-    return _detail(ref)
+    return _detail(await access.read(s, who, referral_id))
 
 
 @router.post(
@@ -380,15 +317,11 @@ async def read_referral(referral_id: Id, who: Staff, s: DbSession) -> ReferralDe
 async def transition_referral(
     referral_id: Id, body: TransitionIn, who: Staff, s: DbSession
 ) -> ReferralDetail:
-    await _scoped(s, who, referral_id)
     try:
-        await lifecycle.transition(s, referral_id, body.to, actor=who.actor, note=body.note)
+        ref = await access.change_status(s, who, referral_id, body.to, body.note)
     except lifecycle.ReferralError as exc:
-        await s.rollback()
         raise _refused(exc, "note") from None
-    await audit(s, who, "transition", "referral", referral_id)
-    await s.commit()
-    return _detail(await _load(s, referral_id))
+    return _detail(ref)
 
 
 @router.post(
@@ -399,17 +332,11 @@ async def transition_referral(
 async def onward_referral(
     referral_id: Id, body: OnwardIn, who: Staff, s: DbSession
 ) -> ReferralDetail:
-    await _scoped(s, who, referral_id)
     try:
-        await lifecycle.transition(
-            s, referral_id, "handed_on", actor=who.actor, note=body.addressee
-        )
+        ref = await access.hand_on(s, who, referral_id, body.addressee)
     except lifecycle.ReferralError as exc:
-        await s.rollback()
         raise _refused(exc, "addressee") from None
-    await audit(s, who, "onward", "referral", referral_id)
-    await s.commit()
-    return _detail(await _load(s, referral_id))
+    return _detail(ref)
 
 
 @router.post(
@@ -419,13 +346,11 @@ async def onward_referral(
     summary="Internal note of the Servicestelle (never shown to the person)",
 )
 async def add_note(referral_id: Id, body: TextIn, who: Staff, s: DbSession) -> EventOut:
-    return await _thread_event(
-        s,
-        who,
-        referral_id,
-        "note",
-        lambda: lifecycle.add_note(s, referral_id, body.text, actor=who.actor),
-    )
+    try:
+        event = await access.add_note(s, who, referral_id, body.text)
+    except lifecycle.ReferralError as exc:
+        raise _refused(exc, "text") from None
+    return EventOut.model_validate(event)
 
 
 @router.post(
@@ -435,29 +360,8 @@ async def add_note(referral_id: Id, body: TextIn, who: Staff, s: DbSession) -> E
     summary="Relay a message to the person through the bot (with an Antworten button)",
 )
 async def relay_message(referral_id: Id, body: TextIn, who: Staff, s: DbSession) -> EventOut:
-    return await _thread_event(
-        s,
-        who,
-        referral_id,
-        "relay",
-        lambda: lifecycle.relay(s, referral_id, body.text, actor=who.actor),
-    )
-
-
-async def _thread_event(
-    s: DbSession,
-    who: Principal,
-    referral_id: int,
-    action: str,
-    write: Callable[[], Awaitable[Any]],
-) -> EventOut:
-    """A note or relay: scoped, written, audited and committed together (or nothing)."""
-    await _scoped(s, who, referral_id)
     try:
-        event = await write()
+        event = await access.relay(s, who, referral_id, body.text)
     except lifecycle.ReferralError as exc:
-        await s.rollback()
         raise _refused(exc, "text") from None
-    await audit(s, who, action, "referral", referral_id)
-    await s.commit()
     return EventOut.model_validate(event)

@@ -1,0 +1,49 @@
+"""Security headers on every staff page and staff asset (a plain ASGI middleware, so even
+error pages get them): no inline script, no framing, no caching of pages with personal data."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
+)
+COMMON: dict[str, str] = {
+    "content-security-policy": CSP,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+    "permissions-policy": "camera=(), microphone=(), geolocation=()",
+}
+PAGES_PREFIX = "/staff"
+ASSETS_PREFIX = "/static/staff"
+
+
+class StaffHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        page = path == PAGES_PREFIX or path.startswith(PAGES_PREFIX + "/")
+        asset = path.startswith(ASSETS_PREFIX + "/")
+        if not (page or asset):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.decode("latin-1").lower() for k, _ in headers}
+                wanted = dict(COMMON)
+                if page:  # pages show personal data or belong to a session: never stored
+                    wanted["cache-control"] = "no-store"
+                    wanted["pragma"] = "no-cache"
+                for name, value in wanted.items():
+                    if name not in present:
+                        headers.append((name.encode("latin-1"), value.encode("latin-1")))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
