@@ -13,35 +13,20 @@ import httpx
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from admin_api.deps import CSRF_COOKIE
 from admin_api.routers.offers import MAX_UPLOAD
 from store.models import AuditEntry, IntakeNeedCount, Offer, OfferGap, SurveyWave, today
-from tests.admin_seed import PASSWORD, Api
+from tests.admin_seed import Api
 from tests.results_data import seed_wave
+from tests.staff_pages import logged_in
 
 FLOW = "befragung-lebenslage"
-TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 HEADER = "title;provider;category;need_areas;gemeinden;age_min;age_max"
 
 
 async def login(api: Api, account: str) -> str:
-    """Log `account` in through the login page; returns the CSRF token of its forms."""
-    client = api.client
-    client.cookies.clear()
-    page = await client.get("/staff/login")
-    found = TOKEN.search(page.text)
-    assert found, page.text
-    r = await client.post(
-        "/staff/login",
-        data={
-            "email": api.seed.email[account],
-            "password": PASSWORD,
-            "csrf_token": found.group(1),
-            "next": "/staff/",
-        },
-    )
-    assert r.status_code == 303, r.text
-    return client.cookies[CSRF_COOKIE]
+    """Log `account` in (after logging out whoever was); returns the CSRF token of its forms."""
+    api.client.cookies.clear()
+    return await logged_in(api, account)
 
 
 async def offer_count(api: Api) -> int:
@@ -291,13 +276,15 @@ async def test_waves_create_open_invite_close(admin_api: Api) -> None:
     r = await api.client.get("/staff/waves")
     assert r.status_code == 200 and "Testwelle" in r.text
     r = await api.client.post(
-        "/staff/waves", data={"csrf_token": token, "title": "Frühjahr 2027", "code": "fj27", "flow_id": FLOW}
+        "/staff/waves",
+        data={"csrf_token": token, "title": "Frühjahr 2027", "code": "fj27", "flow_id": FLOW},
     )
     assert r.status_code == 303
     page = await api.client.get(r.headers["location"])
     assert "„Frühjahr 2027“ ist als Entwurf angelegt" in page.text and "/start fj27" in page.text
     r = await api.client.post(
-        "/staff/waves", data={"csrf_token": token, "title": "Noch eine", "code": "fj27", "flow_id": FLOW}
+        "/staff/waves",
+        data={"csrf_token": token, "title": "Noch eine", "code": "fj27", "flow_id": FLOW},
     )
     assert r.status_code == 409 and "Dieser Startcode ist schon vergeben." in r.text
     r = await api.client.post(
@@ -368,7 +355,9 @@ async def test_results_dashboard_shows_suppressed_figures_charts_and_downloads(
     r = await api.client.get(f"/staff/results/{wave}/export", params={"format": "xlsx"})
     assert r.status_code == 200
     book = load_workbook(io.BytesIO(r.content))
-    shown = {str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row}
+    shown = {
+        str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row
+    }
     assert "<5" in shown and "9" in shown
     for fmt in ("csv", "json", "floip"):
         r = await api.client.get(f"/staff/results/{wave}/export", params={"format": fmt})
