@@ -182,6 +182,7 @@ def test_gfs_imports_offers_reads_results_and_downloads_xlsx(
             page.fill("#f-age_max", "20")
             page.get_by_role("button", name="Speichern").click()
             expect(page.locator("#e-age_min")).to_contain_text("Mindestalter")
+            page.locator("#f-age_min").scroll_into_view_if_needed()
             shot(page, "04-offer-edit-error")
 
             # 4. survey waves with their response counts
