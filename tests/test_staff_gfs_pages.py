@@ -319,6 +319,23 @@ async def test_waves_create_open_invite_close(admin_api: Api) -> None:
         assert (await s.get(SurveyWave, foreign)).status == "open"
 
 
+async def test_admin_creates_a_wave_for_a_chosen_buendnis(admin_api: Api) -> None:
+    api = admin_api
+    token = await login(api, "admin")
+    form = {"csrf_token": token, "title": "Herbst", "flow_id": FLOW}
+    r = await api.client.post("/staff/waves", data=form)
+    assert r.status_code == 422 and "Bitte ein Bündnis auswählen." in r.text
+    r = await api.client.post("/staff/waves", data=form | {"buendnis_id": "999999"})
+    assert r.status_code == 404 and "Bitte ein Bündnis auswählen." in r.text
+    r = await api.client.post(
+        "/staff/waves", data=form | {"buendnis_id": str(api.seed.buendnis["B"])}
+    )
+    assert r.status_code == 303
+    async with api.sessions() as s:
+        waves = list(await s.scalars(select(SurveyWave).where(SurveyWave.title == "Herbst")))
+    assert [w.buendnis_id for w in waves] == [api.seed.buendnis["B"]]
+
+
 # ---------------------------------------------------------------- results
 
 

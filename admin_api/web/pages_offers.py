@@ -130,11 +130,7 @@ def stale(offer: Offer, day: dt.date) -> bool:
 def problem_text(request: Request, problem: RowError) -> str:
     """One import problem in the page language."""
     message = IMPORT_REASONS.get(problem.kind, UNKNOWN_REASON)
-    return (
-        gettext_for(request, message, value=problem.value)
-        if "%(" in message
-        else (gettext_for(request, message))
-    )
+    return gettext_for(request, message, value=problem.value)
 
 
 def _offer_form(offer: Offer) -> dict[str, Any]:
@@ -198,23 +194,17 @@ def _form_values(form: dict[str, str], sent: dict[str, Any]) -> dict[str, Any]:
 
 
 def _field_errors(request: Request, error: ValidationError) -> dict[str, str]:
+    """The first problem per field, in the page language."""
     errors: dict[str, str] = {}
     for item in error.errors():
         name = str(item["loc"][0]) if item["loc"] else ""
         message = FIELD_ERRORS.get(item["type"], FIELD_INVALID)
-        params = {"max": (item.get("ctx") or {}).get("max_length", "")}
-        errors.setdefault(
-            name,
-            gettext_for(request, message, **params)
-            if "%(" in message
-            else gettext_for(request, message),
-        )
+        limit = (item.get("ctx") or {}).get("max_length", "")
+        errors.setdefault(name, gettext_for(request, message, max=limit))
     return errors
 
 
-def _catalogue_context(
-    request: Request, offers: list[Offer], q: str, only_stale: bool
-) -> dict[str, Any]:
+def _catalogue_context(offers: list[Offer], q: str, only_stale: bool) -> dict[str, Any]:
     day = today()
     return {
         "section": SECTION,
@@ -244,7 +234,7 @@ async def catalogue(
     offers = await find_offers(
         s, who, q=text or None, unchecked_months=STALE_MONTHS if stale_only else None
     )
-    context = _catalogue_context(request, offers, text, stale_only)
+    context = _catalogue_context(offers, text, stale_only)
     notice = ""
     if done in ("checked", "saved") and id is not None:
         offer = next((o for o in offers if o.id == id), None) or await s.get(Offer, id)

@@ -37,6 +37,7 @@ Coordinator = Annotated[Principal, Depends(page_role("admin", "gfs"))]
 ItemQuery = Annotated[str, Query(max_length=64, pattern=r"^[A-Za-z0-9_.-]*$")]
 
 EXPORT_FORMATS: tuple[Format, ...] = ("csv", "xlsx", "json", "floip")
+BAD_PERIOD = S_("„Von“ darf nicht nach „bis“ liegen.")
 NO_REPORT = S_("Für diese Welle können keine Ergebnisse berechnet werden.")
 LABEL_CHARS = 34  # longer category labels are shortened in charts (full text in the table)
 
@@ -178,7 +179,7 @@ async def gaps(
         "problem": "",
     }
     if since and until and since > until:
-        context["problem"] = gettext_for(request, S_("„Von“ darf nicht nach „bis“ liegen."))
+        context["problem"] = gettext_for(request, BAD_PERIOD)
         return render(request, "gaps.html", context, status=422)
     if who.is_admin and buendnis_id is None:
         return render(request, "gaps.html", context)

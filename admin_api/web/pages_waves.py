@@ -5,13 +5,13 @@ draft wave, open, close and send invitations — the JSON API's functions
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
+from sqlalchemy import select
 
-from admin_api.deps import DbSession, Id, Principal
+from admin_api.deps import MAX_ID, DbSession, Id, Principal
 from admin_api.errors import ApiError
 from admin_api.routers.surveys import (
     SurveyConfig,
@@ -24,6 +24,7 @@ from admin_api.routers.surveys import (
 from admin_api.web.i18n import S_, gettext_for
 from admin_api.web.session import CheckedForm, page_role
 from admin_api.web.templating import redirect, render
+from store.models import Buendnis
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 Coordinator = Annotated[Principal, Depends(page_role("admin", "gfs"))]
@@ -46,7 +47,9 @@ CONFLICTS = {
 TITLE_ERROR = S_("Bitte einen Titel mit höchstens 200 Zeichen eingeben.")
 CODE_ERROR = S_("Nur Buchstaben, Ziffern, - und _, höchstens 64 Zeichen.")
 FLOW_ERROR = S_("Bitte einen Fragebogen auswählen.")
-ADMIN_NEEDS_BUENDNIS = S_("Als Administrator legen Sie Wellen über die API mit buendnis_id an.")
+BUENDNIS_ERROR = S_("Bitte ein Bündnis auswählen.")
+FORM_FIELDS = ("title", "code", "flow_id", "buendnis_id")
+FIELD_MESSAGES = {"flow_id": FLOW_ERROR, "code": CODE_ERROR, "buendnis_id": BUENDNIS_ERROR}
 FAILED = S_("Das hat nicht geklappt.")
 
 
@@ -67,18 +70,28 @@ async def _page(
     *,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
+    done: str = "",
+    wave_id: int | None = None,
     notice: str = "",
     problem: str = "",
     status: int = 200,
 ) -> Response:
     waves, _total = await find_waves(s, who, limit=500)
     flows = survey_flows(_config(request))
+    buendnisse = (
+        list(await s.scalars(select(Buendnis).order_by(Buendnis.name))) if who.is_admin else []
+    )
+    changed = next((w for w in waves if w.id == wave_id), None)
+    if done in DONE and changed is not None:
+        notice = gettext_for(request, DONE[done], title=changed.title)
+    empty = {"title": "", "code": "", "flow_id": next(iter(flows), ""), "buendnis_id": ""}
     context: dict[str, Any] = {
         "section": SECTION,
         "waves": list(reversed(waves)),
         "flows": flows,
+        "buendnisse": buendnisse,
         "status_labels": STATUS_LABELS,
-        "values": values or {"title": "", "code": "", "flow_id": next(iter(flows), "")},
+        "values": values or empty,
         "errors": errors or {},
         "notice": notice,
         "problem": problem,
@@ -92,45 +105,46 @@ async def waves(
     who: Coordinator,
     s: DbSession,
     done: Annotated[str, Query(max_length=10)] = "",
-    title: Annotated[str, Query(max_length=200)] = "",
-    invited: Annotated[int | None, Query(ge=0, le=10**9)] = None,
+    id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    invited: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
 ) -> Response:
-    notice = ""
-    if done in DONE and title:
-        notice = gettext_for(request, DONE[done], title=title)
-    elif invited is not None:
-        notice = gettext_for(request, INVITED, count=invited)
-    return await _page(request, s, who, notice=notice)
+    """The waves; `done` + `id` or `invited` report the POST that redirected here."""
+    notice = gettext_for(request, INVITED, count=invited) if invited is not None else ""
+    return await _page(request, s, who, done=done, wave_id=id, notice=notice)
 
 
 @router.post("/waves")
 async def create(request: Request, who: Coordinator, s: DbSession, form: CheckedForm) -> Response:
-    values = {k: form.get(k, "").strip() for k in ("title", "code", "flow_id")}
-    if who.is_admin:
-        problem = gettext_for(request, ADMIN_NEEDS_BUENDNIS)
-        return await _page(request, s, who, values=values, problem=problem, status=422)
+    values = {k: form.get(k, "").strip() for k in ("title", "code", "flow_id", "buendnis_id")}
+    chosen = values["buendnis_id"]
     try:
-        body = WaveIn(title=values["title"], code=values["code"] or None, flow_id=values["flow_id"])
+        body = WaveIn(
+            title=values["title"],
+            code=values["code"] or None,
+            flow_id=values["flow_id"],
+            buendnis_id=int(chosen) if who.is_admin and chosen.isdigit() else None,
+        )
     except ValidationError as error:
         fields = {str(e["loc"][0]) for e in error.errors() if e["loc"]}
-        messages = {"title": TITLE_ERROR, "code": CODE_ERROR, "flow_id": FLOW_ERROR}
+        messages = {
+            "title": TITLE_ERROR,
+            "code": CODE_ERROR,
+            "flow_id": FLOW_ERROR,
+            "buendnis_id": BUENDNIS_ERROR,
+        }
         errors = {f: gettext_for(request, messages[f]) for f in fields if f in messages}
         return await _page(request, s, who, values=values, errors=errors, status=422)
     try:
         wave = await new_wave(s, who, _config(request), body)
     except ApiError as error:
-        if error.status not in (409, 422):
+        if error.status not in (404, 409, 422):
             raise
         await s.rollback()
-        field = error.field if error.field in ("title", "code", "flow_id") else "title"
-        message = CONFLICTS.get(error.code) or {"flow_id": FLOW_ERROR}.get(field, TITLE_ERROR)
+        field = error.field if error.field in FORM_FIELDS else "title"
+        message = CONFLICTS.get(error.code) or FIELD_MESSAGES.get(field, TITLE_ERROR)
         errors = {field: gettext_for(request, message)}
         return await _page(request, s, who, values=values, errors=errors, status=error.status)
-    return redirect(f"/staff/waves?done=created&title={_q(wave.title)}")
-
-
-def _q(text: str) -> str:
-    return quote(text, safe="")
+    return redirect(f"/staff/waves?done=created&id={wave.id}")
 
 
 async def _transition(
@@ -143,7 +157,7 @@ async def _transition(
             raise
         problem = gettext_for(request, CONFLICTS.get(error.code, FAILED))
         return await _page(request, s, who, problem=problem, status=409)
-    return redirect(f"/staff/waves?done={status}&title={_q(wave.title)}")
+    return redirect(f"/staff/waves?done={status}&id={wave.id}")
 
 
 @router.post("/waves/{wave_id}/open")
