@@ -10,13 +10,21 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from admin_api.web import errors, pages_auth, pages_offers, pages_results, pages_waves
+from admin_api.web import (
+    errors,
+    pages_auth,
+    pages_offers,
+    pages_referrals,
+    pages_results,
+    pages_waves,
+)
 from admin_api.web.headers import StaffHeaders
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 PAGE_ROUTERS: list[APIRouter] = [
     pages_auth.router,
+    pages_referrals.router,
     pages_offers.router,
     pages_waves.router,
     pages_results.router,

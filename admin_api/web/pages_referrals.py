@@ -1,0 +1,425 @@
+"""The Servicestelle's pages: the referral queue and one referral (shared data, timeline,
+notes, a message to the person, status changes, onward referral).
+
+Everything goes through `admin_api/referral_access.py`, like the JSON API: the same scoping
+(another Servicestelle's referral is the 404 page), the same audit entries, the same
+lifecycle rules. A refused form is shown again with the German reason and the typed text
+kept; nothing of it is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from babel import Locale, UnknownLocaleError
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from admin_api import referral_access as access
+from admin_api.deps import DbSession, Id, Principal
+from admin_api.web.i18n import S_, gettext_for, locale_of
+from admin_api.web.session import CheckedForm, page_role
+from admin_api.web.templating import LOCAL_TIME, redirect, render
+from offers.taxonomy import NEED_AREAS
+from store import referrals as lifecycle
+from store.models import Gemeinde, Referral, StaffUser
+
+router = APIRouter(prefix="/staff/referrals", include_in_schema=False)
+Staff = Annotated[Principal, Depends(page_role("servicestelle", "admin"))]
+
+PAGE_SIZE = 50
+MAX_ADDRESSEE = 200
+MAX_PLACE = 200
+
+STATUS_LABELS: dict[str, str] = {
+    "new": S_("Neu"),
+    "in_review": S_("In Bearbeitung"),
+    "contacted": S_("Kontakt aufgenommen"),
+    "appointment": S_("Termin vereinbart"),
+    "handed_on": S_("Weitervermittelt"),
+    "closed": S_("Abgeschlossen"),
+    "withdrawn": S_("Von der Person zurückgezogen"),
+    "declined": S_("Abgelehnt"),
+}
+# The button that moves a referral to a status (handed_on has its own form).
+ACTIONS: dict[str, str] = {
+    "in_review": S_("In Bearbeitung nehmen"),
+    "contacted": S_("Kontakt aufgenommen"),
+    "appointment": S_("Termin eintragen"),
+    "closed": S_("Abschließen"),
+    "declined": S_("Ablehnen"),
+}
+NOTE_LABELS: dict[str, str] = {
+    "closed": S_("Ergebnis (nur für Ihre Servicestelle)"),
+    "declined": S_("Begründung (wird der Person mitgeteilt)"),
+}
+CONTACT_LABELS: dict[str, str] = {
+    "bot": S_("über den Chat (Wegweiser)"),
+    "phone": S_("Telefon"),
+    "email": S_("E-Mail"),
+}
+EVENT_LABELS: dict[str, str] = {
+    "transition": S_("Status"),
+    "note": S_("Interne Notiz"),
+    "relay": S_("Nachricht an die Person"),
+    "reply": S_("Antwort der Person"),
+}
+DONE: dict[str, str] = {
+    "note": S_("Die Notiz wurde gespeichert."),
+    "message": S_("Die Nachricht wird der Person über den Chat zugestellt."),
+    "status": S_("Der Status wurde geändert."),
+    "onward": S_("Die Weitervermittlung wurde eingetragen."),
+}
+PERSON = S_("die Person")
+
+TEXT_MISSING = S_("Bitte geben Sie einen Text ein.")
+TEXT_TOO_LONG = S_("Der Text ist zu lang: höchstens %(max)s Zeichen.")
+STALE = S_(
+    "Der Verweis wurde inzwischen geändert. Bitte prüfen Sie den aktuellen Stand unten und "
+    "versuchen Sie es dann noch einmal."
+)
+NOT_ALLOWED = S_("Dieser Statuswechsel ist beim Status „%(status)s“ nicht möglich.")
+FINISHED = S_("Der Verweis ist abgeschlossen; hier kann nichts mehr eingetragen werden.")
+UNREACHABLE = S_("Die Person ist über den Chat nicht mehr erreichbar.")
+DATE_MISSING = S_("Bitte geben Sie Datum und Uhrzeit des Termins an.")
+DATE_INVALID = S_("Bitte geben Sie ein gültiges Datum (TT.MM.JJJJ) und eine Uhrzeit (HH:MM) an.")
+DATE_PAST = S_("Der Termin liegt in der Vergangenheit.")
+OUTCOME_MISSING = S_("Bitte geben Sie das Ergebnis an.")
+REASON_MISSING = S_("Bitte geben Sie eine Begründung an.")
+ADDRESSEE_MISSING = S_("Bitte geben Sie an, an wen Sie die Person weitervermitteln.")
+FILTER_INVALID = S_("Unbekannter Filterwert; der Filter wurde nicht angewendet.")
+
+
+def _t(request: Request, message: str, **params: object) -> str:
+    return gettext_for(request, message, **params)
+
+
+async def _gemeinden(s: AsyncSession, who: Principal) -> dict[int, str]:
+    q = select(Gemeinde.id, Gemeinde.name).order_by(Gemeinde.name)
+    if not who.is_admin:
+        q = q.where(Gemeinde.buendnis_id == who.buendnis_id)
+    return {row.id: row.name for row in await s.execute(q)}
+
+
+def _language_name(code: str, page_locale: str) -> str:
+    try:
+        return Locale.parse(code).get_display_name(page_locale) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
+def _labels(request: Request, table: dict[str, str]) -> dict[str, str]:
+    return {key: _t(request, text) for key, text in table.items()}
+
+
+# ---------------------------------------------------------------- the queue
+
+
+@router.get("")
+async def queue(
+    request: Request,
+    who: Staff,
+    s: DbSession,
+) -> Response:
+    """Filters come as a plain GET form (works without script). A value the form could not
+    have sent is named, and that filter is left out."""
+    params = request.query_params
+    gemeinden = await _gemeinden(s, who)
+    errors: dict[str, str] = {}
+    status = params.get("status", "")
+    if status and status not in lifecycle.STATUSES:
+        errors["status"], status = _t(request, FILTER_INVALID), ""
+    need = params.get("need_area", "")
+    if need and need not in NEED_AREAS:
+        errors["need_area"], need = _t(request, FILTER_INVALID), ""
+    raw_gemeinde = params.get("gemeinde", "")
+    gemeinde = int(raw_gemeinde) if raw_gemeinde.isdigit() else None
+    if raw_gemeinde and gemeinde not in gemeinden:
+        errors["gemeinde"], gemeinde, raw_gemeinde = _t(request, FILTER_INVALID), None, ""
+    raw_page = params.get("seite", "1")
+    page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 10_000 else 1
+    items, total = await access.queue(
+        s,
+        who,
+        statuses=[status] if status else None,
+        need_area=need or None,
+        gemeinde=gemeinde,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    counts = await access.status_counts(s, who)
+    rows = [
+        {
+            "id": ref.id,
+            "status": ref.status,
+            "created_at": ref.created_at,
+            "last_activity": max([ref.created_at, *(e.at for e in ref.events)]),
+            "needs": [NEED_AREAS.get(code, code) for code in access.need_areas(ref)],
+            "gemeinde": gemeinden.get(access.gemeinde_id(ref) or 0, ""),
+            "language": _language_name(ref.locale, locale_of(request)),
+        }
+        for ref in items
+    ]
+    filters = {"status": status, "need_area": need, "gemeinde": raw_gemeinde}
+    return render(
+        request,
+        "referrals.html",
+        {
+            "section": "referrals",
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // PAGE_SIZE)),
+            "counts": counts,
+            "filters": filters,
+            "errors": errors,
+            "status_labels": _labels(request, STATUS_LABELS),
+            "need_areas": NEED_AREAS,
+            "gemeinden": gemeinden,
+        },
+        status=422 if errors else 200,
+    )
+
+
+# ---------------------------------------------------------------- one referral
+
+
+async def _actor_names(s: AsyncSession, ref: Referral) -> dict[str, str]:
+    ids = {
+        int(e.actor.split(":", 1)[1])
+        for e in ref.events
+        if e.actor.startswith("user:") and e.actor.split(":", 1)[1].isdigit()
+    }
+    if not ids:
+        return {}
+    rows = await s.execute(select(StaffUser.id, StaffUser.email).where(StaffUser.id.in_(ids)))
+    return {f"user:{row.id}": row.email for row in rows}
+
+
+async def _detail_page(
+    request: Request,
+    s: AsyncSession,
+    ref: Referral,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    done: str | None = None,
+    status: int = 200,
+) -> Response:
+    page_locale = locale_of(request)
+    shared = access.answers(ref)
+    interpreter = next((a for a in shared if a.get("item") == "interpreter"), None)
+    actors = await _actor_names(s, ref)
+    events = [
+        {
+            "at": e.at,
+            "kind": _t(request, EVENT_LABELS.get(e.kind, e.kind)),
+            "status": _t(request, STATUS_LABELS[e.to_status])
+            if e.to_status in STATUS_LABELS
+            else "",
+            "note": e.note or "",
+            "actor": _t(request, PERSON)
+            if e.actor == lifecycle.PERSON
+            else actors.get(e.actor, e.actor),
+            "css": e.kind,
+        }
+        for e in access.timeline(ref)
+    ]
+    allowed = access.allowed_next(ref)
+    actions = [(to, _t(request, ACTIONS[to])) for to in allowed if to in ACTIONS]
+    # A reason for a form the page no longer shows (e.g. the status moved on) goes on top.
+    shown = {f"status-{to}" for to, _label in actions} | {"note"}
+    shown |= {"message"} if access.reachable(ref) else set()
+    shown |= {"onward"} if "handed_on" in allowed else set()
+    errors = dict(errors or {})
+    orphans = [errors.pop(k) for k in list(errors) if k not in shown]
+    if orphans:
+        errors["page"] = " ".join(orphans)
+    return render(
+        request,
+        "referral.html",
+        {
+            "section": "referrals",
+            "ref": ref,
+            "shared": shared,
+            "language": _language_name(ref.locale, page_locale),
+            "interpreter": str(interpreter.get("answer", "")) if interpreter else None,
+            "contact_way": _t(request, CONTACT_LABELS.get(ref.contact_via, ref.contact_via)),
+            "events": events,
+            "seen": access.last_event_id(ref),
+            "actions": actions,
+            "can_hand_on": "handed_on" in allowed,
+            "reachable": access.reachable(ref),
+            "open": ref.status not in lifecycle.TERMINAL,
+            "note_labels": _labels(request, NOTE_LABELS),
+            "status_labels": _labels(request, STATUS_LABELS),
+            "errors": errors,
+            "values": values or {},
+            "done": _t(request, DONE[done]) if done in DONE else None,
+            "max_text": lifecycle.MAX_RELAY,
+            "max_addressee": MAX_ADDRESSEE,
+            "max_place": MAX_PLACE,
+        },
+        status=status,
+    )
+
+
+@router.get("/{referral_id}")
+async def detail(request: Request, referral_id: Id, who: Staff, s: DbSession) -> Response:
+    ref = await access.read(s, who, referral_id)
+    return await _detail_page(request, s, ref, done=request.query_params.get("ok"))
+
+
+async def _refused(
+    request: Request,
+    s: AsyncSession,
+    who: Principal,
+    referral_id: int,
+    form_name: str,
+    message: str,
+    form: dict[str, str],
+    status: int,
+) -> Response:
+    """The detail page again (an audited read, as it shows the data), with the reason next
+    to the form and what was typed still in it."""
+    ref = await access.read(s, who, referral_id)
+    return await _detail_page(
+        request, s, ref, errors={form_name: message}, values=form, status=status
+    )
+
+
+def _reason(request: Request, exc: lifecycle.ReferralError, ref_status: str | None) -> str:
+    if isinstance(exc, access.Stale):
+        return _t(request, STALE)
+    if isinstance(exc, lifecycle.InvalidTransition):
+        label = _t(request, STATUS_LABELS.get(ref_status or "", ref_status or ""))
+        return _t(request, NOT_ALLOWED, status=label)
+    if isinstance(exc, lifecycle.Unreachable):
+        return _t(request, UNREACHABLE)
+    if str(exc).startswith("referral is "):
+        return _t(request, FINISHED)
+    return _t(request, TEXT_MISSING)
+
+
+def _text_problem(request: Request, text: str, limit: int) -> str | None:
+    if not text.strip():
+        return _t(request, TEXT_MISSING)
+    if len(text.strip()) > limit:
+        return _t(request, TEXT_TOO_LONG, max=limit)
+    return None
+
+
+def _seen(form: dict[str, str]) -> int:
+    raw = form.get("seen", "")
+    return int(raw) if raw.isdigit() and len(raw) < 12 else -1  # -1: never matches: stale
+
+
+async def _current_status(s: AsyncSession, referral_id: int) -> str | None:
+    return await s.scalar(select(Referral.status).where(Referral.id == referral_id))
+
+
+@router.post("/{referral_id}/notiz")
+async def add_note(
+    request: Request, referral_id: Id, who: Staff, s: DbSession, form: CheckedForm
+) -> Response:
+    text = form.get("text", "")
+    problem = _text_problem(request, text, lifecycle.MAX_RELAY)
+    if problem is None:
+        try:
+            await access.add_note(s, who, referral_id, text)
+        except lifecycle.ReferralError as exc:
+            problem = _reason(request, exc, await _current_status(s, referral_id))
+    if problem is not None:
+        return await _refused(request, s, who, referral_id, "note", problem, form, 422)
+    return redirect(f"/staff/referrals/{referral_id}?ok=note#verlauf")
+
+
+@router.post("/{referral_id}/nachricht")
+async def send_message(
+    request: Request, referral_id: Id, who: Staff, s: DbSession, form: CheckedForm
+) -> Response:
+    text = form.get("text", "")
+    problem = _text_problem(request, text, lifecycle.MAX_RELAY)
+    status = 422
+    if problem is None:
+        try:
+            await access.relay(s, who, referral_id, text)
+        except lifecycle.ReferralError as exc:
+            problem, status = _reason(request, exc, await _current_status(s, referral_id)), 409
+    if problem is not None:
+        return await _refused(request, s, who, referral_id, "message", problem, form, status)
+    return redirect(f"/staff/referrals/{referral_id}?ok=message#verlauf")
+
+
+def _appointment_note(request: Request, form: dict[str, str]) -> tuple[str | None, str | None]:
+    """(note, problem): date and time (and an optional place) as the person will read it."""
+    day, time, place = (form.get(k, "").strip() for k in ("date", "time", "place"))
+    if not day or not time:
+        return None, _t(request, DATE_MISSING)
+    try:
+        date = (
+            dt.datetime.strptime(day, "%d.%m.%Y").date()
+            if "." in day
+            else dt.date.fromisoformat(day)
+        )
+        when = dt.datetime.combine(date, dt.time.fromisoformat(time))
+    except ValueError:
+        return None, _t(request, DATE_INVALID)
+    if when.date() < dt.datetime.now(LOCAL_TIME).date():
+        return None, _t(request, DATE_PAST)
+    if len(place) > MAX_PLACE:
+        return None, _t(request, TEXT_TOO_LONG, max=MAX_PLACE)
+    note = when.strftime("%d.%m.%Y, %H:%M")
+    return (f"{note}, {place}" if place else note), None
+
+
+@router.post("/{referral_id}/status")
+async def change_status(
+    request: Request, referral_id: Id, who: Staff, s: DbSession, form: CheckedForm
+) -> Response:
+    to = form.get("to", "")
+    note: str | None = None
+    problem: str | None = None
+    if to not in ACTIONS:
+        problem = _t(request, NOT_ALLOWED, status=to[:40])
+    elif to == "appointment":
+        note, problem = _appointment_note(request, form)
+    elif to in NOTE_LABELS:
+        note = form.get("note", "").strip()
+        missing = OUTCOME_MISSING if to == "closed" else REASON_MISSING
+        problem = (
+            _t(request, missing) if not note else _text_problem(request, note, lifecycle.MAX_RELAY)
+        )
+    status = 422
+    if problem is None:
+        try:
+            await access.change_status(s, who, referral_id, to, note, seen_event=_seen(form))
+        except lifecycle.ReferralError as exc:
+            problem, status = _reason(request, exc, await _current_status(s, referral_id)), 409
+    if problem is not None:
+        return await _refused(request, s, who, referral_id, f"status-{to}", problem, form, status)
+    return redirect(f"/staff/referrals/{referral_id}?ok=status")
+
+
+@router.post("/{referral_id}/weitervermittlung")
+async def hand_on(
+    request: Request, referral_id: Id, who: Staff, s: DbSession, form: CheckedForm
+) -> Response:
+    addressee = form.get("addressee", "").strip()
+    problem = (
+        _t(request, ADDRESSEE_MISSING)
+        if not addressee
+        else _text_problem(request, addressee, MAX_ADDRESSEE)
+    )
+    status = 422
+    if problem is None:
+        try:
+            await access.hand_on(s, who, referral_id, addressee, seen_event=_seen(form))
+        except lifecycle.ReferralError as exc:
+            problem, status = _reason(request, exc, await _current_status(s, referral_id)), 409
+    if problem is not None:
+        return await _refused(request, s, who, referral_id, "onward", problem, form, status)
+    return redirect(f"/staff/referrals/{referral_id}?ok=onward")
