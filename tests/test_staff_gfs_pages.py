@@ -420,3 +420,33 @@ async def test_gap_signals_are_suppressed_and_scoped(admin_api: Api) -> None:
     await login(api, "admin")
     r = await api.client.get("/staff/gaps", params={"buendnis_id": seed.buendnis["A"]})
     assert r.status_code == 200 and "Gemeinde A" in r.text
+
+
+async def test_results_of_a_wave_whose_flow_is_gone_say_so(admin_api: Api) -> None:
+    api = admin_api
+    async with api.sessions() as s, s.begin():
+        wave = SurveyWave(
+            buendnis_id=api.seed.buendnis["A"],
+            flow_id="alte-befragung",
+            flow_version="1",
+            title="Alt",
+            status="closed",
+        )
+        s.add(wave)
+    await login(api, "gfs")
+    r = await api.client.get(f"/staff/results/{wave.id}")
+    assert r.status_code == 409
+    assert "Der Fragebogen dieser Welle ist auf dem Server nicht geladen." in r.text
+
+
+async def test_pages_speak_english_when_chosen(admin_api: Api) -> None:
+    api = admin_api
+    wave = await _wave_with_answers(api)
+    await login(api, "gfs")
+    await api.client.get("/staff/sprache", params={"to": "en", "next": "/staff/offers"})
+    r = await api.client.get("/staff/offers")
+    assert "Check due" in r.text and "Prüfung fällig" not in r.text
+    r = await api.client.get(f"/staff/results/{wave}")
+    assert "Self-selected sample:" in r.text and "n = 12 responses" in r.text
+    r = await upload(api, api.client.cookies["wegweiser_csrf"], "a.csv", csv_file("A;B;x;y;;;"))
+    assert "“x” is not a known category." in r.text and "Nothing was imported." in r.text
