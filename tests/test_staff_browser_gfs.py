@@ -4,7 +4,8 @@ A GfS coordinator logs in, uploads an offers CSV with one bad row (sees the row'
 database keeps its offers unchanged), opens the results dashboard of a wave with responses,
 picks a cross-table, downloads the XLSX (it opens and shows suppressed cells as "<5") and looks
 at the gap signals. No page may trip the content security policy. Screenshots go to
-test-artifacts/staff/ (1024×768), one per step.
+test-artifacts/staff/ (1024×768), one per step; the guide's pictures
+(docs/img/staff/gfs-*.png) are these, reduced to 64 colours.
 
 Needs /usr/bin/chromium (installed by `make setup`) and the playwright package. Without them
 the test is skipped with the reason, except under CI=true, where it fails.
@@ -195,13 +196,13 @@ def test_gfs_imports_offers_reads_results_and_downloads_xlsx(
             expect(page.locator(".notice")).to_contain_text("Selbstselektierte Stichprobe")
             expect(page.locator("figure.chart svg").first).to_be_visible()
             shot(page, "06-results")
-            page.locator("#item-1\\.2").scroll_into_view_if_needed()
+            page.locator("#item-1\\.2").evaluate("e => e.scrollIntoView()")
             shot(page, "07-results-chart")
             page.select_option("#f-item", "1.5")
             page.select_option("#f-by", "1.2")
             page.get_by_role("button", name="Anzeigen").click()
             expect(page.locator("section.panel h3")).to_contain_text("nach Altersgruppe")
-            page.locator("section.panel h3").scroll_into_view_if_needed()
+            page.locator("section.panel h3").evaluate("e => e.scrollIntoView()")
             shot(page, "08-crosstab")
 
             # 6. the XLSX download opens and carries the suppressed figures
