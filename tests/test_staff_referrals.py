@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 
 from sqlalchemy import func, select
 
+from store import referrals as lifecycle
 from store.models import AuditEntry, OutboxMessage, Referral, ReferralEvent
 from tests.admin_seed import GOAL, Api, add_referral
 from tests.staff_pages import logged_in
@@ -48,6 +50,13 @@ async def _events(api: Api, rid: int) -> list[tuple[str, str | None, str | None]
 async def _outbox(api: Api) -> int:
     async with api.sessions() as s:
         return await s.scalar(select(func.count()).select_from(OutboxMessage)) or 0
+
+
+def _labels_point_at_unique_ids(page: str) -> None:
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), "element ids must be unique (labels point at them)"
+    for target in re.findall(r' for="([^"]+)"', page):
+        assert target in ids, target
 
 
 def _seen(page: str) -> str:
@@ -94,8 +103,11 @@ async def test_detail_shows_the_shared_data_and_audits_exactly_one_read(admin_ap
     r = await api.client.get(f"{PAGES}/{rid}")
     assert r.status_code == 200
     assert GOAL in r.text and "0151 2345678" in r.text and "Arabisch" in r.text
-    assert "Hilfe bei" in r.text and "consent given" in r.text
+    assert (
+        "Hilfe bei" in r.text and "Einwilligung erteilt" in r.text and "consent given" not in r.text
+    )
     assert r.headers["cache-control"] == "no-store"
+    _labels_point_at_unique_ids(r.text)
     after = await _audit(api)
     assert after[len(before) :] == [("read", str(rid), seed.user["servicestelle"])]
     async with api.sessions() as s:  # the log names the object, never the data
@@ -120,7 +132,7 @@ async def test_another_servicestelles_referral_is_the_404_page_and_not_audited(a
 async def test_gfs_sees_no_referral_pages(admin_api: Api):
     api = admin_api
     await logged_in(api, "gfs")
-    start = await api.client.get("/staff/", follow_redirects=True)  # the GfS's first page
+    start = await api.client.get("/staff/", follow_redirects=True)  # its own start page
     assert start.status_code == 200 and "/staff/referrals" not in start.text
     for path in (PAGES, f"{PAGES}/{api.seed.referral['A']}"):
         r = await api.client.get(path)
@@ -279,6 +291,7 @@ async def test_onward_referral_needs_an_addressee_and_is_recorded(admin_api: Api
     csrf = await logged_in(api, "servicestelle")
     page = await api.client.get(f"{PAGES}/{rid}")
     assert "Weitervermitteln" in page.text
+    _labels_point_at_unique_ids(page.text)  # several forms with the same field names
     seen = _seen(page.text)
     r = await api.client.post(
         f"{PAGES}/{rid}/weitervermittlung",
@@ -294,3 +307,47 @@ async def test_onward_referral_needs_an_addressee_and_is_recorded(admin_api: Api
     assert (await _events(api, rid))[-1] == ("transition", "handed_on", "Integration Point Moers")
     assert await _outbox(api) == outbox + 1  # the person is told
     assert await _audit(api, "onward") == [("onward", str(rid), seed.user["servicestelle"])]
+
+
+async def test_a_withdrawn_referral_shows_no_data_and_takes_nothing(admin_api: Api):
+    api, seed = admin_api, admin_api.seed
+    rid = seed.referral["A"]
+    async with api.sessions() as s, s.begin():
+        await lifecycle.transition(s, rid, "withdrawn", actor="person")
+    csrf = await logged_in(api, "servicestelle")
+    page = await api.client.get(f"{PAGES}/{rid}")
+    assert page.status_code == 200 and "Von der Person zurückgezogen" in page.text
+    assert GOAL not in page.text and "0151 2345678" not in page.text
+    assert (
+        "/nachricht" not in page.text and "/notiz" not in page.text and "/status" not in page.text
+    )
+    before = await _events(api, rid)
+    r = await api.client.post(f"{PAGES}/{rid}/notiz", data={"csrf_token": csrf, "text": "x"})
+    assert r.status_code == 422 and "abgeschlossen" in r.text
+    assert await _events(api, rid) == before
+
+
+async def test_an_unexpected_error_is_a_german_page_without_internals(admin_api: Api, monkeypatch):
+    from admin_api import referral_access
+
+    async def broken(*_a: object, **_k: object) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(referral_access, "queue", broken)
+    await logged_in(admin_api, "servicestelle")
+    r = await admin_api.client.get(PAGES)
+    assert r.status_code == 500 and "text/html" in r.headers["content-type"]
+    assert "Ein Fehler ist aufgetreten" in r.text and "secret internals" not in r.text
+    assert r.headers["cache-control"] == "no-store"
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+
+
+async def test_the_pages_follow_the_chosen_language(admin_api: Api):
+    api, seed = admin_api, admin_api.seed
+    await logged_in(api, "servicestelle")
+    await api.client.get("/staff/sprache?to=en&next=/staff/referrals")
+    r = await api.client.get(PAGES)
+    assert 'lang="en"' in r.text and "New: 1" in r.text and "Help with" in r.text
+    r = await api.client.get(f"{PAGES}/{seed.referral['A']}")
+    assert "Shared information" in r.text and "consent given" in r.text and GOAL in r.text
+    assert "Freigegebene Angaben" not in r.text

@@ -16,7 +16,15 @@ COMMON: dict[str, str] = {
     "x-frame-options": "DENY",
     "permissions-policy": "camera=(), microphone=(), geolocation=()",
 }
+PAGE_ONLY: dict[str, str] = {"cache-control": "no-store", "pragma": "no-cache"}
 PAGES_PREFIX = "/staff"
+
+
+def page_headers() -> dict[str, str]:
+    """Everything a staff page carries (pages show personal data: never stored)."""
+    return {**COMMON, **PAGE_ONLY}
+
+
 ASSETS_PREFIX = "/static/staff"
 
 
@@ -36,10 +44,7 @@ class StaffHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {k.decode("latin-1").lower() for k, _ in headers}
-                wanted = dict(COMMON)
-                if page:  # pages show personal data or belong to a session: never stored
-                    wanted["cache-control"] = "no-store"
-                    wanted["pragma"] = "no-cache"
+                wanted = page_headers() if page else COMMON
                 for name, value in wanted.items():
                     if name not in present:
                         headers.append((name.encode("latin-1"), value.encode("latin-1")))

@@ -159,11 +159,19 @@ async def start_without_slash() -> Response:
 
 @router.get("/sprache")
 async def choose_language(
+    request: Request,
     to: Annotated[str, Query(max_length=8)],
     next: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Response:
     """Page language (German is the default); kept in a cookie, no account needed."""
     response = redirect(safe_next(next, login_ok=True))
     if to in LOCALES:
-        response.set_cookie(LANG_COOKIE, to, max_age=365 * 86400, samesite="lax", path="/staff")
+        response.set_cookie(
+            LANG_COOKIE,
+            to,
+            max_age=365 * 86400,
+            secure=config_of(request).cookie_secure,
+            samesite="lax",
+            path="/staff",
+        )
     return response

@@ -74,6 +74,11 @@ DONE: dict[str, str] = {
     "onward": S_("Die Weitervermittlung wurde eingetragen."),
 }
 PERSON = S_("die Person")
+# Notes the lifecycle writes itself (stored in English), as the pages show them.
+SYSTEM_NOTES: dict[str, str] = {
+    "consent given": S_("Einwilligung erteilt"),
+    lifecycle.WITHDRAWN_NOTE: S_("von der Person zurückgezogen"),
+}
 
 TEXT_MISSING = S_("Bitte geben Sie einen Text ein.")
 TEXT_TOO_LONG = S_("Der Text ist zu lang: höchstens %(max)s Zeichen.")
@@ -220,7 +225,9 @@ async def _detail_page(
             "status": _t(request, STATUS_LABELS[e.to_status])
             if e.to_status in STATUS_LABELS
             else "",
-            "note": e.note or "",
+            "note": _t(request, SYSTEM_NOTES[e.note])
+            if e.actor == lifecycle.PERSON and e.note in SYSTEM_NOTES
+            else e.note or "",
             "actor": _t(request, PERSON)
             if e.actor == lifecycle.PERSON
             else actors.get(e.actor, e.actor),
@@ -231,7 +238,8 @@ async def _detail_page(
     allowed = access.allowed_next(ref)
     actions = [(to, _t(request, ACTIONS[to])) for to in allowed if to in ACTIONS]
     # A reason for a form the page no longer shows (e.g. the status moved on) goes on top.
-    shown = {f"status-{to}" for to, _label in actions} | {"note"}
+    shown = {f"status-{to}" for to, _label in actions}
+    shown |= {"note"} if ref.status != "withdrawn" else set()
     shown |= {"message"} if access.reachable(ref) else set()
     shown |= {"onward"} if "handed_on" in allowed else set()
     errors = dict(errors or {})

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from admin_api.deps import Role
+from admin_api.web.headers import page_headers
 from admin_api.web.i18n import LOCALES, S_, locale_of, translations
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -93,7 +94,8 @@ def render(
     # Rendering is synchronous, so installing this request's language cannot leak into another.
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
     html = env.get_template(template).render(values)
-    return HTMLResponse(html, status_code=status)
+    # Also set here: a 500 page is sent from outside the middleware that adds them.
+    return HTMLResponse(html, status_code=status, headers=page_headers())
 
 
 def redirect(url: str) -> RedirectResponse:
