@@ -4,8 +4,10 @@ out of the database (lengths, ranges, no control characters)."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, Generic, TypeVar
 
+from fastapi import Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from admin_api.deps import MAX_ID
@@ -79,3 +81,19 @@ def with_examples(*examples: dict[str, object]) -> ConfigDict:
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+@dataclass
+class Download:
+    """A file for the browser to save (exports)."""
+
+    data: bytes
+    filename: str
+    media_type: str
+
+    def response(self) -> Response:
+        return Response(
+            self.data,
+            media_type=self.media_type,
+            headers={"Content-Disposition": f'attachment; filename="{self.filename}"'},
+        )

@@ -34,6 +34,8 @@ from store.migrate import upgrade
 ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 FLOW = Path(__file__).resolve().parent.parent / "dialogs" / "flows" / "befragung-lebenslage.yaml"
 BY = ("1.2", "1.1", "gemeinde", "1.3")
+# Answer rows have random text ids (migration 0007), like the app's own writes.
+ANSWER_ID = "md5(random()::text || clock_timestamp()::text)"
 
 
 async def admin(sql: str) -> None:
@@ -90,7 +92,8 @@ async def seed(url: str, n: int, flow) -> int:
             if kind == "number":
                 await conn.execute(
                     text(
-                        "INSERT INTO survey_answer (response_id, item_id, number) SELECT id, :i, "
+                        "INSERT INTO survey_answer (id, response_id, item_id, number) "
+                        f"SELECT {ANSWER_ID}, id, :i, "
                         "floor(random()*5) FROM survey_response WHERE wave_id=:w"
                     ),
                     {"i": item_id, "w": wave},
@@ -99,8 +102,8 @@ async def seed(url: str, n: int, flow) -> int:
                 # every code independently with probability 0.3
                 await conn.execute(
                     text(
-                        "INSERT INTO survey_answer (response_id, item_id, code) "
-                        f"SELECT r.id, :i, c "
+                        "INSERT INTO survey_answer (id, response_id, item_id, code) "
+                        f"SELECT {ANSWER_ID}, r.id, :i, c "
                         f"FROM survey_response r CROSS JOIN unnest({arr}) c "
                         f"WHERE r.wave_id=:w AND random() < 0.3"
                     ),
@@ -110,7 +113,8 @@ async def seed(url: str, n: int, flow) -> int:
                 # skewed: some categories rare, 5 % skipped
                 await conn.execute(
                     text(
-                        f"INSERT INTO survey_answer (response_id, item_id, code) SELECT id, :i, "
+                        "INSERT INTO survey_answer (id, response_id, item_id, code) "
+                        f"SELECT {ANSWER_ID}, id, :i, "
                         f"CASE WHEN random() < 0.05 THEN NULL ELSE "
                         f"({arr})[1 + floor(power(random(), 2) * {len(codes)})::int] END "
                         f"FROM survey_response WHERE wave_id=:w"
@@ -120,7 +124,8 @@ async def seed(url: str, n: int, flow) -> int:
         garr = "ARRAY[" + ",".join(f"'g{g}'" for g in gem) + "]"
         await conn.execute(
             text(
-                f"INSERT INTO survey_answer (response_id, item_id, code) SELECT id, 'gemeinde', "
+                "INSERT INTO survey_answer (id, response_id, item_id, code) "
+                f"SELECT {ANSWER_ID}, id, 'gemeinde', "
                 f"({garr})[1 + floor(power(random(), 3) * {len(gem)})::int] "
                 f"FROM survey_response WHERE wave_id=:w"
             ),

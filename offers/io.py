@@ -95,6 +95,8 @@ class RowError:
     row: int
     column: str
     reason: str
+    kind: str = ""  # stable reason code, so pages can say it in their language
+    value: str = ""  # the offending value or limit, for that message
 
     def __str__(self) -> str:
         where = f"row {self.row}" if self.row else "file"
@@ -137,14 +139,21 @@ def _read_csv(data: bytes) -> list[list[Any]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise ImportRefused(
-            [RowError(0, "", f"not UTF-8 text (byte {e.start}); save the file as CSV UTF-8")]
+            [
+                RowError(
+                    0,
+                    "",
+                    f"not UTF-8 text (byte {e.start}); save the file as CSV UTF-8",
+                    "not_utf8",
+                )
+            ]
         ) from None
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     try:
         return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     except csv.Error as e:
-        raise ImportRefused([RowError(0, "", f"not a readable CSV file: {e}")]) from None
+        raise ImportRefused([RowError(0, "", f"not a readable CSV file: {e}", "bad_csv")]) from None
 
 
 def _read_xlsx(path: Path) -> list[list[Any]]:
@@ -154,7 +163,7 @@ def _read_xlsx(path: Path) -> list[list[Any]]:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many kinds for a damaged file
         raise ImportRefused(
-            [RowError(0, "", f"not a readable XLSX file ({type(e).__name__})")]
+            [RowError(0, "", f"not a readable XLSX file ({type(e).__name__})", "bad_xlsx")]
         ) from None
     try:
         ws = wb.worksheets[0]
@@ -167,13 +176,17 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
     """Header and (row number, values by column) of a CSV or XLSX file; checks the header."""
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
-        raise ImportRefused([RowError(0, "", f"unknown file type {suffix!r}; use .csv or .xlsx")])
+        raise ImportRefused(
+            [RowError(0, "", f"unknown file type {suffix!r}; use .csv or .xlsx", "file_type")]
+        )
     try:
         table = _read_xlsx(path) if suffix == ".xlsx" else _read_csv(path.read_bytes())
     except OSError as e:
-        raise ImportRefused([RowError(0, "", f"cannot read file: {e.strerror}")]) from None
+        raise ImportRefused(
+            [RowError(0, "", f"cannot read file: {e.strerror}", "unreadable")]
+        ) from None
     if not table or not any(str(v or "").strip() for v in table[0]):
-        raise ImportRefused([RowError(1, "", "the file has no header row")])
+        raise ImportRefused([RowError(1, "", "the file has no header row", "no_header")])
     canonical = {c.casefold(): c for c in COLUMNS}
     header = [str(v or "").strip() for v in table[0]]
     header = [canonical.get(h.casefold(), h) for h in header]
@@ -183,13 +196,19 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
     seen: set[str] = set()
     for name in header:
         if not name:
-            errors.append(RowError(1, "", "a column without a name"))
+            errors.append(RowError(1, "", "a column without a name", "unnamed_column"))
         elif name not in COLUMNS:
-            errors.append(RowError(1, name, f"unknown column; known: {', '.join(COLUMNS)}"))
+            errors.append(
+                RowError(1, name, f"unknown column; known: {', '.join(COLUMNS)}", "unknown_column")
+            )
         elif name in seen:
-            errors.append(RowError(1, name, "column appears twice"))
+            errors.append(RowError(1, name, "column appears twice", "duplicate_column"))
         seen.add(name)
-    errors += [RowError(1, c, "required column is missing") for c in REQUIRED if c not in seen]
+    errors += [
+        RowError(1, c, "required column is missing", "missing_column")
+        for c in REQUIRED
+        if c not in seen
+    ]
     if errors:
         raise ImportRefused(errors)
     rows: list[tuple[int, dict[str, Any]]] = []
@@ -198,12 +217,14 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
             continue
         extra = values[len(header) :]
         if any(str(v if v is not None else "").strip() for v in extra):
-            errors.append(RowError(number, "", "more cells than the header has columns"))
+            errors.append(
+                RowError(number, "", "more cells than the header has columns", "extra_cells")
+            )
             continue
         padded = list(values[: len(header)]) + [None] * (len(header) - len(values))
         rows.append((number, dict(zip(header, padded, strict=True))))
     if len(rows) > MAX_ROWS:
-        errors.append(RowError(0, "", f"more than {MAX_ROWS} rows"))
+        errors.append(RowError(0, "", f"more than {MAX_ROWS} rows", "too_many_rows", str(MAX_ROWS)))
     if errors:
         raise ImportRefused(errors)
     return header, rows
@@ -246,16 +267,21 @@ class _Row:
         self.values = values
         self.errors: list[RowError] = []
 
-    def error(self, column: str, reason: str) -> None:
-        self.errors.append(RowError(self.number, column, reason))
+    def error(self, column: str, reason: str, kind: str = "", value: str = "") -> None:
+        self.errors.append(RowError(self.number, column, reason, kind, value))
 
     def text(self, column: str, *, required: bool = False) -> str:
         value = _text(self.values.get(column))
         limit = _max_length(column)
         if required and not value:
-            self.error(column, "must not be empty")
+            self.error(column, "must not be empty", "empty")
         elif limit is not None and len(value) > limit:
-            self.error(column, f"too long ({len(value)} characters, at most {limit})")
+            self.error(
+                column,
+                f"too long ({len(value)} characters, at most {limit})",
+                "too_long",
+                str(limit),
+            )
         return value
 
     def integer(self, column: str) -> int | None:
@@ -268,10 +294,12 @@ class _Row:
         elif re.fullmatch(r"\d{1,3}", text):
             number = int(text)
         else:
-            self.error(column, f"{text!r} is not a whole number")
+            self.error(column, f"{text!r} is not a whole number", "not_number", text)
             return None
         if not 0 <= number <= 120:
-            self.error(column, f"{number} is not an age between 0 and 120")
+            self.error(
+                column, f"{number} is not an age between 0 and 120", "age_range", str(number)
+            )
             return None
         return number
 
@@ -283,7 +311,7 @@ class _Row:
         if text in _TRUE:
             return True
         if text not in _FALSE:
-            self.error(column, f"{text!r} is not one of ja/nein (yes/no)")
+            self.error(column, f"{text!r} is not one of ja/nein (yes/no)", "not_yes_no", text)
         return False
 
     def date(self, column: str) -> dt.date | None:
@@ -300,14 +328,14 @@ class _Row:
                 return dt.datetime.strptime(text, fmt).date()
             except ValueError:
                 continue
-        self.error(column, f"{text!r} is not a date (YYYY-MM-DD or DD.MM.YYYY)")
+        self.error(column, f"{text!r} is not a date (YYYY-MM-DD or DD.MM.YYYY)", "not_date", text)
         return None
 
     def access(self, column: str) -> str:
         text = _text(self.values.get(column)).casefold()
         if text in _ACCESS_WORDS:
             return _ACCESS_WORDS[text]
-        self.error(column, f"{text!r} is not one of {'/'.join(ACCESS_VALUES)}")
+        self.error(column, f"{text!r} is not one of {'/'.join(ACCESS_VALUES)}", "bad_access", text)
         return "ask"
 
 
@@ -322,7 +350,12 @@ def _validate_row(
     if category:
         code = category if category in CATEGORIES else _CATEGORY_BY_NAME.get(category.casefold())
         if code is None:
-            row.error("category", f"{category!r} is not one of {', '.join(CATEGORIES)}")
+            row.error(
+                "category",
+                f"{category!r} is not one of {', '.join(CATEGORIES)}",
+                "bad_category",
+                category,
+            )
         out["category"] = code or category
 
     areas: list[str] = []
@@ -331,11 +364,16 @@ def _validate_row(
             item.casefold() if item.casefold() in NEED_AREAS else _AREA_BY_NAME.get(item.casefold())
         )
         if code is None:
-            row.error("need_areas", f"{item!r} is not one of {', '.join(NEED_AREAS)}")
+            row.error(
+                "need_areas",
+                f"{item!r} is not one of {', '.join(NEED_AREAS)}",
+                "bad_need_area",
+                item,
+            )
         elif code not in areas:
             areas.append(code)
     if not areas and not any(e.column == "need_areas" for e in row.errors):
-        row.error("need_areas", "at least one need area is required")
+        row.error("need_areas", "at least one need area is required", "need_area_missing")
     out["need_areas"] = areas
 
     ids: list[int] = []
@@ -344,7 +382,12 @@ def _validate_row(
         if gid is None:
             _, _, suggestions = match_gemeinde(gemeinde_names, name)
             hint = f"; did you mean {' or '.join(suggestions)}?" if suggestions else ""
-            row.error("gemeinden", f"{name!r} is not a Gemeinde of this Bündnis{hint}")
+            row.error(
+                "gemeinden",
+                f"{name!r} is not a Gemeinde of this Bündnis{hint}",
+                "bad_gemeinde",
+                name,
+            )
         elif gid not in ids:
             ids.append(gid)
     out["gemeinde_ids"] = ids
@@ -352,7 +395,12 @@ def _validate_row(
     languages = [x.casefold() for x in _list(row.values.get("languages"))]
     for lang in languages:
         if not _LANGUAGE.match(lang):
-            row.error("languages", f"{lang!r} is not a language code such as de, ar, fa_af")
+            row.error(
+                "languages",
+                f"{lang!r} is not a language code such as de, ar, fa_af",
+                "bad_language",
+                lang,
+            )
     out["languages"] = list(dict.fromkeys(languages))
     out["keywords"] = list(dict.fromkeys(_list(row.values.get("keywords"))))
 
@@ -360,7 +408,7 @@ def _validate_row(
     out["age_max"] = row.integer("age_max")
     if out["age_min"] is not None and out["age_max"] is not None:
         if out["age_min"] > out["age_max"]:
-            row.error("age_max", f"{out['age_max']} is below age_min {out['age_min']}")
+            row.error("age_max", f"{out['age_max']} is below age_min {out['age_min']}", "age_order")
 
     out["access"] = {
         status: row.access(column)
@@ -372,7 +420,9 @@ def _validate_row(
     out["valid_to"] = row.date("valid_to")
     out["last_checked"] = row.date("last_checked")
     if out["valid_from"] and out["valid_to"] and out["valid_from"] > out["valid_to"]:
-        row.error("valid_to", f"{out['valid_to']} is before valid_from {out['valid_from']}")
+        row.error(
+            "valid_to", f"{out['valid_to']} is before valid_from {out['valid_from']}", "date_order"
+        )
     return out
 
 
@@ -399,7 +449,11 @@ async def import_offers(
             raise ImportRefused(
                 [
                     RowError(
-                        0, "buendnis", f"unknown Bündnis {buendnis!r}; known: {', '.join(known)}"
+                        0,
+                        "buendnis",
+                        f"unknown Bündnis {buendnis!r}; known: {', '.join(known)}",
+                        "unknown_buendnis",
+                        buendnis,
                     )
                 ]
             )
@@ -413,21 +467,35 @@ async def import_offers(
             row = _Row(number, values)
             code = _text(values.get("buendnis")) or buendnis
             if code is None:
-                row.error("buendnis", "empty; give the Bündnis code here or with --buendnis")
+                row.error(
+                    "buendnis",
+                    "empty; give the Bündnis code here or with --buendnis",
+                    "buendnis_empty",
+                )
                 errors += row.errors
                 continue
             if buendnis is not None and code != buendnis:
-                row.error("buendnis", f"row belongs to {code!r}, the import is for {buendnis!r}")
+                row.error(
+                    "buendnis",
+                    f"row belongs to {code!r}, the import is for {buendnis!r}",
+                    "buendnis_other",
+                    code,
+                )
             target = known.get(code)
             if target is None:
-                row.error("buendnis", f"unknown Bündnis {code!r}")
+                row.error("buendnis", f"unknown Bündnis {code!r}", "unknown_buendnis", code)
                 errors += row.errors
                 continue
             gs = gemeinden.get(target.id, [])
             data = _validate_row(row, {g.name.casefold(): g.id for g in gs}, [g.name for g in gs])
             key = (target.id, data["title"], data["provider"])
             if data["title"] and data["provider"] and key in seen:
-                row.error("title", f"same title and provider as row {seen[key]}")
+                row.error(
+                    "title",
+                    f"same title and provider as row {seen[key]}",
+                    "duplicate_row",
+                    str(seen[key]),
+                )
             seen.setdefault(key, number)
             errors += row.errors
             parsed.append((target, data))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -13,6 +14,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import Field
 from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin_api.audit import audit
 from admin_api.deps import (
@@ -32,6 +34,7 @@ from admin_api.errors import ERROR_RESPONSES, ApiError, invalid, not_found
 from admin_api.routers.places import check_gemeinden
 from admin_api.schemas import (
     DbId,
+    Download,
     Ids,
     Locales,
     Long,
@@ -44,7 +47,7 @@ from admin_api.schemas import (
     text,
     with_examples,
 )
-from offers.io import ImportRefused, export_offers, import_offers
+from offers.io import ImportRefused, ImportReport, RowError, export_offers, import_offers
 from store.models import Buendnis, Offer, today
 
 router = APIRouter(prefix="/offers", tags=["offers"], responses=ERROR_RESPONSES)
@@ -199,6 +202,42 @@ SearchText = Annotated[
 ]
 
 
+async def find_offers(
+    s: AsyncSession,
+    who: Principal,
+    *,
+    buendnis_id: int | None = None,
+    category: str | None = None,
+    need_area: str | None = None,
+    gemeinde_id: int | None = None,
+    q: str | None = None,
+    unchecked_months: int | None = None,
+) -> list[Offer]:
+    """The caller's offers (admin: all) matching every filter given, by id."""
+    where: Any = buendnis_filter(who, Offer.buendnis_id)
+    if buendnis_id is not None:
+        where = where & (Offer.buendnis_id == buendnis_id)
+    if category is not None:
+        where = where & (Offer.category == category)
+    if unchecked_months is not None:
+        cutoff = months_before(today(), unchecked_months)
+        where = where & or_(Offer.last_checked.is_(None), Offer.last_checked < cutoff)
+    rows = (await s.scalars(select(Offer).where(where).order_by(Offer.id))).all()
+    # JSON lists (areas, Gemeinden, keywords) are filtered here: portable across SQLite and
+    # PostgreSQL, and a Bündnis's catalogue is hundreds of rows, not millions.
+    return [o for o in rows if _matches(o, need_area, gemeinde_id, q)]
+
+
+async def unchecked(s: AsyncSession, who: Principal, months: int = 6) -> list[Offer]:
+    """The caller's offers not checked for `months` months, oldest check first."""
+    cutoff = months_before(today(), months)
+    where = buendnis_filter(who, Offer.buendnis_id) & or_(
+        Offer.last_checked.is_(None), Offer.last_checked < cutoff
+    )
+    rows = (await s.scalars(select(Offer).where(where))).all()
+    return sorted(rows, key=lambda o: (o.last_checked or dt.date.min, o.id))
+
+
 @router.get("", response_model=Page[OfferOut], summary="List, filter and search offers")
 async def list_offers(
     who: AnyStaff,
@@ -217,18 +256,16 @@ async def list_offers(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Page[OfferOut]:
-    where: Any = buendnis_filter(who, Offer.buendnis_id)
-    if buendnis_id is not None:
-        where = where & (Offer.buendnis_id == buendnis_id)
-    if category is not None:
-        where = where & (Offer.category == category)
-    if unchecked_months is not None:
-        cutoff = months_before(today(), unchecked_months)
-        where = where & or_(Offer.last_checked.is_(None), Offer.last_checked < cutoff)
-    rows = (await s.scalars(select(Offer).where(where).order_by(Offer.id))).all()
-    # JSON lists (areas, Gemeinden, keywords) are filtered here: portable across SQLite and
-    # PostgreSQL, and a Bündnis's catalogue is hundreds of rows, not millions.
-    hits = [o for o in rows if _matches(o, need_area, gemeinde_id, q)]
+    hits = await find_offers(
+        s,
+        who,
+        buendnis_id=buendnis_id,
+        category=category,
+        need_area=need_area,
+        gemeinde_id=gemeinde_id,
+        q=q,
+        unchecked_months=unchecked_months,
+    )
     items = [OfferOut.model_validate(o) for o in hits[offset : offset + limit]]
     return Page(items=items, total=len(hits), limit=limit, offset=offset)
 
@@ -245,12 +282,7 @@ async def unchecked_offers(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Page[OfferOut]:
-    cutoff = months_before(today(), months)
-    where = buendnis_filter(who, Offer.buendnis_id) & or_(
-        Offer.last_checked.is_(None), Offer.last_checked < cutoff
-    )
-    rows = (await s.scalars(select(Offer).where(where))).all()
-    rows = sorted(rows, key=lambda o: (o.last_checked or dt.date.min, o.id))
+    rows = await unchecked(s, who, months)
     items = [OfferOut.model_validate(o) for o in rows[offset : offset + limit]]
     return Page(items=items, total=len(rows), limit=limit, offset=offset)
 
@@ -266,7 +298,7 @@ _MEDIA = {
 }
 
 
-async def _scope_code(s: DbSession, who: Principal, buendnis_id: int | None) -> str | None:
+async def _scope_code(s: AsyncSession, who: Principal, buendnis_id: int | None) -> str | None:
     """The Bündnis code an import/export is limited to (admin without one: every Bündnis)."""
     if who.is_admin and buendnis_id is None:
         return None
@@ -274,6 +306,22 @@ async def _scope_code(s: DbSession, who: Principal, buendnis_id: int | None) -> 
     if found is None:
         raise not_found("Bündnis", "buendnis_id")
     return found.code
+
+
+async def export_file(
+    s: AsyncSession,
+    who: Principal,
+    format: FileFormat = "csv",
+    buendnis_id: int | None = None,
+    sep: str = ";",
+) -> Download:
+    """The caller's catalogue (admin: one Bündnis or all) as a CSV or XLSX file."""
+    code = await _scope_code(s, who, buendnis_id)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"angebote.{format}"
+        await export_offers(s, path, buendnis=code, delimiter=sep)
+        data = path.read_bytes()
+    return Download(data, f"angebote-{code or 'alle'}.{format}", _MEDIA[format])
 
 
 @router.get(
@@ -289,17 +337,7 @@ async def export_catalogue(
     buendnis_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     sep: Literal[";", ","] = ";",
 ) -> Response:
-    code = await _scope_code(s, who, buendnis_id)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"angebote.{format}"
-        await export_offers(s, path, buendnis=code, delimiter=sep)
-        data = path.read_bytes()
-    name = f"angebote-{code or 'alle'}.{format}"
-    return Response(
-        data,
-        media_type=_MEDIA[format],
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return (await export_file(s, who, format, buendnis_id, sep)).response()
 
 
 class ImportProblem(Strict):
@@ -311,6 +349,47 @@ class ImportProblem(Strict):
 class ImportOut(Strict):
     created: int
     updated: int
+
+
+@dataclass
+class ImportResult:
+    """What an import did: `report` when it was written, else every `problem` (nothing was)."""
+
+    report: ImportReport | None = None
+    problems: list[RowError] = field(default_factory=list)
+
+
+async def import_file(
+    sessions: async_sessionmaker[AsyncSession],
+    s: AsyncSession,
+    who: Principal,
+    data: bytes,
+    format: str,
+    buendnis_id: int | None = None,
+) -> ImportResult:
+    """Validate and import a CSV or XLSX catalogue, all or nothing, and audit it.
+
+    An empty or too large body is an `ApiError` (nothing is read); a file with any bad row
+    gives the problems and imports nothing."""
+    if not data:
+        raise invalid("the request body must be the CSV or XLSX file", "body")
+    if len(data) > MAX_UPLOAD:
+        raise ApiError(413, "payload_too_large", f"at most {MAX_UPLOAD} bytes", "body")
+    if format not in _MEDIA:
+        return ImportResult(
+            problems=[RowError(0, "", "unknown file type; use .csv or .xlsx", "file_type")]
+        )
+    code = await _scope_code(s, who, buendnis_id)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload.{format}"
+        path.write_bytes(data)
+        try:
+            report = await import_offers(sessions, path, buendnis=code)
+        except ImportRefused as refused:
+            return ImportResult(problems=refused.errors)
+    await audit(s, who, "import", "offer", f"{report.created}+{report.updated}")
+    await s.commit()
+    return ImportResult(report=report)
 
 
 @router.post(
@@ -330,38 +409,27 @@ async def import_catalogue(
     buendnis_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Any:
     data = await request.body()
-    if not data:
-        raise invalid("the request body must be the CSV or XLSX file", "body")
-    if len(data) > MAX_UPLOAD:
-        raise ApiError(413, "payload_too_large", f"at most {MAX_UPLOAD} bytes", "body")
-    code = await _scope_code(s, who, buendnis_id)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"upload.{format}"
-        path.write_bytes(data)
-        try:
-            report = await import_offers(request.app.state.sessions, path, buendnis=code)
-        except ImportRefused as refused:
-            problems = [
-                ImportProblem(row=e.row, column=e.column, reason=e.reason) for e in refused.errors
-            ]
-            return JSONResponse(
-                status_code=422,
-                content={
-                    "error": {
-                        "code": "import_refused",
-                        "message": f"{len(problems)} problem(s); nothing imported",
-                        "field": "body",
-                    },
-                    "problems": [p.model_dump() for p in problems],
+    result = await import_file(request.app.state.sessions, s, who, data, format, buendnis_id)
+    if result.report is None:
+        problems = [
+            ImportProblem(row=e.row, column=e.column, reason=e.reason) for e in result.problems
+        ]
+        return JSONResponse(
+            status_code=422,
+            content={
+                "error": {
+                    "code": "import_refused",
+                    "message": f"{len(problems)} problem(s); nothing imported",
+                    "field": "body",
                 },
-            )
-    await audit(s, who, "import", "offer", f"{report.created}+{report.updated}")
-    await s.commit()
-    return ImportOut(created=report.created, updated=report.updated)
+                "problems": [p.model_dump() for p in problems],
+            },
+        )
+    return ImportOut(created=result.report.created, updated=result.report.updated)
 
 
-@router.post("", response_model=OfferOut, status_code=201, summary="Add an offer")
-async def create_offer(body: OfferIn, who: AdminOrGfs, s: DbSession) -> OfferOut:
+async def add_offer(s: AsyncSession, who: Principal, body: OfferIn) -> Offer:
+    """Create an offer in the caller's Bündnis (admin: the one named), audited."""
     _check_ranges(body.age_min, body.age_max, body.valid_from, body.valid_to)
     buendnis_id = target_buendnis(who, body.buendnis_id)
     if await s.get(Buendnis, buendnis_id) is None:
@@ -373,7 +441,12 @@ async def create_offer(body: OfferIn, who: AdminOrGfs, s: DbSession) -> OfferOut
     await s.flush()
     await audit(s, who, "create", "offer", offer.id)
     await s.commit()
-    return OfferOut.model_validate(offer)
+    return offer
+
+
+@router.post("", response_model=OfferOut, status_code=201, summary="Add an offer")
+async def create_offer(body: OfferIn, who: AdminOrGfs, s: DbSession) -> OfferOut:
+    return OfferOut.model_validate(await add_offer(s, who, body))
 
 
 @router.get("/{offer_id}", response_model=OfferOut, summary="One offer")
@@ -381,12 +454,8 @@ async def get_offer(offer_id: Id, who: AnyStaff, s: DbSession) -> OfferOut:
     return OfferOut.model_validate(await get_scoped(s, who, Offer, offer_id, "offer"))
 
 
-@router.patch(
-    "/{offer_id}",
-    response_model=OfferOut,
-    summary="Change an offer (send null to clear ages, dates or last_checked)",
-)
-async def patch_offer(offer_id: Id, body: OfferPatch, who: AdminOrGfs, s: DbSession) -> OfferOut:
+async def update_offer(s: AsyncSession, who: Principal, offer_id: int, body: OfferPatch) -> Offer:
+    """Apply the fields sent in `body` (null clears ages, dates, last_checked), audited."""
     offer = await get_scoped(s, who, Offer, offer_id, "offer")
     sent = body.model_dump(exclude_unset=True)
     changes = {k: v for k, v in sent.items() if v is not None or k in NULLABLE}
@@ -403,7 +472,25 @@ async def patch_offer(offer_id: Id, body: OfferPatch, who: AdminOrGfs, s: DbSess
         setattr(offer, key, value)
     await audit(s, who, "update", "offer", offer.id)
     await s.commit()
-    return OfferOut.model_validate(offer)
+    return offer
+
+
+@router.patch(
+    "/{offer_id}",
+    response_model=OfferOut,
+    summary="Change an offer (send null to clear ages, dates or last_checked)",
+)
+async def patch_offer(offer_id: Id, body: OfferPatch, who: AdminOrGfs, s: DbSession) -> OfferOut:
+    return OfferOut.model_validate(await update_offer(s, who, offer_id, body))
+
+
+async def check_offer(s: AsyncSession, who: Principal, offer_id: int) -> Offer:
+    """Mark an offer as checked today, audited."""
+    offer = await get_scoped(s, who, Offer, offer_id, "offer")
+    offer.last_checked = today()
+    await audit(s, who, "checked", "offer", offer.id)
+    await s.commit()
+    return offer
 
 
 @router.post(
@@ -412,11 +499,7 @@ async def patch_offer(offer_id: Id, body: OfferPatch, who: AdminOrGfs, s: DbSess
     summary="Mark an offer as checked today (sets last_checked)",
 )
 async def mark_checked(offer_id: Id, who: AdminOrGfs, s: DbSession) -> OfferOut:
-    offer = await get_scoped(s, who, Offer, offer_id, "offer")
-    offer.last_checked = today()
-    await audit(s, who, "checked", "offer", offer.id)
-    await s.commit()
-    return OfferOut.model_validate(offer)
+    return OfferOut.model_validate(await check_offer(s, who, offer_id))
 
 
 @router.delete("/{offer_id}", status_code=204, summary="Remove an offer")

@@ -100,6 +100,14 @@ class GemeindeOut(Orm):
     kreis: str | None
 
 
+async def scoped_gemeinden(
+    s: AsyncSession, who: Principal, buendnis_id: int | None = None
+) -> list[Gemeinde]:
+    """The Gemeinden the caller may see (admin: all, or one Bündnis's), by name."""
+    where = _scoped_list(who, Gemeinde.buendnis_id, buendnis_id)
+    return list(await s.scalars(select(Gemeinde).where(where).order_by(Gemeinde.name)))
+
+
 @router.get("/gemeinden", response_model=Page[GemeindeOut], summary="Gemeinden")
 async def list_gemeinden(
     who: AnyStaff,

@@ -33,7 +33,7 @@ from admin_api.deps import (
     target_buendnis,
 )
 from admin_api.errors import ERROR_RESPONSES, conflict, invalid, not_found
-from admin_api.schemas import DbId, Name, Orm, Page, Strict, with_examples
+from admin_api.schemas import DbId, Download, Name, Orm, Page, Strict, with_examples
 from results.charts import charts as make_charts
 from results.export import to_csv, to_floip, to_json, to_xlsx
 from results.gaps import gap_tables
@@ -162,17 +162,30 @@ async def _wave(s: AsyncSession, who: Principal, wave_id: int) -> SurveyWave:
     return await get_scoped(s, who, SurveyWave, wave_id, "wave")
 
 
-async def _report(s: AsyncSession, request: Request, wave: SurveyWave) -> tuple[Report, list[Any]]:
-    flow = _config(request).flows.get(wave.flow_id)
+@dataclass
+class WaveReport:
+    """A wave's suppressed results and its reviewed free-text answers."""
+
+    wave: SurveyWave
+    report: Report
+    texts: list[Any]
+
+
+async def wave_report(
+    s: AsyncSession, who: Principal, config: SurveyConfig, wave_id: int
+) -> WaveReport:
+    """The suppressed report of a wave in the caller's scope (409 if its flow is not loaded)."""
+    wave = await _wave(s, who, wave_id)
+    flow = config.flows.get(wave.flow_id)
     if flow is None:
         raise conflict("flow_not_loaded", f"flow {wave.flow_id!r} of this wave is not loaded")
     report = await build_report(s, wave.id, Codebook.from_flow(flow))
     texts = list(await text_answers(s, wave.id, reviewed=True))
-    return report, texts
+    return WaveReport(wave, report, texts)
 
 
-def _tables(report: Report, texts: list[Any], key: str) -> list[ResultTable]:
-    doc = json.loads(to_json(report, texts))
+def _tables(found: WaveReport, key: str) -> list[ResultTable]:
+    doc = json.loads(to_json(found.report, found.texts))
     return [ResultTable(**t) for t in doc[key]]
 
 
@@ -189,15 +202,15 @@ def _results(report: Report, tables: list[ResultTable]) -> Results:
 # ---------------------------------------------------------------- waves
 
 
-@router.get("/waves", response_model=Page[WaveOut], summary="Survey waves")
-async def list_waves(
-    who: AdminOrGfs,
-    s: DbSession,
-    buendnis_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-    status: Literal["draft", "open", "closed"] | None = None,
-    limit: Limit = 100,
-    offset: Offset = 0,
-) -> Page[WaveOut]:
+async def find_waves(
+    s: AsyncSession,
+    who: Principal,
+    buendnis_id: int | None = None,
+    status: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[WaveOut], int]:
+    """A page of the caller's waves (admin: all) with response counts, and the total."""
     where = buendnis_filter(who, SurveyWave.buendnis_id)
     if buendnis_id is not None:
         where = where & (SurveyWave.buendnis_id == buendnis_id)
@@ -207,18 +220,28 @@ async def list_waves(
     rows = await s.scalars(
         select(SurveyWave).where(where).order_by(SurveyWave.id).limit(limit).offset(offset)
     )
-    items = [await _out(s, w) for w in rows]
+    return [await _out(s, w) for w in rows], total
+
+
+@router.get("/waves", response_model=Page[WaveOut], summary="Survey waves")
+async def list_waves(
+    who: AdminOrGfs,
+    s: DbSession,
+    buendnis_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    status: Literal["draft", "open", "closed"] | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Page[WaveOut]:
+    items, total = await find_waves(s, who, buendnis_id, status, limit, offset)
     return Page(items=items, total=total, limit=limit, offset=offset)
 
 
-@router.post(
-    "/waves", response_model=WaveOut, status_code=201, summary="Create a draft wave from a flow"
-)
-async def create_wave(body: WaveIn, who: AdminOrGfs, s: DbSession, request: Request) -> WaveOut:
+async def new_wave(s: AsyncSession, who: Principal, config: SurveyConfig, body: WaveIn) -> WaveOut:
+    """Create a draft wave from a loaded survey flow, audited."""
     buendnis_id = target_buendnis(who, body.buendnis_id)
     if await s.get(Buendnis, buendnis_id) is None:
         raise not_found("Bündnis", "buendnis_id")
-    flow = _config(request).flows.get(body.flow_id)
+    flow = config.flows.get(body.flow_id)
     if flow is None:
         raise invalid(f"no flow with id {body.flow_id!r}", "flow_id")
     if flow.kind != "survey":
@@ -237,17 +260,25 @@ async def create_wave(body: WaveIn, who: AdminOrGfs, s: DbSession, request: Requ
     return out
 
 
+@router.post(
+    "/waves", response_model=WaveOut, status_code=201, summary="Create a draft wave from a flow"
+)
+async def create_wave(body: WaveIn, who: AdminOrGfs, s: DbSession, request: Request) -> WaveOut:
+    return await new_wave(s, who, _config(request), body)
+
+
 @router.get("/waves/{wave_id}", response_model=WaveOut, summary="One wave with its response count")
 async def get_wave(wave_id: Id, who: AdminOrGfs, s: DbSession) -> WaveOut:
     return await _out(s, await _wave(s, who, wave_id))
 
 
-async def _set(
-    s: AsyncSession, who: Principal, request: Request, wave_id: int, status: str
+async def set_wave_status(
+    s: AsyncSession, who: Principal, config: SurveyConfig, wave_id: int, status: str
 ) -> WaveOut:
+    """Open (pins the flow version) or close a wave; 409 for a transition not allowed."""
     await _wave(s, who, wave_id)
     try:
-        wave = await store_waves.set_status(s, wave_id, status, _config(request).flows)
+        wave = await store_waves.set_status(s, wave_id, status, config.flows)
     except store_waves.WaveError as exc:
         await s.rollback()
         raise conflict("invalid_transition", str(exc), "status") from None
@@ -263,22 +294,19 @@ async def _set(
     summary="Open a draft wave (pins the flow version loaded now)",
 )
 async def open_wave(wave_id: Id, who: AdminOrGfs, s: DbSession, request: Request) -> WaveOut:
-    return await _set(s, who, request, wave_id, "open")
+    return await set_wave_status(s, who, _config(request), wave_id, "open")
 
 
 @router.post("/waves/{wave_id}/close", response_model=WaveOut, summary="Close an open wave")
 async def close_wave(wave_id: Id, who: AdminOrGfs, s: DbSession, request: Request) -> WaveOut:
-    return await _set(s, who, request, wave_id, "closed")
+    return await set_wave_status(s, who, _config(request), wave_id, "closed")
 
 
-@router.post(
-    "/waves/{wave_id}/invitations",
-    response_model=Invited,
-    summary="Invite everyone of the Bündnis who agreed to invitations and has not taken part",
-)
-async def invite(wave_id: Id, who: AdminOrGfs, s: DbSession, request: Request) -> Invited:
+async def invite_to_wave(
+    s: AsyncSession, who: Principal, config: SurveyConfig, wave_id: int
+) -> int:
+    """Queue invitations to an open wave; returns how many were queued."""
     await _wave(s, who, wave_id)
-    config = _config(request)
     if config.secret is None:
         raise conflict("not_configured", "invitations need the server secret (wegweiser serve)")
     try:
@@ -288,7 +316,16 @@ async def invite(wave_id: Id, who: AdminOrGfs, s: DbSession, request: Request) -
         raise conflict("wave_not_open", str(exc)) from None
     await audit(s, who, "invite", "survey_wave", wave_id)
     await s.commit()
-    return Invited(queued=queued)
+    return queued
+
+
+@router.post(
+    "/waves/{wave_id}/invitations",
+    response_model=Invited,
+    summary="Invite everyone of the Bündnis who agreed to invitations and has not taken part",
+)
+async def invite(wave_id: Id, who: AdminOrGfs, s: DbSession, request: Request) -> Invited:
+    return Invited(queued=await invite_to_wave(s, who, _config(request), wave_id))
 
 
 # ---------------------------------------------------------------- results
@@ -302,9 +339,9 @@ async def invite(wave_id: Id, who: AdminOrGfs, s: DbSession, request: Request) -
 async def frequencies(
     wave_id: Id, who: AdminOrGfs, s: DbSession, request: Request, item: ItemId = None
 ) -> Results:
-    report, texts = await _report(s, request, await _wave(s, who, wave_id))
-    tables = [t for t in _tables(report, texts, "frequencies") if item in (None, t.item)]
-    return _results(report, tables)
+    found = await wave_report(s, who, _config(request), wave_id)
+    tables = [t for t in _tables(found, "frequencies") if item in (None, t.item)]
+    return _results(found.report, tables)
 
 
 @router.get(
@@ -320,13 +357,39 @@ async def crosstabs(
     item: ItemId = None,
     by: ItemId = None,
 ) -> Results:
-    report, texts = await _report(s, request, await _wave(s, who, wave_id))
+    found = await wave_report(s, who, _config(request), wave_id)
     tables = [
-        t
-        for t in _tables(report, texts, "crosstabs")
-        if item in (None, t.item) and by in (None, t.by)
+        t for t in _tables(found, "crosstabs") if item in (None, t.item) and by in (None, t.by)
     ]
-    return _results(report, tables)
+    return _results(found.report, tables)
+
+
+async def export_file(
+    s: AsyncSession,
+    who: Principal,
+    config: SurveyConfig,
+    wave_id: int,
+    format: str = "xlsx",
+    sep: str = ",",
+) -> Download:
+    """The suppressed results of a wave as csv, xlsx, json or floip; the export is audited."""
+    found = await wave_report(s, who, config, wave_id)
+    report, texts = found.report, found.texts
+    if format == "csv":
+        data: str | bytes = to_csv(report, texts, sep)
+    elif format == "xlsx":
+        data = to_xlsx(report, texts, make_charts(report, "png"))
+    elif format == "json":
+        data = to_json(report, texts)
+    elif format == "floip":
+        data = to_floip(report)
+    else:
+        raise invalid(f"unknown format {format!r}", "format")
+    await audit(s, who, "export", "survey_wave", found.wave.id)
+    await s.commit()
+    suffix = "datapackage.json" if format == "floip" else format
+    body = data.encode() if isinstance(data, str) else data
+    return Download(body, f"wegweiser-welle-{found.wave.id}.{suffix}", MEDIA[format])
 
 
 @router.get(
@@ -348,25 +411,7 @@ async def export(
     format: Format = "xlsx",
     sep: Literal[",", ";"] = ",",
 ) -> Response:
-    wave = await _wave(s, who, wave_id)
-    report, texts = await _report(s, request, wave)
-    if format == "csv":
-        data = to_csv(report, texts, sep)
-    elif format == "xlsx":
-        data = to_xlsx(report, texts, make_charts(report, "png"))
-    elif format == "json":
-        data = to_json(report, texts)
-    else:
-        data = to_floip(report)
-    await audit(s, who, "export", "survey_wave", wave.id)
-    await s.commit()
-    suffix = "datapackage.json" if format == "floip" else format
-    name = f"wegweiser-welle-{wave.id}.{suffix}"
-    return Response(
-        data,
-        media_type=MEDIA[format],
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return (await export_file(s, who, _config(request), wave_id, format, sep)).response()
 
 
 # ---------------------------------------------------------------- gap signals
@@ -380,6 +425,29 @@ def _gap_out(table: Any) -> GapTableOut:
         row_totals=table.row_totals,
         column_totals=table.col_totals,
         total=table.total,
+    )
+
+
+async def gap_signals(
+    s: AsyncSession,
+    who: Principal,
+    buendnis_id: int | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> Gaps:
+    """Needs and "no offer found" per need area and Gemeinde of the caller's Bündnis."""
+    if since and until and since > until:
+        raise invalid("since must not be after until", "since")
+    target = target_buendnis(who, buendnis_id)
+    try:
+        found = await gap_tables(s, target, since, until)
+    except LookupError:
+        raise not_found("Bündnis", "buendnis_id") from None
+    return Gaps(
+        buendnis_id=target,
+        suppression_k=found["suppression_k"],
+        needs=_gap_out(found["needs"]),
+        gaps=_gap_out(found["gaps"]),
     )
 
 
@@ -397,16 +465,4 @@ async def gaps(
     since: Annotated[dt.date | None, Query(description="first day (inclusive)")] = None,
     until: Annotated[dt.date | None, Query(description="last day (exclusive)")] = None,
 ) -> Gaps:
-    if since and until and since > until:
-        raise invalid("since must not be after until", "since")
-    target = target_buendnis(who, buendnis_id)
-    try:
-        found = await gap_tables(s, target, since, until)
-    except LookupError:
-        raise not_found("Bündnis", "buendnis_id") from None
-    return Gaps(
-        buendnis_id=target,
-        suppression_k=found["suppression_k"],
-        needs=_gap_out(found["needs"]),
-        gaps=_gap_out(found["gaps"]),
-    )
+    return await gap_signals(s, who, buendnis_id, since, until)

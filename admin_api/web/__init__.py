@@ -10,7 +10,14 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from admin_api.web import errors, pages_auth, pages_referrals
+from admin_api.web import (
+    errors,
+    pages_auth,
+    pages_offers,
+    pages_referrals,
+    pages_results,
+    pages_waves,
+)
 from admin_api.web.headers import StaffHeaders
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -18,6 +25,9 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 PAGE_ROUTERS: list[APIRouter] = [
     pages_auth.router,
     pages_referrals.router,
+    pages_offers.router,
+    pages_waves.router,
+    pages_results.router,
 ]
 
 

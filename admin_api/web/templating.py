@@ -34,8 +34,17 @@ class NavItem:
 
 NAV: dict[Role, list[NavItem]] = {
     "servicestelle": [NavItem(S_("Verweise"), "/staff/referrals", "referrals")],
-    "gfs": [],
-    "admin": [NavItem(S_("Verweise"), "/staff/referrals", "referrals")],
+    "gfs": [
+        NavItem(S_("Angebote"), "/staff/offers", "offers"),
+        NavItem(S_("Befragungswellen"), "/staff/waves", "waves"),
+        NavItem(S_("Angebotslücken"), "/staff/gaps", "gaps"),
+    ],
+    "admin": [
+        NavItem(S_("Verweise"), "/staff/referrals", "referrals"),
+        NavItem(S_("Angebote"), "/staff/offers", "offers"),
+        NavItem(S_("Befragungswellen"), "/staff/waves", "waves"),
+        NavItem(S_("Angebotslücken"), "/staff/gaps", "gaps"),
+    ],
 }
 
 
