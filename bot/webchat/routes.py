@@ -300,7 +300,7 @@ class WebChat:
                 raise Refused(413, "too_long", _too_long(self.runtime.max_text_length))
         try:
             data = json.loads(body or b"{}")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
             raise Refused(400, "bad_request", W.BAD_REQUEST) from None
         if not isinstance(data, dict):
             raise Refused(400, "bad_request", W.BAD_REQUEST)
