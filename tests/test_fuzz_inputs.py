@@ -32,6 +32,7 @@ from sqlalchemy import func, select
 from bot.clean import clean_text
 from bot.runtime import pseudonym
 from bot.survey.waves import create_wave, set_status
+from bot.telegram import messages as TM
 from bot.telegram.adapter import TelegramChannel, make_bot
 from bot.telegram.webhook import SECRET_HEADER, WEBHOOK_PATH, webhook_router
 from bot.webchat import Limits, build_webchat_router
@@ -556,6 +557,14 @@ def test_telegram_any_update_gets_a_translated_answer(
                 # another person's button; also claiming the other person's chat
                 chat = data.draw(st.sampled_from([user, VICTIM]))
                 update = t.press(user, data.draw(st.sampled_from(victim_buttons)), chat)
+                if chat == VICTIM:  # refused at the door, with a notice on the button
+                    calls = len(t.tg.calls_to("answerCallbackQuery"))
+                    assert (await t.send(update)).status_code == 200
+                    TRIED["telegram"] += 1
+                    assert len(await _outbox(loop, user)) == before
+                    answered = t.tg.calls_to("answerCallbackQuery")[calls:]
+                    assert answered and answered[-1].get("text"), answered
+                    continue
             elif kind == "command":
                 name = data.draw(st.sampled_from(["help", "mydata", "language", "stop", "xyz"]))
                 update = t.text(user, f"/{name} {data.draw(st.text(max_size=20))}".strip())
@@ -739,3 +748,22 @@ async def test_start_code_with_nul_is_ignored(db_url, tmp_path) -> None:
 def test_sql_and_formula_text_is_just_text(text: str) -> None:
     r = step(demo_flow(), _at_age(), Text(text), LEXICON)
     assert r.replies and r.state.item in ("age", "housing")
+
+
+def test_callback_naming_another_chat_changes_nothing(telegram: Telegram) -> None:
+    """A private chat's id is its person's id: a press that names another chat is forged."""
+    t, loop = telegram, telegram.loop
+    victim_pn = pseudonym(loop.services.runtime.secret, "telegram", str(VICTIM))
+    attacker = 5
+
+    async def run() -> None:
+        before = await snapshot(loop.services.sessions, victim_pn)
+        calls = len(t.tg.calls_to("answerCallbackQuery"))
+        press = t.press(attacker, encode(Op.ANSWER, "", "housing", "flat"), chat=VICTIM)
+        assert (await t.send(press)).status_code == 200
+        assert await snapshot(loop.services.sessions, victim_pn) == before
+        assert await _outbox(loop, attacker) == []
+        [answer] = t.tg.calls_to("answerCallbackQuery")[calls:]
+        assert answer["text"] == render(TM.ALREADY_ANSWERED, "de")
+
+    loop.run(run())
