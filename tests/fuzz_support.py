@@ -21,11 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from store.models import (
     Conversation,
     OutboxMessage,
+    Referral,
     ReferralEvent,
     SurveyAnswer,
     SurveyResponse,
     SurveyTextAnswer,
 )
+from store.referrals import referrals_of
 from wegweiser import i18n
 
 PROFILE = os.environ.get("FUZZ_PROFILE", "small")
@@ -206,7 +208,21 @@ async def snapshot(sessions: async_sessionmaker[AsyncSession], pseudonym: str) -
                 .order_by(OutboxMessage.id)
             )
         ).all()
+        referrals = [
+            (r.id, r.status, json.dumps(r.shared, sort_keys=True), r.contact_value, r.closed_at)
+            for r in await referrals_of(s, conv.id)
+        ]
+        events = (
+            await s.execute(
+                select(ReferralEvent.id, ReferralEvent.kind, ReferralEvent.note)
+                .join(Referral, Referral.id == ReferralEvent.referral_id)
+                .where(Referral.conversation_id == conv.id)
+                .order_by(ReferralEvent.id)
+            )
+        ).all()
         return {
+            "referrals": referrals,
+            "events": [tuple(e) for e in events],
             "state": json.dumps(conv.state, sort_keys=True),
             "locale": conv.locale,
             "address": conv.address,

@@ -30,7 +30,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from bot.clean import clean_text
-from bot.runtime import pseudonym
+from bot.runtime import Inbound, pseudonym
 from bot.survey.waves import create_wave, set_status
 from bot.telegram import messages as TM
 from bot.telegram.adapter import TelegramChannel, make_bot
@@ -48,7 +48,7 @@ from results.tables import Codebook, build_report
 from results.texts import TextAnswer, review, text_answers
 from store.demo import load_demo
 from store.migrate import upgrade
-from store.models import Conversation, OutboxMessage, SurveyTextAnswer
+from store.models import Conversation, Offer, OutboxMessage, Referral, SurveyTextAnswer
 from tests.conftest import settings_for
 from tests.fuzz_support import (
     FORMULA,
@@ -64,6 +64,8 @@ from tests.fuzz_support import (
     write_report,
 )
 from tests.helpers import FLOWS, demo_flow, last_ask, text_of
+from tests.intake_support import Chat as IntakeChat
+from tests.intake_support import seed
 from tests.survey_helpers import ANSWERS, SURVEY, Person
 from tests.tg_emulator import TelegramEmulator
 from wegweiser import i18n
@@ -196,13 +198,13 @@ class Loop:
     """One event loop and one set of services for all examples of a test: hypothesis calls a
     plain function per example, which runs its coroutine here."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, url: str | None = None) -> None:
         self.loop = asyncio.new_event_loop()
-        shm = Path("/dev/shm")  # noqa: S108 - memory-backed: no fsync per example
-        path = (shm if shm.is_dir() else tmp) / f"wegweiser-fuzz-{uuid.uuid4().hex}.db"
-        self.path = path
-        url = f"sqlite+aiosqlite:///{path}"
-        upgrade(url)
+        shm = Path("/dev/shm")
+        self.path = (shm if shm.is_dir() else tmp) / f"wegweiser-fuzz-{uuid.uuid4().hex}.db"
+        if url is None or url.startswith("sqlite"):
+            url = f"sqlite+aiosqlite:///{self.path}"
+            upgrade(url)
         self.services = build(settings_for(url, tmp, secret_key="f" * 40))
         self.users = itertools.count(10_000)
 
@@ -260,7 +262,9 @@ JSON_LEAF = st.one_of(
     st.text(st.characters(codec=None, categories=None), max_size=30),
 )
 JSON_ANY = st.recursive(
-    JSON_LEAF, lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(), kids), max_leaves=20
+    JSON_LEAF,
+    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(), kids),
+    max_leaves=20,
 )
 LIMIT = 1000 * BYTES_PER_CHAR + BODY_OVERHEAD  # larger bodies are refused unread
 FIELDS = ["text", "button", "command", "arg", "language", "locale", "key", "token", "extra"]
@@ -539,7 +543,9 @@ def test_telegram_any_update_gets_a_translated_answer(
             before = len(await _outbox(loop, user))
             kind = data.draw(st.sampled_from(kinds))
             shown = (await _outbox(loop, user))[-2:]
-            mine = [b["data"] for p in shown for b in p["buttons"] if not b["data"].startswith("l:")]
+            mine = [
+                b["data"] for p in shown for b in p["buttons"] if not b["data"].startswith("l:")
+            ]
             if kind == "text":
                 update = t.text(user, data.draw(TG_TEXT)[:4096] or "?")
             elif kind == "button" and mine:
@@ -605,15 +611,11 @@ def test_telegram_any_update_gets_a_translated_answer(
 
 
 NASTY = [
-    "Ich suche\x00 eine Wohnung\x07",
-    "\ud800 kaputt \udfff",
-    "\u202eGNUNHOW\u202c und \u2067سلام\u2069",
+    "Ich suche\x00 eine\x07 Wohnung \ud800 \u202eGNUNHOW\u202c \u2067سلام\u2069 '; DROP TABLE x; --",
     '=HYPERLINK("http://evil.example","klick")',
     "+49 171 2345678",
     "-1+1",
     "@SUM(1+1)",
-    "'; DROP TABLE survey_text_answer; --",
-    "=" + "a" * 480,
 ]
 
 
@@ -765,5 +767,98 @@ def test_callback_naming_another_chat_changes_nothing(telegram: Telegram) -> Non
         assert await _outbox(loop, attacker) == []
         [answer] = t.tg.calls_to("answerCallbackQuery")[calls:]
         assert answer["text"] == render(TM.ALREADY_ANSWERED, "de")
+
+    loop.run(run())
+
+
+# ======================================================= the Erstberatung (SQLite and PostgreSQL)
+
+
+@pytest.fixture
+def intake_world(db_url: str, tmp_path: Path) -> Iterator[tuple[Loop, dict[str, Any]]]:
+    """A person with an open referral (the victim) in a Bündnis with offers."""
+    loop = Loop(tmp_path, db_url)
+
+    async def setup() -> dict[str, Any]:
+        ids = await seed(loop.services.sessions)
+        victim = IntakeChat(loop.services, user="31337")
+        await victim.intake(goal="Ich möchte eine Ausbildung machen.")
+        await victim.press("Ja, bitte melden")
+        await victim.press("Hier im Chat")
+        await victim.press("Ja, ich bin einverstanden")
+        async with loop.services.sessions() as s:
+            [referral] = (await s.scalars(select(Referral))).all()
+            offers = list((await s.scalars(select(Offer.id))).all())
+        pn = pseudonym(loop.services.runtime.secret, "telegram", "31337")
+        return {**ids, "referral": referral.id, "offers": offers, "victim": pn}
+
+    world = loop.run(setup())
+    yield loop, world
+    loop.close()
+
+
+def _intake_presses(world: dict[str, Any]) -> st.SearchStrategy[str]:
+    ids = [str(world["referral"]), *map(str, world["offers"]), "0", "9" * 40, "-1", "١"]
+    steps = ["ask", "via", "consent", "finish", "phone", "email", "yes", "", "x"]
+    return st.one_of(
+        st.builds(lambda c: encode(Op.REPLY, "", "", c), st.sampled_from(ids)),
+        st.builds(
+            lambda p, c: encode(Op.OFFER, "", p, c),
+            st.sampled_from(["0", "1", "99"]),
+            st.sampled_from(ids),
+        ),
+        st.builds(
+            lambda p: encode(Op.OFFERS, "", p, ""), st.sampled_from(["0", "1", "9" * 50, "x"])
+        ),
+        st.builds(
+            lambda a, b: encode(Op.REFER, "", a, b), st.sampled_from(steps), st.sampled_from(steps)
+        ),
+        _forged("00000000"),
+    )
+
+
+@budget(12)
+@given(data=st.data())
+def test_intake_forged_presses_never_touch_another_person(
+    intake_world: tuple[Loop, dict[str, Any]], data: st.DataObject
+) -> None:
+    loop, world = intake_world
+    user = str(next(loop.users))
+    runtime = loop.services.runtime
+
+    async def run() -> None:
+        before = await snapshot(loop.services.sessions, world["victim"])
+        chat = IntakeChat(loop.services, user=user)
+        if data.draw(st.booleans(), label="full intake"):
+            await chat.intake(goal=data.draw(fuzz_texts().map(lambda t: t[:300]), label="goal"))
+        else:
+            await chat.start()
+        mine = chat.buttons
+        for n in range(data.draw(st.integers(1, 8), label="inputs")):
+            kind = data.draw(st.sampled_from(["press", "press", "mine", "text"]))
+            if kind == "mine" and mine:
+                event: Any = Press(data.draw(st.sampled_from(mine))["data"])
+            elif kind == "text":
+                event = Text(data.draw(fuzz_texts()))
+            else:
+                event = Press(data.draw(_intake_presses(world)))
+            key = f"{user}-fuzz-{n}"
+            handled = await runtime.handle(
+                Inbound("telegram", user, user, event, key, "erstberatung")
+            )
+            TRIED["intake"] += 1
+            assert handled.replies >= 1, f"no answer to {event!r}"
+            async with loop.services.sessions() as s:
+                rows = await s.execute(
+                    select(OutboxMessage.payload)
+                    .where(OutboxMessage.address == user, OutboxMessage.status == "pending")
+                    .order_by(OutboxMessage.id.desc())
+                    .limit(handled.replies)
+                )
+                for payload in rows.scalars():
+                    assert_in_language(dict(payload), "de")
+                    mine = payload["buttons"] or mine
+        assert await snapshot(loop.services.sessions, world["victim"]) == before
+        await check_integrity(loop.services.sessions)
 
     loop.run(run())
