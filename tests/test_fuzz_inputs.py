@@ -611,7 +611,8 @@ def test_telegram_any_update_gets_a_translated_answer(
 
 
 NASTY = [
-    "Ich suche\x00 eine\x07 Wohnung \ud800 \u202eGNUNHOW\u202c \u2067سلام\u2069 '; DROP TABLE x; --",
+    "Ich suche\x00 eine\x07 Wohnung \ud800 \u202eGNUNHOW\u202c \u2067سلام\u2069",
+    "'; DROP TABLE survey_text_answer; --",
     '=HYPERLINK("http://evil.example","klick")',
     "+49 171 2345678",
     "-1+1",
