@@ -158,7 +158,7 @@ def test_engine_any_input_in_any_language(flow_id: str, data: st.DataObject) -> 
         if state.locale in LOCALES and isinstance(event, Text):
             for reply in replies:  # the answer to typed text, in the person's language
                 text = "\n\n".join(render(p, state.locale) for p in reply.parts)
-                assert_in_language({"text": text, "rtl": i18n.is_rtl(state.locale)}, loc)
+                assert_in_language({"text": text, "rtl": i18n.is_rtl(state.locale)}, state.locale)
 
 
 # ---------------------------------------------------------------- engine regressions
