@@ -39,6 +39,7 @@ from bot.webchat import Limits, build_webchat_router
 from bot.webchat.routes import BODY_OVERHEAD, BYTES_PER_CHAR
 from dialogs.buttons import Op, encode
 from dialogs.engine import step
+from dialogs.intake_messages import IM
 from dialogs.io import Command, Press, State, Text, Unsupported
 from dialogs.loader import load_flow
 from dialogs.messages import M
@@ -49,7 +50,14 @@ from results.tables import Codebook, build_report
 from results.texts import TextAnswer, review, text_answers
 from store.demo import load_demo
 from store.migrate import upgrade
-from store.models import Conversation, Offer, OutboxMessage, Referral, SurveyTextAnswer
+from store.models import (
+    Conversation,
+    Offer,
+    OutboxMessage,
+    Referral,
+    ReferralEvent,
+    SurveyTextAnswer,
+)
 from tests.conftest import settings_for
 from tests.fuzz_support import (
     FORMULA,
@@ -888,3 +896,39 @@ def test_huge_number_without_a_range_is_not_a_number() -> None:
     assert r.replies[0].parts[0].msgid == M.NOT_A_NUMBER.msgid
     r = step(flow, state, Text("9" * 300), LEXICON)  # big, but a float: taken as it is
     assert r.state.answers["count"] == int(float("9" * 300))
+
+
+def test_reply_of_only_invisible_characters_is_not_relayed(
+    intake_world: tuple[Loop, dict[str, Any]],
+) -> None:
+    """A reply to the Servicestelle that cleaning leaves empty is asked for again."""
+    loop, world = intake_world
+    runtime = loop.services.runtime
+
+    async def run() -> None:
+        async def say(n: int, event: Any) -> list[dict[str, Any]]:
+            inbound = Inbound("telegram", "31337", "31337", event, f"r{n}", "erstberatung")
+            handled = await runtime.handle(inbound)
+            async with loop.services.sessions() as s:
+                rows = await s.scalars(
+                    select(OutboxMessage.payload)
+                    .where(OutboxMessage.address == "31337")
+                    .order_by(OutboxMessage.id.desc())
+                    .limit(handled.replies)
+                )
+                return list(rows)
+
+        async def notes() -> list[str | None]:
+            async with loop.services.sessions() as s:
+                query = select(ReferralEvent.note).where(ReferralEvent.kind == "reply")
+                return list(await s.scalars(query))
+
+        await say(1, Press(encode(Op.REPLY, "", "", str(world["referral"]))))
+        [again] = await say(2, Text("\x00\u202e\u2069\x07"))
+        assert again["text"] == render(IM.REPLY_ASK.with_(servicestelle="JMD Münster"), "de")
+        assert await notes() == []
+        [sent] = await say(3, Text("Danke\x00!"))
+        assert sent["text"] == render(IM.REPLY_SENT.with_(servicestelle="JMD Münster"), "de")
+        assert await notes() == ["Danke!"]
+
+    loop.run(run())
