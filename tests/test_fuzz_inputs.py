@@ -226,7 +226,8 @@ class Loop:
     def close(self) -> None:
         self.run(self.services.close())
         self.loop.close()
-        self.path.unlink(missing_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
 
 # ================================================================ the web chat over HTTP
