@@ -484,9 +484,13 @@ class Intake:
         referral = found.get(referral_id)
         if referral is None or referral.status in referrals.TERMINAL:
             return [Reply(parts=(IM.REPLY_CLOSED,))]
-        await referrals.add_reply(s, referral.id, text)
         stelle = await s.get(Servicestelle, referral.servicestelle_id)
-        return [Reply(parts=(IM.REPLY_SENT.with_(servicestelle=stelle.name if stelle else ""),))]
+        name = stelle.name if stelle else ""
+        if not text.strip():  # only characters the runtime cleaned away: nothing to pass on
+            _set(conv, REPLY_TO, referral.id)
+            return [Reply(parts=(IM.REPLY_ASK.with_(servicestelle=name),))]
+        await referrals.add_reply(s, referral.id, text)
+        return [Reply(parts=(IM.REPLY_SENT.with_(servicestelle=name),))]
 
     # ------------------------------------------------------------------ /mydata, /delete
     async def mydata(self, s: AsyncSession, conv: Conversation, flow: Flow) -> list[Reply]:

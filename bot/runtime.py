@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import logging
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import delete, inspect, select
@@ -24,6 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import commands, flood
+from bot.clean import clean_event
 from bot.intake import Intake, extras
 from bot.messages import CM
 from bot.render import render_reply
@@ -153,6 +154,7 @@ class Runtime:
 
     # ------------------------------------------------------------------ handling
     async def handle(self, msg: Inbound) -> Handled:
+        msg = replace(msg, event=clean_event(msg.event))  # storable and displayable text only
         pn = pseudonym(self.secret, msg.channel, msg.user_id)
         async with self._serialised(pn), self.sessions() as s, s.begin():
             conv = await self._conversation(s, pn, msg)

@@ -7,6 +7,7 @@ new state and the effects in one transaction before anything is sent.
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass
 
 from dialogs.buttons import Op, Pressed, encode, parse
@@ -326,11 +327,19 @@ class _Run:
 
     def _typed_number(self, item: Item, text: str) -> None:
         number = parse_number(text)
-        if number is None or (item.integer and number != int(number)):
+        finite = number is not None and math.isfinite(number)
+        bounded = item.min is not None or item.max is not None
+        if (
+            number is None
+            or (not finite and not bounded)  # too big for any float, and no range to name
+            or (finite and item.integer and number != int(number))
+        ):
             self.say(M.NOT_A_NUMBER)
             self._ask(item)
-        elif (item.min is not None and number < item.min) or (
-            item.max is not None and number > item.max
+        elif (
+            not finite
+            or (item.min is not None and number < item.min)
+            or (item.max is not None and number > item.max)
         ):
             self.say(M.OUT_OF_RANGE.with_(min=_fmt(item.min), max=_fmt(item.max)))
             self._ask(item)

@@ -25,7 +25,8 @@ class Match:
 
 def _by_number(item: Item, typed: str) -> str | None:
     """People (and the console) may answer with the button's position: "2"."""
-    if typed.isdecimal() and 1 <= int(typed) <= len(item.choices):
+    # a few digits at most: int() refuses strings of thousands of digits
+    if typed.isdecimal() and len(typed) <= 6 and 1 <= int(typed) <= len(item.choices):
         return item.choices[int(typed) - 1].code
     return None
 

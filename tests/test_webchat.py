@@ -214,7 +214,7 @@ async def test_over_long_text_is_refused_translated_and_changes_nothing(services
     assert err["rtl"] is True
     assert await services.runtime.state_of("web", p.token) == before
     # a body far beyond any message is cut off before it is read
-    huge = {"token": p.token, "key": "key-huge", "text": "x" * (limit * 10)}
+    huge = {"token": p.token, "key": "key-huge", "text": "x" * (limit * 20)}
     error(await client.post("/chat/api/messages", json=huge), 413, "too_long")
 
 

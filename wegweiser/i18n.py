@@ -138,7 +138,11 @@ def _count(value: object) -> int:
 
 # A left-to-right run: starts with a Latin letter/digit (or / @ + for commands, handles,
 # phone numbers), may contain spaces and punctuation, ends with a letter, digit or ")".
-_LTR_RUN = re.compile(r"[/@+(]?[A-Za-z0-9][A-Za-z0-9 .,:;/@+\-_()'&]*[A-Za-z0-9)]|[A-Za-z0-9]")
+# Latin letters include the accented ones ("Düsseldorf", "Café"): a run must not break there.
+_LATIN = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
+_LTR_RUN = re.compile(
+    f"[/@+(]?[{_LATIN}0-9][{_LATIN}0-9 .,:;/@+\\-_()'&]*[{_LATIN}0-9)]|[{_LATIN}0-9]"
+)
 _ISOLATED = re.compile(f"{FSI}[^{PDI}]*{PDI}")
 
 

@@ -138,6 +138,10 @@ class TelegramChannel:
                 if chat is not None:
                     await self._leave(chat.id)
                 return
+            if chat.id != query.from_user.id:  # a private chat is the person's own: forged
+                log.warning("callback query naming another chat refused")
+                notice = render(TM.ALREADY_ANSWERED, self.runtime.default_locale)
+                return
             handled = await self._handle(
                 query.from_user.id, chat.id, Press(query.data or ""), event_update.update_id
             )

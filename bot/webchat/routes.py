@@ -51,6 +51,9 @@ KEY_RE = re.compile(r"[A-Za-z0-9_-]{8,64}")
 COMMAND_RE = re.compile(r"[a-z]{1,32}")
 START_CODE_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 BODY_OVERHEAD = 2048  # bytes of JSON around the text
+# A character may arrive JSON-escaped: "\\ud83d\\ude00" is 12 bytes for one emoji. A text the
+# runtime accepts must fit, so its refusal is "too long" in the person's own language.
+BYTES_PER_CHAR = 12
 FIELDS = {"token", "key", "text", "button", "command", "arg", "language", "locale"}
 ACTIONS = ("text", "button", "command", "language")
 TOKEN_HEADER = "X-Chat-Token"  # noqa: S105 - a header name, not a secret
@@ -289,7 +292,7 @@ class WebChat:
 
     # ------------------------------------------------------------ parsing
     async def read_json(self, request: Request) -> dict[str, Any]:
-        limit = self.runtime.max_text_length * 4 + BODY_OVERHEAD
+        limit = self.runtime.max_text_length * BYTES_PER_CHAR + BODY_OVERHEAD
         declared = request.headers.get("content-length")
         if declared is not None and (not declared.isdecimal() or int(declared) > limit):
             raise Refused(413, "too_long", _too_long(self.runtime.max_text_length))
@@ -300,7 +303,7 @@ class WebChat:
                 raise Refused(413, "too_long", _too_long(self.runtime.max_text_length))
         try:
             data = json.loads(body or b"{}")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
             raise Refused(400, "bad_request", W.BAD_REQUEST) from None
         if not isinstance(data, dict):
             raise Refused(400, "bad_request", W.BAD_REQUEST)
