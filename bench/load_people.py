@@ -24,7 +24,7 @@ from wegweiser.i18n import render
 LANGUAGES = ("de", "ar", "uk", "fa")
 TYPED = {"gemeinde": "Moers"}  # item id → typed answer; others get TYPED_DEFAULT
 TYPED_DEFAULT = "Ich suche einen Deutschkurs"
-QUIET = 4.0  # seconds without a new question: the conversation is over (reference run)
+QUIET = 15.0  # seconds without anything to act on: the conversation is over (reference run)
 
 
 @dataclass(frozen=True)
@@ -196,7 +196,9 @@ class Person:
         if typed is not None:
             return await self._send(lambda: self.tg.user_text(uid, typed))
         if "l" in kinds:
-            data = next(d for op, _i, code, d in ops if op == "l" and code == self.persona.language)
+            mine = [d for op, _i, code, d in ops if op == "l" and code == self.persona.language]
+            pages = [d for op, *_r, d in ops if op == "p"]
+            data = mine[0] if mine else pages[-1]  # not on this page: turn it
             return await self._send(lambda: press(uid, mid, data))
         if "r" in kinds or "n" in kinds or "o" in kinds:
             return await self._after_intake(record, ops)
