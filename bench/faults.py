@@ -111,15 +111,15 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 
 
 def stop_postgres() -> None:
-    subprocess.run(["pg_ctlcluster", "--force", *_cluster(), "stop"], check=True)  # noqa: S603,S607
+    subprocess.run(["pg_ctlcluster", "--force", *_cluster(), "stop"], check=True)
 
 
 def start_postgres() -> None:
-    subprocess.run(["pg_ctlcluster", *_cluster(), "start"], check=True)  # noqa: S603,S607
+    subprocess.run(["pg_ctlcluster", *_cluster(), "start"], check=True)
 
 
 def _cluster() -> list[str]:
     """Version and name of the one local cluster (Debian's `pg_lsclusters`)."""
-    out = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True, check=True)  # noqa: S603,S607
+    out = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True, check=True)
     version, name = out.stdout.split()[:2]
     return [version, name]

@@ -26,15 +26,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from aiogram import Dispatcher  # noqa: E402
-from aiogram.types import Message  # noqa: E402
+from aiogram import Dispatcher
+from aiogram.types import Message
 
-from bench import load_checks  # noqa: E402
-from bench.faults import start_postgres, stop_postgres  # noqa: E402
-from bench.load_cluster import Cluster  # noqa: E402
-from bench.load_people import Outcome, Person, personas  # noqa: E402
-from bench.telegram_throughput import TOKEN, drive, updates  # noqa: E402
-from bot.telegram.adapter import make_bot  # noqa: E402
+from bench import load_checks
+from bench.faults import start_postgres, stop_postgres
+from bench.load_cluster import Cluster
+from bench.load_people import Outcome, Person, personas
+from bench.telegram_throughput import TOKEN, drive, updates
+from bot.telegram.adapter import make_bot
 
 REPLY_TIMEOUT = 90.0  # a person gives up waiting after this (longer than any outage)
 
@@ -86,7 +86,11 @@ async def chaos(c: Cluster, args: argparse.Namespace, start: float, log: dict[st
                 down, up = t0, time.monotonic()
             else:
                 down, up = await c.db_proxy.outage(args.outage)
-            log["outage"] = {"at_s": round(down - start, 1), "seconds": round(up - down, 1), "up": up}
+            log["outage"] = {
+                "at_s": round(down - start, 1),
+                "seconds": round(up - down, 1),
+                "up": up,
+            }
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -133,7 +137,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         if log["outage"]:
             up = log["outage"].pop("up")
             after = [
-                call.timestamp for call in c.tg.calls if call.timestamp > up and call.method == "sendMessage"
+                call.timestamp
+                for call in c.tg.calls
+                if call.timestamp > up and call.method == "sendMessage"
             ]
             recovery = round(min(after) - up, 2) if after else None
         groups = [
@@ -148,8 +154,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         summary = {
             "people": args.people,
             "finished": sum(o.finished for o in outs),
-            "survey_finished": sum(o.finished for (_u, p, _x), o in zip(people, outs, strict=True) if p.flow == "survey"),
-            "intake_finished": sum(o.finished for (_u, p, _x), o in zip(people, outs, strict=True) if p.flow == "intake"),
+            "survey_finished": sum(
+                o.finished
+                for (_u, p, _x), o in zip(people, outs, strict=True)
+                if p.flow == "survey"
+            ),
+            "intake_finished": sum(
+                o.finished
+                for (_u, p, _x), o in zip(people, outs, strict=True)
+                if p.flow == "intake"
+            ),
             "stopped_by_time_bound": sum(not o.finished and not o.errors for o in outs),
             "no_reply_errors": sum(any("no reply" in e for e in o.errors) for o in outs),
             "wrong_question": sum(any(e.startswith("question") for e in o.errors) for o in outs),
@@ -176,8 +190,20 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             },
             "baseline_bare_aiogram": base,
             "ratio_to_baseline": round(len(delivered) / elapsed / base["updates_per_s"], 4),
+            "paths": [
+                {
+                    "flow": p.flow,
+                    "language": p.language,
+                    "referral": p.refer,
+                    "questions": len(reference[p].questions),
+                    "ends_with": ref_end[p][:60],
+                    "finished": len(users),
+                }
+                for p, (_ref, users) in zip(kinds, groups, strict=True)
+            ],
             "kills": log["kills"],
-            "outage": log["outage"] and {**log["outage"], "mode": args.outage_mode, "recovery_s": recovery},
+            "outage": log["outage"]
+            and {**log["outage"], "mode": args.outage_mode, "recovery_s": recovery},
             "db_proxy_connections_cut": c.db_proxy.refused,
             "outbox_drain_s": drain_s,
             "database_checks": db,

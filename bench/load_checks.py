@@ -16,18 +16,19 @@ from bench.load_cluster import LoadEmulator
 from bot.runtime import pseudonym
 from store.db import make_engine
 from store.models import OutboxMessage
+from store.waves import participation_marker
 
 SECRET = b"s" * 40  # the workers' WEGWEISER_SECRET_KEY (bench/load_cluster.py)
 AT_LEAST_ONCE_WINDOW_S = 60  # a claim expires after 60 s (bot/outbox.py), then it is re-sent
 
 
-async def wait_drained(url: str, timeout: float) -> tuple[int, float]:
+async def wait_drained(url: str, within: float) -> tuple[int, float]:
     """Poll until no outbox row is pending or being sent; (rows left, seconds waited)."""
     engine = make_engine(url)
     start = time.monotonic()
     left = -1
     try:
-        while time.monotonic() - start < timeout:
+        while time.monotonic() - start < within:
             async with engine.connect() as conn:
                 left = int(
                     await conn.scalar(
@@ -80,14 +81,28 @@ async def database(url: str, groups: list[tuple[int, list[int]]]) -> dict[str, A
                 "LEFT JOIN referral r ON r.conversation_id = c.id GROUP BY c.pseudonym"
             )
             counts = {p: n for p, n in (await conn.execute(per_person)).all()}
+            waves = [w for (w,) in (await conn.execute(text("SELECT id FROM survey_wave"))).all()]
+            markers = {
+                m
+                for (m,) in (
+                    await conn.execute(text("SELECT marker FROM participation_marker"))
+                ).all()
+            }
     finally:
         await engine.dispose()
 
     def referrals_of(user_id: int) -> int:
         return int(counts.get(pseudonym(SECRET, "telegram", str(user_id)), 0))
 
+    def took_part(user_id: int) -> bool:  # the marker is written with the response
+        pn = pseudonym(SECRET, "telegram", str(user_id))
+        return any(participation_marker(SECRET, w, pn) in markers for w in waves)
+
     out["referrals_unlike_reference"] = sum(
         referrals_of(u) != referrals_of(ref) for ref, users in groups for u in users
+    )
+    out["survey_responses_unlike_reference"] = sum(
+        took_part(u) != took_part(ref) for ref, users in groups for u in users
     )
     return out
 
@@ -123,6 +138,7 @@ def failures(db: dict[str, Any], tx: dict[str, Any], people: dict[str, Any]) -> 
         "survey_answers_twice",
         "inbound_keys_twice",
         "referrals_unlike_reference",
+        "survey_responses_unlike_reference",
         "outbox_dead",
         "outbox_left",
     ):
@@ -130,8 +146,6 @@ def failures(db: dict[str, Any], tx: dict[str, Any], people: dict[str, Any]) -> 
             problems.append(f"{key}: {db[key]}")
     if db["survey_responses"] != db["participation_markers"]:
         problems.append("survey responses and participation markers differ")
-    if db["survey_responses"] < people["survey_finished"]:
-        problems.append("a finished survey has no stored response")
     for key in ("updates_given_up", "updates_still_pending"):
         if tx[key]:
             problems.append(f"{key}: {tx[key]}")

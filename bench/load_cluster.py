@@ -33,7 +33,7 @@ from store.models import Buendnis, EntryPoint  # noqa: E402
 from tests.tg_emulator import TelegramEmulator  # noqa: E402
 
 PG = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
-SECRET = "load-webhook-secret"  # noqa: S105 - a throwaway test value
+SECRET = "load-webhook-secret"
 INTAKE_CODE = "load-intake"
 SURVEY_CODE = "load-survey"
 SHOWN = ("sendmessage", "editmessagetext", "editmessagereplymarkup")
@@ -141,7 +141,9 @@ async def prepare(url: str) -> None:
     factory = sessions(engine)
     await load_demo(factory)
     with tempfile.TemporaryDirectory() as tmp:
-        services = build(load_settings(database_url=url, instance_dir=Path(tmp), secret_key="x" * 40))
+        services = build(
+            load_settings(database_url=url, instance_dir=Path(tmp), secret_key="x" * 40)
+        )
         flows = services.flows
         await services.close()
     async with factory() as s, s.begin():
@@ -149,8 +151,14 @@ async def prepare(url: str) -> None:
 
         buendnis = await s.scalar(select(Buendnis).where(Buendnis.code == "demo-kreis"))
         assert buendnis is not None
-        s.add(EntryPoint(code=INTAKE_CODE, buendnis_id=buendnis.id, source="Last", flow_id="erstberatung"))
-        wave = await waves.create(s, buendnis.id, flows["befragung-lebenslage"], "Last", SURVEY_CODE)
+        s.add(
+            EntryPoint(
+                code=INTAKE_CODE, buendnis_id=buendnis.id, source="Last", flow_id="erstberatung"
+            )
+        )
+        wave = await waves.create(
+            s, buendnis.id, flows["befragung-lebenslage"], "Last", SURVEY_CODE
+        )
         await waves.set_status(s, wave.id, "open", flows)
     await engine.dispose()
 
@@ -167,7 +175,9 @@ class Cluster:
         self.procs: list[asyncio.subprocess.Process | None] = [None] * workers
         self.kills = 0
         self.logdir = Path(tempfile.mkdtemp(prefix="wegweiser-load-"))
-        self.tg = LoadEmulator(webhook_max_attempts=600, webhook_retry_delay=0.5, webhook_timeout=30)
+        self.tg = LoadEmulator(
+            webhook_max_attempts=600, webhook_retry_delay=0.5, webhook_timeout=30
+        )
         pg_host, pg_port = _host_port(PG)
         self.db_proxy = TcpProxy([(pg_host, pg_port)])
         self.balancer = TcpProxy([("127.0.0.1", p) for p in self.ports])

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.load_cluster import ROOT, INTAKE_CODE, SURVEY_CODE, LoadEmulator
+from bench.load_cluster import INTAKE_CODE, ROOT, SURVEY_CODE, LoadEmulator
 from dialogs.messages import N_
 from dialogs.registry import load_registry
 from wegweiser.i18n import render
@@ -49,6 +49,10 @@ def personas() -> list[Persona]:
         out.append(Persona("intake", lang, i, refer=i % 2 == 0))
         out.append(Persona("survey", lang, i, refer=False))
     return out
+
+
+class _TimeBound(Exception):
+    pass
 
 
 @dataclass
@@ -102,13 +106,21 @@ def _question_key(record: dict[str, Any]) -> str:
 
 class Person:
     def __init__(
-        self, tg: LoadEmulator, user_id: int, persona: Persona, reference: list[str] | None
+        self,
+        tg: LoadEmulator,
+        user_id: int,
+        persona: Persona,
+        reference: list[str] | None,
+        quiet: float = QUIET,
     ) -> None:
         self.tg, self.user_id, self.persona, self.reference = tg, user_id, persona, reference
+        self.quiet = quiet
         self.out = Outcome()
         self.event = tg.watch(user_id)
         self.prompts = typed_prompts(persona.language)
-        self.acted: tuple[int, int] = (0, 0)
+        self.acted: tuple[int, int] = (0, 0)  # (message id, edits) last acted on
+        self.answered: set[str] = set()
+        self.toggled: set[str] = set()
 
     async def _send(self, action: Any) -> None:
         self.event.clear()
@@ -118,12 +130,14 @@ class Person:
         await asyncio.wait_for(self.event.wait(), self.timeout)
         self.out.latencies.append(time.monotonic() - t0)
 
-    async def run(self, timeout: float, deadline: float) -> Outcome:
-        """Until the conversation ends, `deadline` (monotonic) passes, or no reply in `timeout`."""
-        self.timeout = timeout
+    async def run(self, reply_timeout: float, deadline: float) -> Outcome:
+        """Until the conversation ends, `deadline` (monotonic) passes or a reply is late."""
+        self.timeout, self.deadline = reply_timeout, deadline
         seen: tuple[int, str] | None = None
         try:
-            await self._send(lambda: self.tg.user_command(self.user_id, "/start", self.persona.code))
+            await self._send(
+                lambda: self.tg.user_command(self.user_id, "/start", self.persona.code)
+            )
             while time.monotonic() < deadline:
                 question = await self._next_question(seen)
                 if question is None:
@@ -138,6 +152,8 @@ class Person:
                 await self._answer(question)
         except TimeoutError:
             self.out.errors.append(f"no reply within {self.timeout:.0f} s")
+        except _TimeBound:
+            pass  # the run's time bound: neither finished nor an error
         return self.out
 
     def _check(self, key: str) -> None:
@@ -151,21 +167,24 @@ class Person:
 
     async def _next_question(self, seen: tuple[int, str] | None) -> dict[str, Any] | None:
         """Wait until the bot shows something to act on; None when the conversation ended."""
-        quiet_until = time.monotonic() + (QUIET if self.reference is None else self.timeout)
+        quiet_until = time.monotonic() + (self.quiet if self.reference is None else self.timeout)
         while True:
             record = self.tg.latest(self.user_id)
             if record is not None and self._actionable(record, seen):
                 return record
             if self._ended(record):
                 return None
-            remaining = quiet_until - time.monotonic()
-            if remaining <= 0:
+            now = time.monotonic()
+            if now >= self.deadline:
+                raise _TimeBound
+            remaining = min(quiet_until, self.deadline) - now
+            if now >= quiet_until:
                 if self.reference is None:
                     return None
                 raise TimeoutError
             self.event.clear()
             try:
-                await asyncio.wait_for(self.event.wait(), remaining)
+                await asyncio.wait_for(self.event.wait(), max(remaining, 0.01))
             except TimeoutError:
                 continue
 
@@ -175,50 +194,63 @@ class Person:
         n = len(self.out.questions)
         return n >= len(self.reference) and record["text"] == self.reference_end
 
+    def _key(self, record: dict[str, Any]) -> str | None:
+        """Which question a message asks ("q:<item>"), None when there is nothing to do."""
+        if self._typed(record) is not None:  # the same with or without its skip button
+            return f"text:{_bare(record['text'])[:80]}"
+        ops = [o for o in _ops(record) if o[0] != "p"]
+        if ops:
+            op, item = ops[0][0], ops[0][1]
+            return "l" if op == "l" else f"{'q' if op in 'atds' else op}:{item}"
+        return None
+
     def _actionable(self, record: dict[str, Any], seen: tuple[int, str] | None) -> bool:
-        ops = _ops(record)
-        if not ops and self._typed(record) is None:
+        """A question this person has not answered yet (a re-sent or re-asked question it
+        already answered is left alone, as a person would)."""
+        key = self._key(record)
+        if key is None or key in self.answered:
             return False
-        if seen is None or record["message_id"] != seen[0]:
-            return True
-        # the same message edited with its buttons still on it: a toggle was ticked
-        return self.acted != (record["message_id"], len(record["edits"])) and any(
-            op == "t" for op, *_r in ops
-        )
+        return self.acted != (record["message_id"], len(record["edits"]))
 
     async def _answer(self, record: dict[str, Any]) -> None:
         self.acted = (record["message_id"], len(record["edits"]))
+        key = self._key(record) or ""
         ops = _ops(record)
         kinds = {op for op, *_ in ops}
         uid, mid = self.user_id, record["message_id"]
         press = self.tg.user_press
         typed = self._typed(record) if not kinds & {"a", "t", "l"} else None
         if typed is not None:
+            self.answered.add(key)
             return await self._send(lambda: self.tg.user_text(uid, typed))
         if "l" in kinds:
             mine = [d for op, _i, code, d in ops if op == "l" and code == self.persona.language]
             pages = [d for op, *_r, d in ops if op == "p"]
+            if mine:
+                self.answered.add(key)
             data = mine[0] if mine else pages[-1]  # not on this page: turn it
             return await self._send(lambda: press(uid, mid, data))
+        self.answered.add(key)
         if "r" in kinds or "n" in kinds or "o" in kinds:
             return await self._after_intake(record, ops)
         if "t" in kinds:
-            ticked = any("✓" in b.get("text", "") for row in record["reply_markup"]["inline_keyboard"] for b in row)
-            if ticked:
+            if key in self.toggled:  # ticked one already: done
                 data = next(d for op, *_r, d in ops if op == "d")
             else:
+                self.answered.discard(key)  # "done" still to press
+                self.toggled.add(key)
                 toggles = [d for op, *_r, d in ops if op == "t"]
-                item = next(i for op, i, *_r in ops if op == "t")
-                data = toggles[self.persona.choose(item, len(toggles))]
+                data = toggles[self.persona.choose(key, len(toggles))]
             return await self._send(lambda: press(uid, mid, data))
-        answers = [(i, d) for op, i, _c, d in ops if op == "a"]
+        answers = [d for op, _i, _c, d in ops if op == "a"]
         if answers:
-            item = answers[0][0]
-            data = answers[self.persona.choose(item, len(answers))][1]
+            data = answers[self.persona.choose(key, len(answers))]
             return await self._send(lambda: press(uid, mid, data))
         return await self._send(lambda: self.tg.user_text(uid, TYPED_DEFAULT))
 
-    async def _after_intake(self, record: dict[str, Any], ops: list[tuple[str, str, str, str]]) -> None:
+    async def _after_intake(
+        self, record: dict[str, Any], ops: list[tuple[str, str, str, str]]
+    ) -> None:
         uid, mid = self.user_id, record["message_id"]
         refer = [(i, c, d) for op, i, c, d in ops if op == "r"]
         if not refer:  # offers only: go on to the next page of offers
