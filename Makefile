@@ -63,8 +63,8 @@ bench: setup
 
 # Load with worker kills and a database outage (bench/load.py, JSON on stdout, fails when data
 # is lost or doubled), then the input fuzzing at a larger budget. About 10-15 minutes here.
-RELIABILITY_PEOPLE ?= 300
-RELIABILITY_SECONDS ?= 240
+RELIABILITY_PEOPLE ?= 120
+RELIABILITY_SECONDS ?= 300
 RELIABILITY_KILLS ?= 3
 RELIABILITY_OUTAGE ?= 10
 reliability: setup

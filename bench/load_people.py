@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.load_cluster import INTAKE_CODE, ROOT, SURVEY_CODE, LoadEmulator
-from dialogs.messages import N_
+from dialogs.io import Msg
 from dialogs.registry import load_registry
 from wegweiser.i18n import render
 
@@ -87,10 +87,11 @@ def typed_prompts(language: str) -> list[tuple[str, str]]:
         if flow.kind == "demo":
             continue
         for item in flow.items:
+            shown = render(Msg(item.text, flow.context(item.id)), language)
             if item.kind == "number":
-                out.append((render(N_(item.text), language), str(int(item.min or 0))))
+                out.append((shown, str(int(item.min or 0))))
             elif item.kind == "text":
-                out.append((render(N_(item.text), language), TYPED.get(item.id, TYPED_DEFAULT)))
+                out.append((shown, TYPED.get(item.id, TYPED_DEFAULT)))
     return out
 
 
