@@ -213,6 +213,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "errors_sample": errors_sample,
         }
         result["failures"] = load_checks.failures(db, tx, summary)
+        crashed = [
+            i for i, proc in enumerate(c.procs) if proc is None or proc.returncode is not None
+        ]
+        if crashed:  # only our SIGKILLs may end a worker, and each was restarted
+            result["failures"].append(f"workers not running at the end: {crashed}")
         result["worker_logs"] = str(c.logdir)
     return result
 
