@@ -14,7 +14,7 @@ STAFF_LOCALES := en
 STAFF_PO := $(wildcard locales/*/LC_MESSAGES/staff.po)
 STAFF_MO := $(STAFF_PO:.po=.mo)
 
-.PHONY: setup run test lint chat messages staff-messages compile clean chromium bench
+.PHONY: setup run test lint chat messages staff-messages compile clean chromium bench reliability
 
 $(STAMP): pyproject.toml
 	@command -v msgfmt >/dev/null || (apt-get update -q && apt-get install -y -q gettext)
@@ -78,6 +78,19 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/telegram_throughput.py
+
+# Load with worker kills and a database outage (bench/load.py, JSON on stdout, fails when data
+# is lost or doubled), then the input fuzzing at a larger budget. About 10-15 minutes here.
+RELIABILITY_PEOPLE ?= 120
+RELIABILITY_SECONDS ?= 300
+RELIABILITY_KILLS ?= 3
+RELIABILITY_OUTAGE ?= 10
+reliability: setup
+	@mkdir -p test-artifacts
+	$(BIN)/python bench/load.py --people $(RELIABILITY_PEOPLE) --seconds $(RELIABILITY_SECONDS) \
+		--kills $(RELIABILITY_KILLS) --outage $(RELIABILITY_OUTAGE) > test-artifacts/reliability.json; \
+		status=$$?; cat test-artifacts/reliability.json; exit $$status
+	FUZZ_PROFILE=reliability $(BIN)/pytest -q tests/test_fuzz_inputs.py
 
 lint: setup
 	$(BIN)/ruff check .

@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     telegram_global_rate: float = Field(default=30.0, gt=0, le=1000)  # messages/s per worker
     telegram_retry_seconds: float = Field(default=2.0, gt=0, le=3600)  # first backoff step
     telegram_max_attempts: int = Field(default=5, ge=1, le=50)
+    telegram_claim_seconds: float = Field(default=60.0, ge=1, le=3600)  # a dead sender's claim
     flood_max_updates: int = Field(default=20, ge=1, le=10000)
     flood_window_seconds: float = Field(default=10.0, gt=0, le=3600)
 

@@ -27,7 +27,11 @@ log = logging.getLogger(__name__)
 
 def sender_config(cfg: Settings) -> SenderConfig:
     return SenderConfig(
-        pacing=Pacing(chat_rate=cfg.telegram_chat_rate, chat_burst=cfg.telegram_chat_burst),
+        pacing=Pacing(
+            chat_rate=cfg.telegram_chat_rate,
+            chat_burst=cfg.telegram_chat_burst,
+            lease_seconds=cfg.telegram_claim_seconds,
+        ),
         global_rate=cfg.telegram_global_rate,
         retry_seconds=cfg.telegram_retry_seconds,
         max_attempts=cfg.telegram_max_attempts,
