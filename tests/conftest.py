@@ -21,6 +21,8 @@ from store.db import make_engine, sessions
 from store.migrate import downgrade, upgrade
 from store.models import Base
 
+pytest_plugins = ["tests.browser_support"]  # browser_available, sqlite_server
+
 PG_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )

@@ -25,14 +25,8 @@ from admin_api.security import hash_password
 from dialogs.registry import load_registry
 from store.db import make_engine, sessions
 from store.models import Buendnis, Gemeinde, IntakeNeedCount, Offer, OfferGap, StaffUser
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT
 from tests.results_data import random_people, seed_wave
-from tests.test_webchat_browser import (  # noqa: F401 (fixtures)
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    ROOT,
-    browser_available,
-    server,
-)
 
 pytestmark = pytest.mark.slow
 
@@ -112,7 +106,7 @@ def _offer_titles(db: Path) -> list[str]:
 
 
 def test_gfs_imports_offers_reads_results_and_downloads_xlsx(
-    server: str,  # noqa: F811
+    sqlite_server: str,
     tmp_path: Path,
 ) -> None:
     from playwright.sync_api import expect, sync_playwright
@@ -151,13 +145,13 @@ def test_gfs_imports_offers_reads_results_and_downloads_xlsx(
             page.on("pageerror", lambda e: errors.append(str(e)))
 
             # 1. log in: the GfS starts on the offer catalogue
-            page.goto(f"{server}/staff/offers")
-            expect(page).to_have_url(f"{server}/staff/login?next=/staff/offers")
+            page.goto(f"{sqlite_server}/staff/offers")
+            expect(page).to_have_url(f"{sqlite_server}/staff/login?next=/staff/offers")
             page.fill("#f-email", EMAIL)
             page.fill("#f-password", PASSWORD)
             shot(page, "01-login")
             page.get_by_role("button", name="Anmelden").click()
-            expect(page).to_have_url(f"{server}/staff/offers")
+            expect(page).to_have_url(f"{sqlite_server}/staff/offers")
             expect(page.locator("h1")).to_have_text("Angebote")
             expect(page.locator("tr.is-stale")).to_contain_text("Prüfung fällig")
             shot(page, "02-offers")
@@ -176,7 +170,7 @@ def test_gfs_imports_offers_reads_results_and_downloads_xlsx(
             assert _offer_titles(db) == before
 
             # 3. the edit form of an offer that was not checked for long
-            page.goto(f"{server}/staff/offers")
+            page.goto(f"{sqlite_server}/staff/offers")
             page.get_by_role("link", name="Jugendintegrationskurs").click()
             expect(page.locator(".alert.warn")).to_contain_text("Zuletzt geprüft am 15.01.2025")
             page.fill("#f-age_min", "30")
@@ -192,7 +186,7 @@ def test_gfs_imports_offers_reads_results_and_downloads_xlsx(
             shot(page, "05-waves")
 
             # 5. the results dashboard: notice, charts, suppressed cells, a cross-table
-            page.goto(f"{server}/staff/results/{wave}")
+            page.goto(f"{sqlite_server}/staff/results/{wave}")
             expect(page.locator(".notice")).to_contain_text("Selbstselektierte Stichprobe")
             expect(page.locator("figure.chart svg").first).to_be_visible()
             shot(page, "06-results")
@@ -230,6 +224,6 @@ def test_gfs_imports_offers_reads_results_and_downloads_xlsx(
             shot(page, "09-gaps")
 
             assert not errors, errors
-            assert failed in ([], [f"{server}/favicon.ico"]), failed
+            assert failed in ([], [f"{sqlite_server}/favicon.ico"]), failed
         finally:
             browser.close()

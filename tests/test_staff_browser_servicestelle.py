@@ -14,13 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
@@ -42,21 +36,10 @@ from store.models import (
     StaffUser,
 )
 from tests import conftest
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT, serve
 from tests.tg_emulator import TelegramEmulator
 
-ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "staff"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless=new",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-IN_CI = os.environ.get("CI", "").lower() == "true"
 EMAIL = "beratung@jmd-muenster.example"
 PASSWORD = "Hafenweg zwei, Raum 3"
 PERSON = 4242
@@ -65,31 +48,6 @@ MESSAGE = "Hallo! Bitte komm am Dienstag um 10 Uhr zu uns in den Hafenweg 2."
 ISOLATES = str.maketrans("", "", "\u2066\u2067\u2068\u2069")
 
 pytestmark = pytest.mark.slow
-
-
-def _missing() -> str | None:
-    if not CHROMIUM.exists():
-        return f"{CHROMIUM} not found (run `make setup`, which installs Debian's chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright is not installed (run `make setup`)"
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser_available() -> None:
-    reason = _missing()
-    if reason:
-        if IN_CI:
-            pytest.fail(f"CI=true requires the browser test to run: {reason}")
-        pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Telegram:
@@ -257,12 +215,7 @@ def server(
 ) -> Iterator[str]:
     """`wegweiser serve` with Telegram (polling the emulator) on a free port."""
     asyncio.run(_seed(database))
-    port = _free_port()
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("WEGWEISER_")},
-        "WEGWEISER_INSTANCE_DIR": str(tmp_path / "instance"),
-        "WEGWEISER_DATABASE_URL": database,
-        "WEGWEISER_FLOWS_DIR": str(ROOT / "dialogs" / "flows"),
         "WEGWEISER_SECRET_KEY": "s" * 40,
         "WEGWEISER_FLOOD_MAX_UPDATES": "10000",
         "WEGWEISER_TELEGRAM_API_BASE": telegram.tg.base_url,
@@ -270,36 +223,8 @@ def server(
         "WEGWEISER_TELEGRAM_CHAT_BURST": "50",
         "TELEGRAM_BOT_TOKEN": telegram.tg.token,
     }
-    (tmp_path / "instance").mkdir()
-    log = (tmp_path / "serve.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "wegweiser", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=tmp_path,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/health", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((tmp_path / "serve.log").read_text()[-3000:])
-            time.sleep(0.1)
+    with serve(tmp_path, database, env) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def _person_asks_for_a_referral(tg: Telegram) -> None:
