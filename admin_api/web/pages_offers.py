@@ -32,7 +32,7 @@ from admin_api.web.i18n import S_, gettext_for
 from admin_api.web.session import CSRF_FAILED, CSRF_FIELD, CheckedForm, page_role
 from admin_api.web.templating import redirect, render
 from admin_api.web.upload import UploadTooLarge, UploadUnreadable, read_upload
-from offers.io import RowError
+from offers.io import TEXT_FIELDS, RowError
 from offers.taxonomy import ACCESS_VALUES, CATEGORIES, KNOWN_STATUSES, NEED_AREAS, STATUSES
 from store.models import Offer, today
 
@@ -106,17 +106,6 @@ RANGE_ERRORS: dict[str, str] = {
     "gemeinde_ids": S_("Diese Gemeinde gehört nicht zu Ihrem Bündnis."),
 }
 
-TEXT_FIELDS = (
-    "title",
-    "provider",
-    "address",
-    "contact",
-    "opening_hours",
-    "cost",
-    "capacity_note",
-    "what_to_bring",
-    "source",
-)
 LIST_FIELDS = ("languages", "keywords")
 NUMBER_FIELDS = ("age_min", "age_max")
 DATE_FIELDS = ("valid_from", "valid_to", "last_checked")
