@@ -21,6 +21,7 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -61,21 +62,33 @@ def pct(values: list[float], p: float) -> float:
     return round(values[min(len(values) - 1, int(len(values) * p))] * 1000, 1)
 
 
-async def chaos(c: Cluster, args: argparse.Namespace, start: float, log: dict[str, Any]) -> None:
-    """Kills at random moments between 10 % and 45 % of the time bound, the outage at 30 %:
-    early enough that people are still talking when the bound is generous."""
+async def chaos(
+    c: Cluster,
+    args: argparse.Namespace,
+    start: float,
+    progress: Callable[[], float],
+    log: dict[str, Any],
+) -> None:
+    """Kills when the people have done a random 10–60 % of their updates, the outage at 35 %:
+    tied to the work done, not to the clock, so every fault lands while people are talking
+    however fast or slow the machine is."""
     rnd = random.Random(args.seed)
-    span = args.seconds * 0.35
-    moments = sorted(start + args.seconds * 0.1 + rnd.random() * span for _ in range(args.kills))
-    events: list[tuple[float, str]] = [(m, "kill") for m in moments]
+    events: list[tuple[float, str]] = [(rnd.uniform(0.1, 0.6), "kill") for _ in range(args.kills)]
     if args.outage:
-        events.append((start + args.seconds * 0.3, "outage"))
-    for at, what in sorted(events):
-        await asyncio.sleep(max(0.0, at - time.monotonic()))
+        events.append((0.35, "outage"))
+    for share, what in sorted(events):
+        while progress() < share:  # noqa: ASYNC110 (the emulator has no "n updates done" event)
+            await asyncio.sleep(0.05)
         if what == "kill":
             victim = rnd.randrange(c.n)
             await c.kill(victim)
-            log["kills"].append({"at_s": round(time.monotonic() - start, 1), "worker": victim})
+            log["kills"].append(
+                {
+                    "at_s": round(time.monotonic() - start, 1),
+                    "at_share": round(progress(), 2),
+                    "worker": victim,
+                }
+            )
             await asyncio.sleep(rnd.uniform(0.5, 3.0))
             await c.start_worker(victim)
         else:
@@ -126,7 +139,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.sleep(k * args.ramp / max(1, args.people))  # people arrive over time
             return await person.run(REPLY_TIMEOUT, deadline)
 
-        chaos_task = asyncio.create_task(chaos(c, args, start, log))
+        # updates the people will send: /start and one answer per question of their path
+        expected = sum(len(reference[p].questions) + 1 for _u, p, _x in people)
+
+        def progress() -> float:
+            done = sum(1 for a in c.tg.webhook_attempts[first_update:] if a.status == 200)
+            return done / expected
+
+        chaos_task = asyncio.create_task(chaos(c, args, start, progress, log))
         outs = await asyncio.gather(*(one(k, p) for k, (_u, _p, p) in enumerate(people)))
         elapsed = time.monotonic() - start
         chaos_task.cancel()
@@ -213,6 +233,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "errors_sample": errors_sample,
         }
         result["failures"] = load_checks.failures(db, tx, summary)
+        if len(log["kills"]) < args.kills or (args.outage and not log["outage"]):
+            result["failures"].append("not every fault was injected before the people finished")
         crashed = [
             i for i, proc in enumerate(c.procs) if proc is None or proc.returncode is not None
         ]
