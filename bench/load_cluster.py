@@ -23,16 +23,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import text  # noqa: E402
 
 from bench.faults import TcpProxy  # noqa: E402
+from bench.pg import PG, admin, database_url  # noqa: E402
 from store.db import make_engine, sessions  # noqa: E402
 from store.demo import load_demo  # noqa: E402
 from store.migrate import upgrade  # noqa: E402
 from store.models import Buendnis, EntryPoint  # noqa: E402
 from tests.tg_emulator import TelegramEmulator  # noqa: E402
 
-PG = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 SECRET = "load-webhook-secret"
 INTAKE_CODE = "load-intake"
 SURVEY_CODE = "load-survey"
@@ -121,15 +120,6 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def admin(sql: str) -> None:
-    engine = make_engine(PG, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(sql))
-    finally:
-        await engine.dispose()
-
-
 async def prepare(url: str) -> None:
     """Migrate, load the demo Bündnis, add an Erstberatung entry point and an open wave."""
     from store import waves
@@ -168,7 +158,7 @@ class Cluster:
 
     def __init__(self, workers: int = 2, env: dict[str, str] | None = None) -> None:
         self.name = f"wegweiser_load_{uuid.uuid4().hex[:8]}"
-        self.url = PG.rsplit("/", 1)[0] + f"/{self.name}"
+        self.url = database_url(self.name)
         self.n = workers
         self.extra_env = env or {}
         self.ports = [free_port() for _ in range(workers)]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
 import sys
 import time
@@ -24,6 +23,7 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.pg import admin, database_url
 from dialogs.loader import load_flow
 from results.export import to_csv, to_json
 from results.tables import Codebook, build_report
@@ -31,18 +31,10 @@ from store.db import make_engine, sessions
 from store.demo import load_demo
 from store.migrate import upgrade
 
-ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 FLOW = Path(__file__).resolve().parent.parent / "dialogs" / "flows" / "befragung-lebenslage.yaml"
 BY = ("1.2", "1.1", "gemeinde", "1.3")
 # Answer rows have random text ids (migration 0007), like the app's own writes.
 ANSWER_ID = "md5(random()::text || clock_timestamp()::text)"
-
-
-async def admin(sql: str) -> None:
-    engine = make_engine(ADMIN, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(sql))
-    await engine.dispose()
 
 
 def items_for(flow) -> list[tuple[str, str, list[str]]]:
@@ -215,7 +207,7 @@ async def main() -> None:
     flow = load_flow(FLOW)
     name = f"wegweiser_bench_{uuid.uuid4().hex[:8]}"
     await admin(f'CREATE DATABASE "{name}"')
-    url = ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    url = database_url(name)
     try:
         await asyncio.to_thread(upgrade, url)
         t = time.perf_counter()

@@ -27,11 +27,12 @@ from sqlalchemy import select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from results_export import ADMIN, FLOW, admin, items_for, seed
+from results_export import FLOW, items_for, seed
 
 from admin_api.app import create_app
 from admin_api.routers.surveys import SurveyConfig
 from admin_api.security import hash_password
+from bench.pg import admin, database_url
 from dialogs.loader import load_flow
 from results.tables import Codebook, build_report
 from store.db import make_engine, sessions
@@ -78,7 +79,7 @@ async def main() -> None:
     flow = load_flow(FLOW)
     name = f"wegweiser_bench_{uuid.uuid4().hex[:8]}"
     await admin(f'CREATE DATABASE "{name}"')
-    url = ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    url = database_url(name)
     try:
         await asyncio.to_thread(upgrade, url)
         wave = await seed(url, args.responses, flow)

@@ -28,14 +28,13 @@ from aiogram import Dispatcher
 from aiogram.types import Message, Update
 from sqlalchemy import func, select, text
 
+from bench.pg import admin, database_url
 from bot.telegram.adapter import TelegramChannel, make_bot
-from store.db import make_engine
 from store.migrate import upgrade
 from store.models import OutboxMessage
 from wegweiser.services import build
 from wegweiser.settings import load_settings
 
-PG = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 TOKEN = "123456789:AAHbenchmark-token_0123456789abcdefgh"
 
 
@@ -94,13 +93,6 @@ async def drive(dp: Dispatcher, bot: Any, batch: list[Update], concurrency: int)
     }
 
 
-async def admin(sql: str) -> None:
-    engine = make_engine(PG, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(sql))
-    await engine.dispose()
-
-
 async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--updates", type=int, default=3000)
@@ -115,7 +107,7 @@ async def main() -> None:
     args = ap.parse_args()
 
     name = f"wegweiser_bench_{uuid.uuid4().hex[:8]}"
-    url = PG.rsplit("/", 1)[0] + f"/{name}"
+    url = database_url(name)
     await admin(f'CREATE DATABASE "{name}"')
     await admin(f'ALTER DATABASE "{name}" SET synchronous_commit = {args.synchronous_commit}')
     try:
