@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
@@ -29,7 +29,7 @@ from admin_api.routers.places import scoped_gemeinden
 from admin_api.security import same
 from admin_api.web.errors import PageError
 from admin_api.web.i18n import S_, gettext_for
-from admin_api.web.session import CSRF_FAILED, CSRF_FIELD, CheckedForm, page_role
+from admin_api.web.session import CSRF_FAILED, CSRF_FIELD, CheckedForm, Coordinator
 from admin_api.web.templating import redirect, render
 from admin_api.web.upload import UploadTooLarge, UploadUnreadable, read_upload
 from offers.io import TEXT_FIELDS, RowError
@@ -37,7 +37,6 @@ from offers.taxonomy import ACCESS_VALUES, CATEGORIES, KNOWN_STATUSES, NEED_AREA
 from store.models import Offer, today
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
-Coordinator = Annotated[Principal, Depends(page_role("admin", "gfs"))]
 
 STALE_MONTHS = 6  # an offer not checked for this long gets the warning
 SECTION = "offers"

@@ -10,10 +10,9 @@ kept; nothing of it is written.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
 
 from babel import Locale, UnknownLocaleError
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,14 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from admin_api import referral_access as access
 from admin_api.deps import DbSession, Id, Principal
 from admin_api.web.i18n import S_, gettext_for, locale_of
-from admin_api.web.session import CheckedForm, page_role
+from admin_api.web.session import CheckedForm, Counsellor
 from admin_api.web.templating import LOCAL_TIME, redirect, render
 from offers.taxonomy import NEED_AREAS
 from store import referrals as lifecycle
 from store.models import Gemeinde, Referral, StaffUser
 
 router = APIRouter(prefix="/staff/referrals", include_in_schema=False)
-Staff = Annotated[Principal, Depends(page_role("servicestelle", "admin"))]
 
 PAGE_SIZE = 50
 MAX_ADDRESSEE = 200
@@ -126,7 +124,7 @@ def _labels(request: Request, table: dict[str, str]) -> dict[str, str]:
 @router.get("")
 async def queue(
     request: Request,
-    who: Staff,
+    who: Counsellor,
     s: DbSession,
 ) -> Response:
     """Filters come as a plain GET form (works without script). A value the form could not
@@ -276,7 +274,7 @@ async def _detail_page(
 
 
 @router.get("/{referral_id}")
-async def detail(request: Request, referral_id: Id, who: Staff, s: DbSession) -> Response:
+async def detail(request: Request, referral_id: Id, who: Counsellor, s: DbSession) -> Response:
     ref = await access.read(s, who, referral_id)
     return await _detail_page(request, s, ref, done=request.query_params.get("ok"))
 
@@ -331,7 +329,7 @@ async def _current_status(s: AsyncSession, referral_id: int) -> str | None:
 
 @router.post("/{referral_id}/notiz")
 async def add_note(
-    request: Request, referral_id: Id, who: Staff, s: DbSession, form: CheckedForm
+    request: Request, referral_id: Id, who: Counsellor, s: DbSession, form: CheckedForm
 ) -> Response:
     text = form.get("text", "")
     problem = _text_problem(request, text, lifecycle.MAX_RELAY)
@@ -347,7 +345,7 @@ async def add_note(
 
 @router.post("/{referral_id}/nachricht")
 async def send_message(
-    request: Request, referral_id: Id, who: Staff, s: DbSession, form: CheckedForm
+    request: Request, referral_id: Id, who: Counsellor, s: DbSession, form: CheckedForm
 ) -> Response:
     text = form.get("text", "")
     problem = _text_problem(request, text, lifecycle.MAX_RELAY)
@@ -386,7 +384,7 @@ def _appointment_note(request: Request, form: dict[str, str]) -> tuple[str | Non
 
 @router.post("/{referral_id}/status")
 async def change_status(
-    request: Request, referral_id: Id, who: Staff, s: DbSession, form: CheckedForm
+    request: Request, referral_id: Id, who: Counsellor, s: DbSession, form: CheckedForm
 ) -> Response:
     to = form.get("to", "")
     note: str | None = None
@@ -414,7 +412,7 @@ async def change_status(
 
 @router.post("/{referral_id}/weitervermittlung")
 async def hand_on(
-    request: Request, referral_id: Id, who: Staff, s: DbSession, form: CheckedForm
+    request: Request, referral_id: Id, who: Counsellor, s: DbSession, form: CheckedForm
 ) -> Response:
     addressee = form.get("addressee", "").strip()
     problem = (

@@ -10,11 +10,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from admin_api.deps import MAX_ID, DbSession, Id, Principal
+from admin_api.deps import MAX_ID, DbSession, Id
 from admin_api.errors import ApiError
 from admin_api.routers.surveys import (
     Format,
@@ -26,14 +26,13 @@ from admin_api.routers.surveys import (
 )
 from admin_api.web.i18n import S_, gettext_for
 from admin_api.web.pages_waves import CONFLICTS, FAILED
-from admin_api.web.session import page_role
+from admin_api.web.session import Coordinator
 from admin_api.web.templating import render
 from offers.taxonomy import NEED_AREAS
 from results.tables import CROSS_BY, Cell, Table
 from store.models import Buendnis
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
-Coordinator = Annotated[Principal, Depends(page_role("admin", "gfs"))]
 ItemQuery = Annotated[str, Query(max_length=64, pattern=r"^[A-Za-z0-9_.-]*$")]
 
 EXPORT_FORMATS: tuple[Format, ...] = ("csv", "xlsx", "json", "floip")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -22,12 +22,11 @@ from admin_api.routers.surveys import (
     set_wave_status,
 )
 from admin_api.web.i18n import S_, gettext_for
-from admin_api.web.session import CheckedForm, page_role
+from admin_api.web.session import CheckedForm, Coordinator
 from admin_api.web.templating import redirect, render
 from store.models import Buendnis
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
-Coordinator = Annotated[Principal, Depends(page_role("admin", "gfs"))]
 SECTION = "waves"
 
 STATUS_LABELS = {"draft": S_("Entwurf"), "open": S_("offen"), "closed": S_("geschlossen")}

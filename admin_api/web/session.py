@@ -76,6 +76,11 @@ def page_role(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
     return dependency
 
 
+# The two kinds of page: the GfS' (catalogue, waves, results) and a Servicestelle's referrals.
+Coordinator = Annotated[Principal, Depends(page_role("admin", "gfs"))]
+Counsellor = Annotated[Principal, Depends(page_role("servicestelle", "admin"))]
+
+
 async def form_of(request: Request) -> dict[str, str]:
     """The url-encoded form of a POST (the only kind the pages send); last value wins."""
     cached: dict[str, str] | None = getattr(request.state, "form", None)
