@@ -17,6 +17,7 @@ import numpy as np
 
 MIN_K = 3
 DEFAULT_K = 5
+NULL_TOL = 1e-7  # below this distance from the relations' row space a figure counts as known
 
 
 def effective_k(k: int | None) -> int:
@@ -67,14 +68,14 @@ def determined(equations: Iterable[Equation], hidden: Iterable[int]) -> frozense
     if not rows:
         return frozenset()
     a = np.array(rows)
-    rank = np.linalg.matrix_rank(a)
-    found = set()
-    for idx, c in col.items():
-        e = np.zeros((1, len(unknowns)))
-        e[0, c] = 1
-        if np.linalg.matrix_rank(np.vstack([a, e])) == rank:
-            found.add(idx)
-    return frozenset(found)
+    # e_j lies in the row space iff x_j is zero in every solution of a @ x = 0: one SVD gives
+    # an orthonormal basis of those solutions; a column of it that is all zero means the
+    # figure is pinned down (its norm is e_j's distance from the row space).
+    _, sv, vt = np.linalg.svd(a)
+    tol = sv.max(initial=0.0) * max(a.shape) * np.finfo(float).eps
+    null = vt[int((sv > tol).sum()) :]
+    spread = np.linalg.norm(null, axis=0) if len(null) else np.zeros(len(unknowns))
+    return frozenset(idx for idx, c in col.items() if spread[c] < NULL_TOL)
 
 
 def suppress(
