@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from sqlalchemy import func, select, type_coerce
@@ -49,17 +50,31 @@ class _Item:
     values: np.ndarray | None  # (n,) for single-valued items
     bits: np.ndarray | None  # (n, categories) for multiple choice
     present: np.ndarray  # (n,) asked
+    cache: dict[str, Any] = field(default_factory=dict)
 
-    def row_index(self) -> np.ndarray:
-        """As a row variable: not asked counts as "keine Angabe"."""
-        assert self.values is not None
-        return np.where(self.present, self.values, NO_ANSWER_VALUE)
+    def rows(self) -> np.ndarray:
+        """As a single-valued row variable: the row per response (not asked counts as
+        "keine Angabe")."""
+        if "rows" not in self.cache:
+            assert self.values is not None
+            self.cache["rows"] = np.where(self.present, self.values, NO_ANSWER_VALUE)
+        return self.cache["rows"]
 
     def row_bits(self) -> np.ndarray:
-        assert self.bits is not None
-        rows = self.bits.copy()
-        rows[:, NO_ANSWER_VALUE] |= ~self.present
-        return rows
+        """As a multiple-choice row variable: response × row (not asked: "keine Angabe")."""
+        if "row_bits" not in self.cache:
+            assert self.bits is not None
+            rows = self.bits.copy()
+            rows[:, NO_ANSWER_VALUE] |= ~self.present
+            self.cache["row_bits"] = rows
+        return self.cache["row_bits"]
+
+    def hits(self, as_rows: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """(response, category) of every chosen category: a sparse view of the bits."""
+        key = "row_hits" if as_rows else "hits"
+        if key not in self.cache:
+            self.cache[key] = np.nonzero(self.row_bits() if as_rows else self.bits)
+        return self.cache[key]
 
 
 @dataclass
@@ -114,29 +129,27 @@ def _frequency(it: _Item) -> tuple[np.ndarray, int]:
 
 
 def _cross(row: _Item, col: _Item) -> tuple[np.ndarray, np.ndarray]:
-    """(row categories × column categories) cells and the respondents asked `col` per row."""
+    """(row categories × column categories) cells and the respondents asked `col` per row.
+    Column 0 (not asked) is counted along and then dropped: cheaper than masking."""
     n_r, n_c = len(row.names), len(col.names)
-    asked = col.present
     if row.values is not None:
-        r = row.row_index()
-        bases = np.bincount(r[asked], minlength=n_r)
+        r = row.rows()
         if col.values is not None:
-            idx = r[asked] * n_c + col.values[asked]
-            return np.bincount(idx, minlength=n_r * n_c).reshape(n_r, n_c), bases
-        assert col.bits is not None
-        cells = np.stack([np.bincount(r[col.bits[:, c]], minlength=n_r) for c in range(n_c)], 1)
-        return cells, bases
-    rb = row.row_bits()
-    bases = rb[asked].sum(axis=0)
+            cells = np.bincount(r * n_c + col.values, minlength=n_r * n_c).reshape(n_r, n_c)
+            cells[:, 0] = 0
+            return cells, cells.sum(axis=1)  # one category per asked respondent
+        who, cat = col.hits()
+        cells = np.bincount(r[who] * n_c + cat, minlength=n_r * n_c).reshape(n_r, n_c)
+        return cells, np.bincount(r[col.present], minlength=n_r)
+    who, cat = row.hits(as_rows=True)
     if col.values is not None:
-        cells = np.stack(
-            [np.bincount(col.values[rb[:, r] & asked], minlength=n_c) for r in range(n_r)], 0
-        )
-        return cells, bases
+        cells = np.bincount(cat * n_c + col.values[who], minlength=n_r * n_c).reshape(n_r, n_c)
+        cells[:, 0] = 0
+        return cells, cells.sum(axis=1)
     assert col.bits is not None
     # float64 matrix product: exact for counts far beyond any wave, and fast (BLAS)
-    cells = rb.T.astype(np.float64) @ col.bits.astype(np.float64)
-    return cells.round().astype(np.int64), bases
+    cells = row.row_bits().T.astype(np.float64) @ col.bits.astype(np.float64)
+    return cells.round().astype(np.int64), np.bincount(cat[col.present[who]], minlength=n_r)
 
 
 class WaveData:

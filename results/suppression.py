@@ -10,14 +10,27 @@ until no hidden figure is determined by any combination of relations.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 MIN_K = 3
 DEFAULT_K = 5
 NULL_TOL = 1e-7  # below this distance from the relations' row space a figure counts as known
+
+
+_BLAS = ThreadpoolController()
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Suppression solves many small systems: BLAS threads only cost there, and on a busy
+    machine they spin against the server's own threads (ten times slower, measured)."""
+    with _BLAS.limit(limits=1, user_api="blas"):
+        yield
 
 
 def effective_k(k: int | None) -> int:

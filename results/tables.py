@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from results.aggregate import NO_ANSWER, Counts, CrossCounts, WaveData, dropouts, wave_data
 from results.codebook import GEMEINDE_ITEM, Codebook, CodebookItem, breakdown_items
-from results.suppression import Equation, Suppression, effective_k, suppress
+from results.suppression import Equation, Suppression, effective_k, one_blas_thread, suppress
 from store.models import Buendnis, Gemeinde, SurveyWave
 
 __all__ = [
@@ -253,15 +253,17 @@ async def build_report(
     assert buendnis is not None
     k = effective_k(buendnis.suppression_k)
     data = await wave_data(s, wave_id)
-    counts = data.counts()
     gemeinden = list(
         (await s.execute(select(Gemeinde).where(Gemeinde.buendnis_id == buendnis.id))).scalars()
     )
-    group_of, labels, merged = _gemeinde_groups(gemeinden, counts.cells.get(GEMEINDE_ITEM, {}), k)
-    published = _frequencies(codebook, counts, group_of, labels, k)
-    if pairs is None:
-        pairs = standard_pairs(codebook, published)
-    crosstabs = _crosstabs(codebook, data, published, pairs, group_of, k)
+    with one_blas_thread():
+        counts = data.counts()
+        cells = counts.cells.get(GEMEINDE_ITEM, {})
+        group_of, labels, merged = _gemeinde_groups(gemeinden, cells, k)
+        published = _frequencies(codebook, counts, group_of, labels, k)
+        if pairs is None:
+            pairs = standard_pairs(codebook, published)
+        crosstabs = _crosstabs(codebook, data, published, pairs, group_of, k)
     drops = await dropouts(s, codebook.flow_id, codebook.flow_version)
     drop_cells = [
         (item, Cell(None, f"<{k}") if n < k else Cell(n, str(n))) for item, n in drops.items()
