@@ -95,8 +95,9 @@ class _Block:
         block = self.words[:, slot.offset : slot.offset + slot.words]
         if slot.multi:
             raw = np.ascontiguousarray(block, dtype="<u2").view(np.uint8)
-            bits = np.unpackbits(raw, axis=1, bitorder="little")[:, : len(names)].astype(bool)
-            found = _Item(names, None, bits, bits.any(axis=1))
+            bits = np.unpackbits(raw, axis=1, bitorder="little")[:, : len(names)].view(bool)
+            # bit 0 is never set: a word is non-zero exactly when something was chosen
+            found = _Item(names, None, bits, block.any(axis=1))
         else:
             values = block[:, 0].astype(np.intp)
             if values.size and values.max() >= len(names):
@@ -123,9 +124,9 @@ def _frequency(it: _Item) -> tuple[np.ndarray, int]:
     if it.values is not None:
         counts = np.bincount(it.values, minlength=len(it.names))
         counts[0] = 0
-        return counts, int(it.present.sum())
+        return counts, int(np.count_nonzero(it.present))
     assert it.bits is not None
-    return it.bits.sum(axis=0), int(it.present.sum())
+    return np.count_nonzero(it.bits, axis=0), int(np.count_nonzero(it.present))
 
 
 def _cross(row: _Item, col: _Item) -> tuple[np.ndarray, np.ndarray]:
