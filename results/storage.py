@@ -90,6 +90,8 @@ class Layout:
             slot = self.slots.get(item_id)
             if slot is None or (isinstance(value, list) and not slot.multi):
                 return False
+            if slot.kind == "number" and value is not None and _answer_kind(value) != "number":
+                return False  # a number slot reads back as numbers
             if slot.multi:
                 known = self.codes.get(item_id, {})
                 new = [c for c in categories(value) if c not in known]
@@ -122,8 +124,11 @@ def plan(
             kinds[item.id] = _kind(item.kind)
             seeds[item.id] = [NO_ANSWER] + [code for code, _ in item.choices]
     for item_id, value in answers.items():
-        if item_id not in kinds or (isinstance(value, list) and kinds[item_id] != "multi"):
-            kinds[item_id] = _answer_kind(value)
+        given = None if value is None else _answer_kind(value)
+        if item_id not in kinds:
+            kinds[item_id] = given or "single"
+        elif given == "multi" or (given == "single" and kinds[item_id] == "number"):
+            kinds[item_id] = given
         seeds.setdefault(item_id, [NO_ANSWER])
         if kinds[item_id] == "multi":  # a bitset is sized once: its categories up front
             seeds[item_id] += [c for c in categories(value) if c not in seeds[item_id]]
@@ -225,6 +230,8 @@ async def layout_for(
     )
     if layout is None:
         layout = await _create_layout(s, flow_id, flow_version, codebook, answers)
+        if not layout.fits(answers):  # plan() sizes every slot for these answers
+            raise ValueError(f"a new layout of {flow_id} {flow_version} does not fit its answers")
     for item_id, value in answers.items():
         for code in categories(value):
             if code not in layout.codes.get(item_id, {}):

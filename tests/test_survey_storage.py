@@ -74,7 +74,14 @@ async def test_answers_that_do_not_fit_get_a_new_layout_and_both_count(db):
     await _write(db, {"1.2": "21-24", "2.2": ["neu3"]})  # fits the newer layout
     async with db() as s:
         assert await s.scalar(select(func.count()).select_from(SurveyLayout)) == 2
-        got = [(a.item_id, a.code) for a in await stored_answers(s)]
+    await _write(db, {"1.13": 2})
+    await _write(db, {"1.13": "viele"})  # not a number: a number slot could not read it back
+    async with db() as s:
+        assert await s.scalar(select(func.count()).select_from(SurveyLayout)) == 3
+        everything = await stored_answers(s)
+        got = [(a.item_id, a.code) for a in everything]
+    numbers = sorted(((a.code, a.number) for a in everything if a.item_id == "1.13"), key=str)
+    assert numbers == [("viele", None), (None, 2.0)]
     assert sorted(c for i, c in got if i == "2.2") == sorted(["sprache", "arbeit", *many, "neu3"])
     assert ("9.1", "x") in got
 
