@@ -113,16 +113,22 @@ def _answer_kind(value: Answer) -> str:
 
 
 def plan(
-    codebook: Codebook | None, answers: Mapping[str, Answer]
+    codebook: Codebook | None, answers: Mapping[str, Answer], base: Layout | None = None
 ) -> tuple[list[Slot], dict[str, list[str]]]:
-    """Slots and initial categories for a new layout: every coded item of the codebook, and
-    any answered item the codebook does not describe (answers of another version)."""
+    """Slots and initial categories for a new layout: everything of `base` (the newest layout
+    so far, so that layouts only grow), every coded item of the codebook, and any answered
+    item neither describes (answers of another version)."""
     kinds: dict[str, str] = {}
     seeds: dict[str, list[str]] = {}
+    for slot in base.slots.values() if base is not None else ():
+        kinds[slot.item_id] = slot.kind
+        seeds[slot.item_id] = [c for c in base.categories(slot.item_id)[1:] if c is not None]
     for item in codebook.items if codebook is not None else ():
         if item.coded:
-            kinds[item.id] = _kind(item.kind)
-            seeds[item.id] = [NO_ANSWER] + [code for code, _ in item.choices]
+            if item.id not in kinds or item.multi:
+                kinds[item.id] = _kind(item.kind)
+            known = seeds.setdefault(item.id, [NO_ANSWER])
+            known += [code for code, _ in item.choices if code not in known]
     for item_id, value in answers.items():
         given = None if value is None else _answer_kind(value)
         if item_id not in kinds:
@@ -165,8 +171,9 @@ async def _create_layout(
     flow_version: str,
     codebook: Codebook | None,
     answers: Mapping[str, Answer],
+    base: Layout | None,
 ) -> Layout:
-    slots, seeds = plan(codebook, answers)
+    slots, seeds = plan(codebook, answers, base)
     width = sum(sl.words for sl in slots)
     row = SurveyLayout(
         flow_id=flow_id,
@@ -225,11 +232,11 @@ async def layout_for(
         SurveyLayout.flow_id == flow_id, SurveyLayout.flow_version == flow_version
     )
     found = await load_layouts(s, (await s.execute(ids)).scalars())
-    layout = next(
-        (lay for _, lay in sorted(found.items(), reverse=True) if lay.fits(answers)), None
-    )
+    newest_first = [lay for _, lay in sorted(found.items(), reverse=True)]
+    layout = next((lay for lay in newest_first if lay.fits(answers)), None)
     if layout is None:
-        layout = await _create_layout(s, flow_id, flow_version, codebook, answers)
+        base = newest_first[0] if newest_first else None
+        layout = await _create_layout(s, flow_id, flow_version, codebook, answers, base)
         if not layout.fits(answers):  # plan() sizes every slot for these answers
             raise ValueError(f"a new layout of {flow_id} {flow_version} does not fit its answers")
     for item_id, value in answers.items():

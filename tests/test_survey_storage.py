@@ -121,3 +121,32 @@ async def test_concurrent_writers_give_new_categories_distinct_numbers(db):
     values = [v for _, v in codes]
     assert len(values) == len(set(values))
     assert got == [f"g{i}" for i in range(1, 8)]
+
+
+async def test_without_a_questionnaire_layouts_only_grow(db):
+    """Answers alone (no codebook at hand) describe the layout; a new one keeps everything
+    of the newest, so a flow version ends up with few layouts whatever the order."""
+
+    async def write(answers):
+        async with db() as s, s.begin():
+            await write_response(
+                s,
+                None,
+                flow_id="f",
+                flow_version="1",
+                wave_id=None,
+                buendnis_id=None,
+                answers=answers,
+            )
+
+    await write({"a": "x", "m": ["p"]})
+    await write({"b": "y"})  # a new item: a second layout with a, m and b
+    await write({"a": "z", "m": ["q", "r"], "b": None})  # fits the second
+    await write({"a": None})  # fits the second too
+    async with db() as s:
+        layouts = list(await s.scalars(select(SurveyLayout).order_by(SurveyLayout.id)))
+        got = sorted(((a.item_id, a.code) for a in await stored_answers(s)), key=str)
+    assert [sorted(sl[0] for sl in lay.slots) for lay in layouts] == [["a", "m"], ["a", "b", "m"]]
+    assert {sl[0]: sl[1] for sl in layouts[1].slots}["m"] == "multi"
+    written = [("a", "x"), ("m", "p"), ("b", "y"), ("a", "z"), ("m", "q"), ("m", "r")]
+    assert got == sorted([*written, ("b", None), ("a", None)], key=str)
