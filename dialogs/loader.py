@@ -21,8 +21,21 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from dialogs.actions import ACTIONS
 from dialogs.expr import ITEM_ID, ORDERING, ExprError, conditions, number, parse
-from dialogs.model import NO, NODE_KINDS, YES, Choice, Flow, Item, NodeKind
+from dialogs.flow_checks import check_roles_and_actions
+from dialogs.model import (
+    CHOICE_KINDS,
+    CHOICE_SOURCES,
+    NO,
+    NODE_KINDS,
+    TEXT_FORMATS,
+    YES,
+    Choice,
+    Flow,
+    Item,
+    NodeKind,
+)
 
 FLOW_ID = re.compile(r"[a-z0-9_-]+")
 CODE = re.compile(r"[a-z0-9_§.+-]+")
@@ -31,18 +44,22 @@ DEFAULT_MAX_LENGTH = 500
 
 YESNO_CHOICES = (Choice(YES, "Ja", ("j", "jo", "jep")), Choice(NO, "Nein", ("n", "nö", "ne")))
 CONSENT_CHOICES = (Choice(YES, "Ja, ich bin einverstanden", ()), Choice(NO, "Nein", ()))
-_CHOICE_KINDS = ("single", "multi", "yesno", "consent")
-
 _FLOW_KEYS = ("id", "title", "kind", "items")
-_CHOICE_KEYS = ("code", "label", "synonyms")
-_COMMON_KEYS = ("id", "kind", "text", "required", "when", "next")
+_CHOICE_KEYS = ("code", "label", "synonyms", "confirm")
+_COMMON_KEYS = ("id", "kind", "text", "required", "when", "next", "role", "field", "share")
 _KIND_KEYS = {
-    "single": ("choices",),
+    "single": ("choices", "source"),
     "multi": ("choices",),
     "number": ("min", "max", "integer"),
-    "text": ("max_length",),
+    "text": ("max_length", "format"),
+    "consent": ("recipient",),
+    "action": ("action",),
 }
-_ITEM_KEYS = (*_COMMON_KEYS, "choices", "min", "max", "integer", "max_length")
+_ITEM_KEYS = (
+    *_COMMON_KEYS,
+    *(key for keys in _KIND_KEYS.values() for key in keys),
+)
+_ONE_OF = {"format": TEXT_FORMATS, "source": CHOICE_SOURCES, "action": tuple(ACTIONS)}
 _PATTERN_HINTS = {
     FLOW_ID: "lower-case letters, digits, '_' and '-'",
     ITEM_ID: "letters, digits, '_', '.' and '-', not starting with '.' or '-'",
@@ -219,11 +236,13 @@ class _Reader:
                 when = parse(source)
             except ExprError as e:
                 self.add(fields["when"][0], f"when: cannot parse '{source}': {e}", item_id)
+        if kind == "action" and "text" in fields:
+            self.add(fields["text"][0], "'text' is not allowed for action items", item_id)
         item = Item(
             id=item_id,
             # an unknown kind is kept as written; a flow with problems is never built
             kind=cast(NodeKind, raw_kind or ""),
-            text=self.text(fields, "text", line, item_id) or "",
+            text="" if kind == "action" else self.text(fields, "text", line, item_id) or "",
             line=line,
             choices=self.choices(fields, item_id, kind, line),
             required=self.boolean(fields, "required", item_id, True),
@@ -233,9 +252,37 @@ class _Reader:
             max=self.number(fields, "max", item_id) if kind == "number" else None,
             integer=self.boolean(fields, "integer", item_id, True) if kind == "number" else True,
             max_length=self.max_length(fields, item_id) if kind == "text" else None,
+            role=self.optional(fields, "role", line, item_id),
+            field=self.optional(fields, "field", line, item_id),
+            share=self.boolean(fields, "share", item_id, True),
+            format=self.optional(fields, "format", line, item_id),
+            source=self.optional(fields, "source", line, item_id),
+            action=self.optional(fields, "action", line, item_id),
+            recipient=self.optional(fields, "recipient", line, item_id, ITEM_ID),
         )
+        if kind == "action" and item.action is None and "action" not in fields:
+            self.add(line, "missing 'action' (action items name what to do)", item_id)
         self.check_range(item, fields)
         return _Draft(item, {key: key_line for key, (key_line, _) in fields.items()})
+
+    def optional(
+        self,
+        fields: _Fields,
+        key: str,
+        line: int,
+        item: str,
+        pattern: re.Pattern[str] | None = None,
+    ) -> str | None:
+        """An optional string; for keys with a fixed set of values, one of them."""
+        if key not in fields:
+            return None
+        value = self.text(fields, key, line, item, pattern)
+        allowed = _ONE_OF.get(key)
+        if value is not None and allowed is not None and value not in allowed:
+            message = f"unknown {key} '{value}' (one of: {', '.join(allowed)})"
+            self.add(fields[key][0], message + _suggest(value, allowed), item)
+            return None
+        return value
 
     def max_length(self, fields: _Fields, item: str) -> int:
         if "max_length" not in fields:
@@ -264,6 +311,8 @@ class _Reader:
             return CONSENT_CHOICES
         if kind not in ("single", "multi"):
             return ()  # 'choices' on other kinds is already reported as not allowed
+        if "choices" not in fields and "source" in fields:
+            return ()  # all choices come from the source at run time
         if "choices" not in fields:
             self.add(line, f"missing 'choices' ({kind} items need them)", item)
             return ()
@@ -282,6 +331,7 @@ class _Reader:
             code = self.text(choice_fields, "code", choice_line, item, CODE)
             label = self.text(choice_fields, "label", choice_line, item)
             synonyms = self.synonyms(choice_fields, item)
+            confirm = self.boolean(choice_fields, "confirm", item, False)
             if code is None:
                 continue
             if code in code_lines:
@@ -295,7 +345,7 @@ class _Reader:
                 if other != code:
                     message = f"synonym '{synonym}' is used by choices '{other}' and '{code}'"
                     self.add(choice_fields["synonyms"][0], message, item)
-            result.append(Choice(code, label or "", synonyms))
+            result.append(Choice(code, label or "", synonyms, confirm))
         return tuple(result)
 
     def synonyms(self, fields: _Fields, item: str) -> tuple[str, ...]:
@@ -391,18 +441,22 @@ def _when_problems(item: Item, items: dict[str, Item], position: dict[str, int])
         ref = items.get(name)
         if ref is None or ref.kind == "info":
             continue
-        if op in ORDERING and ref.kind != "number":
+        numeric = ref.kind in ("number", "offers")  # a list's answer: how many offers it had
+        if op in ORDERING and not numeric:
             messages.append(f"when: '{op}' compares numbers but '{name}' is a {ref.kind} item")
             continue
         if ref.kind == "multi" and op in ("==", "!="):
             hint = f"'{literals[0]} in {name}'"
             messages.append(f"when: '{name}' is a multi item; use {hint} to test one answer")
         for literal in literals:
-            if ref.kind == "number" and number(literal) is None:
+            if numeric and number(literal) is None:
                 message = f"when: '{name}' is a number item but '{literal}' is not a number"
                 messages.append(message)
-            elif ref.kind in _CHOICE_KINDS and ref.choice(literal) is None:
+            elif ref.kind in CHOICE_KINDS and ref.source is None and ref.choice(literal) is None:
                 messages.append(f"when: unknown answer code '{literal}' for item '{name}'")
+            elif ref.action in ACTIONS and literal not in ACTIONS[ref.action].outcomes:
+                known = ", ".join(ACTIONS[ref.action].outcomes)
+                messages.append(f"when: '{name}' has no outcome '{literal}' (one of: {known})")
     return messages
 
 
@@ -460,6 +514,11 @@ def _read_into(reader: _Reader, path: str) -> tuple[Flow | None, int]:
     else:
         drafts = [d for node in items.value if (d := reader.item(node)) is not None]
         _check_graph(reader, drafts)
+        if kind in FLOW_KINDS and not reader.problems:
+            for line_, item_id, message in check_roles_and_actions(
+                kind, [d.item for d in drafts], line
+            ):
+                reader.add(line_, message, item_id)
     id_line = top["id"][0] if "id" in top else line
     if reader.problems or flow_id is None or title is None or kind not in FLOW_KINDS:
         return None, id_line
