@@ -18,11 +18,11 @@ from sqlalchemy.orm import selectinload
 
 from admin_api.audit import audit
 from admin_api.deps import Principal, get_scoped, servicestelle_filter
-from store import referrals as lifecycle
+from places.gemeinden import gemeinde_id as gemeinde_code_id
+from referrals import lifecycle
 from store.models import Referral, ReferralEvent
 
-GEMEINDE_ITEM = "gemeinde"
-NEEDS_ITEM = "needs"
+GEMEINDE_ROLE, NEEDS_ROLE = "gemeinde", "needs"  # roles of shared answers (never item ids)
 SORT_COLUMNS = {"created_at": Referral.created_at, "status": Referral.status, "id": Referral.id}
 
 
@@ -40,7 +40,7 @@ def answers(ref: Referral) -> list[dict[str, Any]]:
 
 def need_areas(ref: Referral) -> list[str]:
     for a in answers(ref):
-        if a.get("item") == NEEDS_ITEM and isinstance(a.get("value"), list):
+        if a.get("role") == NEEDS_ROLE and isinstance(a.get("value"), list):
             return [str(v) for v in a["value"]]
     return []
 
@@ -48,9 +48,8 @@ def need_areas(ref: Referral) -> list[str]:
 def gemeinde_id(ref: Referral) -> int | None:
     for a in answers(ref):
         value = a.get("value")
-        if a.get("item") == GEMEINDE_ITEM and isinstance(value, str):
-            if value.startswith("g") and value[1:].isdigit():
-                return int(value[1:])
+        if a.get("role") == GEMEINDE_ROLE and gemeinde_code_id(value) is not None:
+            return gemeinde_code_id(value)
     return None
 
 

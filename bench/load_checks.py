@@ -16,7 +16,7 @@ from bench.load_cluster import LoadEmulator
 from bot.runtime import pseudonym
 from store.db import make_engine
 from store.models import OutboxMessage
-from store.waves import participation_marker
+from surveys.waves import participation_marker
 
 SECRET = b"s" * 40  # the workers' WEGWEISER_SECRET_KEY (bench/load_cluster.py)
 AT_LEAST_ONCE_WINDOW_S = 60  # a claim expires after 60 s (bot/outbox.py), then it is re-sent

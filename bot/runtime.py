@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import hashlib
 import hmac
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -23,14 +22,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import commands, flood
+from bot import flood, paging
 from bot.clean import clean_event
-from bot.intake import Intake, extras
+from bot.effects import Handlers
 from bot.messages import CM
 from bot.render import render_reply
-from bot.survey.responses import check_participation, store_response
-from dialogs.engine import step
-from dialogs.io import Command, Completed, Event, Reply, State
+from dialogs.effects import Completed, DataWanted, Effect, Forget, InvitationsSet, StartOver
+from dialogs.engine import Result, in_progress, step
+from dialogs.io import Command, Event, Msg, Reply, Resumed, State
 from dialogs.lexicon import Lexicon
 from dialogs.messages import M
 from dialogs.model import Flow
@@ -40,15 +39,21 @@ from store.models import (
     EntryPoint,
     InboundSeen,
     OutboxMessage,
-    Referral,
     utcnow,
 )
-from store.referrals import TERMINAL
+from store.turn import Turn
 
 log = logging.getLogger(__name__)
 
 
-KEYS_TTL = dt.timedelta(days=1)  # longer than any redelivery or flood window
+MAX_ROUNDS = 8  # effects waited for within one step (a flow waits for one at a time)
+
+# Before a flow is shown: e.g. the Gemeinden of the person's Bündnis as choices.
+Preparer = Callable[[AsyncSession, Conversation, Flow], Awaitable[Flow]]
+# On /start: None when the person may start, else what to tell them (e.g. a closed wave).
+StartCheck = Callable[
+    [AsyncSession, Conversation, bytes, Mapping[str, Flow]], Awaitable[Msg | None]
+]
 
 
 def pseudonym(secret: bytes, channel: str, user_id: str) -> str:
@@ -89,9 +94,13 @@ class Runtime:
         max_text_length: int = 1000,
         flood_max_updates: int = 20,
         flood_window_seconds: float = 10.0,
-        intake: Intake | None = None,
+        handlers: Handlers | None = None,
+        preparers: Sequence[Preparer] = (),
+        start_checks: Sequence[StartCheck] = (),
     ) -> None:
-        self.intake = intake  # Erstberatung hooks (bot/intake.py)
+        self.handlers = handlers or Handlers()
+        self.preparers = tuple(preparers)
+        self.start_checks = tuple(start_checks)
         self.sessions = sessions
         self.flows = flows
         self.lexicon = lexicon
@@ -201,45 +210,98 @@ class Runtime:
         if isinstance(text, str) and len(text) > self.max_text_length:
             refusal = Reply(parts=(M.MESSAGE_TOO_LONG.with_(max=self.max_text_length),))
             return [refusal]
-        if isinstance(event, Command) and event.name in ("start", "restart"):
-            await self._attribute(s, conv, event)
-            refusal = await check_participation(s, conv, self.secret, dict(self.flows))
-            if refusal is not None:
-                return [Reply(parts=(refusal,))]
-        flow = self._flow_for(conv, state, msg, event)
         if state.locale is None and conv.locale:
             state.locale = conv.locale
-        if self.intake is not None:
-            flow = await self.intake.specialise(s, conv, flow)
-        special = await commands.before_engine(
-            s, conv, state, event, flow, self.lexicon, self.intake
-        )
-        if special is not None:
-            return special.replies
-        before: list[Reply] = []
-        if self.intake is not None:
-            pre = await self.intake.before(s, conv, flow, event)
-            if pre is not None:
-                if pre.event is None:
-                    return pre.replies
-                before, event = pre.replies, pre.event
-        result = step(flow, state, event, self.lexicon)
-        result.replies = commands.after_engine(event, state, result.replies)
-        after: list[Reply] = []
-        for effect in result.effects:
-            if not isinstance(effect, Completed):
-                continue
-            if flow.kind == "intake" and self.intake is not None:
-                after += await self.intake.completed(s, conv, flow, effect)
-            else:  # survey and demo flows: one anonymous response
-                note = await store_response(s, conv, flow, effect, self.secret)
-                after += [Reply(parts=(note,))] if note is not None else []
-        conv.state = {**extras(conv.state), **result.state.to_json()}
-        conv.locale = result.state.locale
-        return [*before, *result.replies, *after]
-
-    def _flow_for(self, conv: Conversation, state: State, msg: Inbound, event: Event) -> Flow:
+        flow = self._flow_for(conv, state, msg, restarting=False)
         restarting = isinstance(event, Command) and event.name in ("start", "restart")
+        if restarting and not in_progress(flow, state):
+            return await self._start(s, conv, state, msg, getattr(event, "arg", ""))
+        flow = await self._prepare(s, conv, flow)
+        paged = paging.page(state, event, flow, self.lexicon)
+        if paged is not None:
+            return paged
+        result = step(flow, state, event, self.lexicon)
+        return await self._settle(s, conv, msg, flow, result, paging.hints(event, state))
+
+    async def _start(
+        self, s: AsyncSession, conv: Conversation, state: State, msg: Inbound, code: str
+    ) -> list[Reply]:
+        """A fresh start: attribution of a deep link, the start checks, then the flow."""
+        await self._attribute(s, conv, code)
+        for check in self.start_checks:
+            refusal = await check(s, conv, self.secret, self.flows)
+            if refusal is not None:
+                return [Reply(parts=(refusal,))]
+        flow = await self._prepare(s, conv, self._flow_for(conv, state, msg, restarting=True))
+        result = step(flow, state, Command("start", code), self.lexicon)
+        return await self._settle(s, conv, msg, flow, result)
+
+    async def _prepare(self, s: AsyncSession, conv: Conversation, flow: Flow) -> Flow:
+        for prepare in self.preparers:
+            flow = await prepare(s, conv, flow)
+        return flow
+
+    async def _settle(
+        self,
+        s: AsyncSession,
+        conv: Conversation,
+        msg: Inbound,
+        flow: Flow,
+        result: Result,
+        hints: paging.Hints = None,
+    ) -> list[Reply]:
+        """Apply the step's effects (feeding waited-for results back), then keep the state."""
+        turn = Turn(s, conv, self.secret)
+        replies = paging.shown(result.replies, hints)
+        for _ in range(MAX_ROUNDS):
+            applied = await self.handlers.apply(turn, result.effects)
+            replies += applied.replies
+            restart = await self._conversation_effects(turn, result.effects, applied.data)
+            if inspect(conv).deleted or inspect(conv).detached:
+                return replies  # /delete: nothing of the conversation is kept
+            if restart is not None:
+                return replies + await self._start(s, conv, result.state, msg, restart.code)
+            if result.state.waiting is None:
+                break
+            result = step(flow, result.state, Resumed(applied.data), self.lexicon)
+            replies += result.replies
+        else:
+            log.error("effects still waited for after %d rounds", MAX_ROUNDS)
+            result.state.waiting = None
+        conv.state = result.state.to_json()
+        conv.locale = result.state.locale
+        return replies
+
+    async def _conversation_effects(
+        self, turn: Turn, effects: Sequence[Effect], data: dict[str, Any]
+    ) -> StartOver | None:
+        """The effects on the conversation row itself (after the domain handlers ran)."""
+        conv, s = turn.conversation, turn.session
+        restart = None
+        for effect in effects:
+            if isinstance(effect, InvitationsSet):
+                conv.invitations = effect.on
+            elif isinstance(effect, DataWanted):
+                data["source"] = await self._source(s, conv)
+                data["invitations"] = conv.invitations
+            elif isinstance(effect, Completed):
+                await forget_delivered(s, conv)  # they may repeat answers that are gone now
+            elif isinstance(effect, Forget):
+                # referrals were withdrawn by their handler; keys and unsent replies go by cascade
+                await s.execute(delete(Conversation).where(Conversation.id == conv.id))
+                s.expunge(conv)
+                log.info("conversation deleted on request")
+            elif isinstance(effect, StartOver):
+                restart = effect
+        return restart
+
+    async def _source(self, s: AsyncSession, conv: Conversation) -> str:
+        name = None
+        if conv.buendnis_id is not None:
+            name = await s.scalar(select(Buendnis.name).where(Buendnis.id == conv.buendnis_id))
+        return ", ".join(p for p in (name, conv.source) if p)
+
+    def _flow_for(self, conv: Conversation, state: State, msg: Inbound, restarting: bool) -> Flow:
         wanted = msg.flow or conv.entry_flow
         flow_id = (wanted if restarting or state.flow_id is None else state.flow_id) or wanted
         flow = self.flows.get(flow_id or "") or self.flows.get(self.default_flow)
@@ -247,9 +309,9 @@ class Runtime:
             raise LookupError(f"flow {self.default_flow!r} is not loaded")
         return flow
 
-    async def _attribute(self, s: AsyncSession, conv: Conversation, event: Command) -> None:
+    async def _attribute(self, s: AsyncSession, conv: Conversation, code: str) -> None:
         """`/start <code>`: attribute the conversation to a Bündnis and a source."""
-        code = event.arg.strip()[:64]
+        code = code.strip()[:64]
         if not code:
             return
         entry = await s.scalar(select(EntryPoint).where(EntryPoint.code == code))
@@ -284,27 +346,6 @@ class Runtime:
             )
         )
 
-    # ------------------------------------------------------------------ housekeeping
-    async def expire(self, ttl: dt.timedelta, keys_ttl: dt.timedelta = KEYS_TTL) -> int:
-        """Delete conversations inactive for longer than `ttl` (their outbox and keys go too),
-        except those a Servicestelle is still working on: the person must stay reachable and
-        able to `/delete`. Idempotency keys older than `keys_ttl` go as well — past the
-        redelivery window they only record when someone wrote."""
-        now = utcnow()
-        still_open = (
-            select(Referral.id)
-            .where(Referral.conversation_id == Conversation.id)
-            .where(Referral.status.not_in(TERMINAL))
-        )
-        async with self.sessions() as s, s.begin():
-            result = await s.execute(
-                delete(Conversation)
-                .where(Conversation.updated_at < now - ttl)
-                .where(~still_open.exists())
-            )
-            await s.execute(delete(InboundSeen).where(InboundSeen.seen_at < now - keys_ttl))
-        return int(getattr(result, "rowcount", 0) or 0)
-
     async def state_of(self, channel: str, user_id: str) -> dict[str, Any] | None:
         pn = pseudonym(self.secret, channel, user_id)
         async with self.sessions() as s:
@@ -314,3 +355,13 @@ class Runtime:
 
 def _kind(event: Event) -> str:
     return type(event).__name__.lower()
+
+
+async def forget_delivered(s: AsyncSession, conv: Conversation) -> None:
+    """Delivered replies may repeat answers (consent screen, /mydata, summaries): drop them
+    once the answers themselves are gone. Pending replies stay, so nothing unseen is lost."""
+    await s.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.conversation_id == conv.id, OutboxMessage.status != "pending"
+        )
+    )

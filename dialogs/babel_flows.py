@@ -21,7 +21,10 @@ def flow_messages(flow: Flow) -> Iterator[tuple[int, str, str, str]]:
     """(line, context, msgid, comment) for every translatable text of a flow."""
     for item in flow.items:
         ctx = flow.context(item.id)
-        yield item.line, ctx, item.text, f"{item.kind} question {item.id}"
+        if item.text:  # action items have none
+            yield item.line, ctx, item.text, f"{item.kind} question {item.id}"
+        if item.field:
+            yield item.line, ctx, item.field, f"short name of {item.id} (consent screen, /mydata)"
         if item.kind in ("yesno", "consent"):
             for choice in item.choices:
                 yield item.line, ctx, choice.label, f"answer {choice.code}"

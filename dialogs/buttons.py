@@ -12,16 +12,23 @@ VERSION_CHARS = 8  # a prefix of the flow version is enough to spot a stale butt
 class Op(enum.Enum):
     ANSWER = "a"
     TOGGLE = "t"
-    DONE = "d"
+    DONE = "d"  # multi: the choice is complete; offers list: go on
     SKIP = "s"
     SHOW = "w"  # "no, show me the choices again"
+    KEEP = "k"  # keep the earlier answer (after going back)
+    BACK = "b"  # one question back
+    END = "e"  # a choice that ends the flow and discards answers (asked once more)
+    CONFIRM = "c"  # item: what is confirmed (restart | delete | end); code: yes | no
     LANGUAGE = "l"
     PAGE = "p"  # another page of a long keyboard (handled by the channel layer, not the engine)
-    # After an Erstberatung (bot/intake.py), handled before the engine; version is empty:
-    OFFERS = "n"  # item: page (need-area index); show that page of offers
-    OFFER = "o"  # item: page; code: offer id; show the offer's details
-    REFER = "r"  # item: step (ask | via | consent | finish); code: the choice
+    AREA = "n"  # offers list: item: list item; code: need-area page to show
+    OPEN = "o"  # offers list: item: list item; code: offer id whose details to show
     REPLY = "y"  # code: referral id; the next text goes to that referral's thread
+
+
+# Buttons that steer rather than answer: channels put them below the choices, always in the
+# same order, never on a row with an everyday answer.
+CONTROLS = (Op.DONE, Op.SKIP, Op.SHOW, Op.KEEP, Op.BACK, Op.END)
 
 
 @dataclass(frozen=True)

@@ -1,37 +1,51 @@
 """The flow engine: a pure function from (flow, state, input) to (state, replies, effects).
 
-No I/O, no clock, no randomness: the runtime loads the state, calls `step`, and stores the
-new state and the effects in one transaction before anything is sent.
+No I/O, no clock, no randomness: the runtime loads the state, calls `step`, hands the effects
+to their handlers, feeds back what a waited-for effect found out (`Resumed`), and stores the
+new state and the replies in one transaction before anything is sent. Every dialog — surveys,
+the Erstberatung with its offers, consent and referral, the demo, imported XLSForms — runs
+here; nothing about a conversation is decided anywhere else.
 """
 
 from __future__ import annotations
 
 import copy
-import math
 from dataclasses import dataclass
+from typing import Any
 
-from dialogs.buttons import Op, Pressed, encode, parse
-from dialogs.expr import evaluate
-from dialogs.io import (
-    Button,
-    Command,
-    Completed,
-    Context,
+from dialogs.asking import answer_line, language_picker
+from dialogs.buttons import Op, Pressed, parse
+from dialogs.effects import (
     Effect,
-    Event,
-    Msg,
-    Press,
-    Reply,
-    State,
-    Text,
-    Unsupported,
+    InvitationsSet,
 )
-from dialogs.matching import match_choice, match_many
-from dialogs.messages import M
+from dialogs.intake_messages import IM
+from dialogs.io import Command, Context, Event, Press, Reply, Resumed, State, Text, Unsupported
+from dialogs.listing import (
+    enter_offers,
+    offer_details,
+    offers_count,
+    offers_found,
+    offers_page,
+    open_offer,
+)
+from dialogs.messages import PM, M
 from dialogs.model import Flow, Item
-from dialogs.normalize import normalize, parse_number
+from dialogs.moves import Moves, in_progress
+from dialogs.normalize import normalize
+from dialogs.personal import (
+    ask_data,
+    data_shown,
+    open_thread,
+    reply_sent,
+    reply_typed,
+    thread_opened,
+)
+from dialogs.run import Run
+from dialogs.safety import is_danger
+from dialogs.typed import typed
 
-SKIP_WORDS = frozenset({"-", "skip", "uberspringen", "weiter", "keine angabe"})
+__all__ = ["Result", "answer_line", "in_progress", "step"]
 
 
 @dataclass
@@ -43,351 +57,206 @@ class Result:
 
 def step(flow: Flow, state: State, event: Event, ctx: Context) -> Result:
     """Compute the reaction to one input. Never raises for any input."""
-    run = _Run(flow, copy.deepcopy(state), ctx)
-    run.handle(event)
+    run = Run(flow, copy.deepcopy(state), ctx)
+    _Engine(run).handle(event)
     return Result(run.state, run.replies, run.effects)
 
 
-class _Run:
-    def __init__(self, flow: Flow, state: State, ctx: Context) -> None:
-        self.flow, self.state, self.ctx = flow, state, ctx
-        self.replies: list[Reply] = []
-        self.effects: list[Effect] = []
+class _Engine(Moves):
+    """What comes in: commands, presses, typed text, and results from the world."""
 
     # ------------------------------------------------------------------ dispatch
     def handle(self, event: Event) -> None:
-        if self.state.flow_version not in (None, self.flow.version):
+        st = self.state
+        if isinstance(event, Resumed):
+            self._resumed(event.data)
+            return
+        st.waiting = None  # a result that never came: the item is entered again when shown
+        if st.flow_id not in (None, self.flow.id):
+            self._other_flow()
+        elif st.flow_version not in (None, self.flow.version):
             self._migrate()
+        if st.confirm is not None and self._confirmed(event):
+            return
+        st.confirm = None
+        if st.thread is not None:
+            if isinstance(event, Text):
+                reply_typed(self.run, event.text)
+                return
+            st.thread = None  # anything else closes the reply
+        if isinstance(event, Text) and is_danger(event.text):
+            self.run.say(IM.SAFETY)
+            self._reask()
+            return
         match event:
-            case Command(name="start" | "restart"):
-                if self.state.locale is None:
-                    self._language_picker()
-                else:
-                    self._start()
+            case Command(name="start" | "restart", arg=arg):
+                self._start_command(arg)
             case Command(name="language"):
-                self._language_picker()
+                language_picker(self.run)
             case Command(name="resume"):
                 self._reask()
             case Command(name="help"):
-                self.say(M.HELP)
+                self.run.say(M.HELP)
+                self.run.say(PM.DATA_HELP)
                 self._reask()
+            case Command(name="back"):
+                self._back()
+            case Command(name="mydata"):
+                ask_data(self.run)
+            case Command(name="delete"):
+                self._confirm("delete")
+            case Command(name="stop"):
+                self.run.effects.append(InvitationsSet(False))
+                self.run.say(PM.STOPPED)
+                self._reask_quietly()
             case Command():
-                self.say(M.UNKNOWN_COMMAND)
+                self.run.say(M.UNKNOWN_COMMAND)
                 self._reask()
             case Press(data=data):
                 self._press(parse(data))
             case Text(text=text):
                 self._text(text)
             case Unsupported():
-                self.say(M.UNSUPPORTED)
+                self.run.say(M.UNSUPPORTED)
                 self._reask()
 
-    # ------------------------------------------------------------------ helpers
-    def say(self, msg: Msg) -> None:
-        self.replies.append(Reply(parts=(msg,)))
-
-    def _current(self) -> Item | None:
-        item_id = self.state.item
-        return None if item_id is None else self.flow.item(item_id)
-
-    def _language_picker(self) -> None:
-        buttons = tuple(
-            Button(label=name, data=encode(Op.LANGUAGE, "", "", code))
-            for code, name in self.ctx.languages
-        )
-        self.replies.append(Reply(parts=(M.CHOOSE_LANGUAGE,), buttons=buttons, ask="@language"))
-
-    def _start(self) -> None:
-        self.state.flow_id, self.state.flow_version = self.flow.id, self.flow.version
-        self.state.answers, self.state.toggles = {}, []
-        self.state.suggestion, self.state.finished = None, False
-        self._advance_from(self.flow.items[0] if self.flow.items else None)
-
-    def _reask(self) -> None:
-        item = self._current()
-        if item is not None:
-            self._ask(item)
-        elif self.state.finished:
-            self.say(M.FINISHED)
-        elif self.state.locale is None:
-            self._language_picker()
+    # ------------------------------------------------------------------ results from the world
+    def _resumed(self, data: Any) -> None:
+        st = self.state
+        what, st.waiting = st.waiting or "", None
+        kind, _, rest = what.partition(":")
+        item = self.flow.item(rest.split(":", 1)[0])
+        if kind == "mydata":
+            data_shown(self.run, data)
+            self._reask_quietly()
+        elif kind == "thread" and rest.isdecimal():
+            if not thread_opened(self.run, int(rest), data):
+                self._reask()
+        elif kind == "reply":
+            reply_sent(self.run, data)
+            self._reask_quietly()
+        elif kind == "list" and item is not None:
+            offers_found(self.run, item, data)
+        elif kind == "open" and item is not None:
+            offer_details(self.run, item, int(rest.split(":", 1)[1]), data)
+        elif kind == "action" and item is not None:
+            self._acted(item, dict(data))
         else:
-            self.say(M.START_HINT)
+            self._reask()
 
-    def _migrate(self) -> None:
-        """The flow changed under a running conversation: keep what still fits, tell the person."""
-        kept = {}
-        for item_id, value in self.state.answers.items():
-            item = self.flow.item(item_id)
-            if item is not None and _valid_answer(item, value):
-                kept[item_id] = value
-        self.state.answers, self.state.toggles, self.state.suggestion = kept, [], None
-        self.state.flow_version = self.flow.version
-        current = self._current()
-        self.say(M.FLOW_CHANGED)
-        if self.state.finished:
-            return
-        self.state.item = None
-        if current is None:
-            self._advance_from(self.flow.items[0] if self.flow.items else None, quiet=True)
-        else:
-            self.state.item = current.id
-
-    # ------------------------------------------------------------------ asking
-    def _ask(self, item: Item) -> None:
-        v = self.flow.version
-        ctx = self.flow.context(item.id)
-        parts: list[Msg] = [Msg(item.text, ctx)]
-        buttons: list[Button] = []
-        if item.kind in ("single", "yesno", "consent"):
-            buttons = [
-                Button(Msg(c.label, ctx), encode(Op.ANSWER, v, item.id, c.code))
-                for c in item.choices
-            ]
-        elif item.kind == "multi":
-            chosen = set(self.state.toggles)
-            buttons = [
-                Button(Msg(c.label, ctx), encode(Op.TOGGLE, v, item.id, c.code), c.code in chosen)
-                for c in item.choices
-            ]
-            parts.append(M.MULTI_HINT)
-            buttons.append(Button(M.DONE, encode(Op.DONE, v, item.id, "")))
-        elif item.kind == "number":
-            parts.append(M.NUMBER_HINT.with_(min=_fmt(item.min), max=_fmt(item.max)))
-        elif item.kind == "text":
-            parts.append(M.TEXT_HINT.with_(max=item.max_length or 500))
-        if not item.required and item.kind != "info":
-            buttons.append(Button(M.SKIP, encode(Op.SKIP, v, item.id, "")))
-        self.replies.append(Reply(parts=tuple(parts), buttons=tuple(buttons), ask=item.id))
-
-    def _advance_from(self, item: Item | None, quiet: bool = False) -> None:
-        """Go to `item` or the first askable item after it; info items are shown on the way."""
-        seen: set[str] = set()
-        while item is not None and item.id not in seen:
-            seen.add(item.id)
-            if item.when is None or evaluate(item.when, self.state.answers):
-                if item.kind != "info":
-                    self.state.item = item.id
-                    self._ask(item)
-                    return
-                if not quiet:
-                    self.replies.append(Reply(parts=(Msg(item.text, self.flow.context(item.id)),)))
-            item = self.flow.successor(item)
-        self._finish()
-
-    def _finish(self) -> None:
-        self.state.item, self.state.finished = None, True
-        self.state.toggles, self.state.suggestion = [], None
-        answers = dict(self.state.answers)
-        self.effects.append(Completed(self.flow.id, self.flow.version, answers))
-        if self.flow.kind == "demo":
-            self._summary(answers)
-        self.say(M.THANKS)
-        self.state.answers = {}  # in-progress answers leave the state with the Completed effect
-
-    def _summary(self, answers: dict[str, object]) -> None:
-        lines: list[Msg] = [M.SUMMARY]
-        for item in self.flow.items:
-            if item.id in answers and item.kind != "info":
-                lines.append(answer_line(self.flow, item, answers[item.id]))
-        self.replies.append(Reply(parts=(Msg.join(lines, "\n"),)))
-
-    def _answer(self, item: Item, value: object) -> None:
-        self.state.answers[item.id] = value
-        self.state.toggles, self.state.suggestion = [], None
-        self._advance_from(self.flow.successor(item))
-
-    # ------------------------------------------------------------------ button presses
+    # ------------------------------------------------------------------ presses
     def _press(self, p: Pressed | None) -> None:
-        if p is None:
-            self.say(M.STALE_BUTTON)
+        run, st = self.run, self.state
+        if p is None or p.op is Op.CONFIRM:
+            run.say(M.STALE_BUTTON)
             self._reask()
             return
         if p.op is Op.LANGUAGE:
-            if p.code not in dict(self.ctx.languages):
-                self.say(M.STALE_BUTTON)
-                self._reask()
-                return
-            first_choice = self.state.locale is None
-            self.state.locale = p.code
-            if first_choice or (self.state.item is None and not self.state.finished):
-                self._start()
-            else:
-                self._reask()
+            self._language(p.code)
             return
-        item = self._current()
+        if p.op is Op.REPLY:
+            if not open_thread(run, p.code):
+                self._reask_quietly()
+            return
+        item = run.current()
         if p.version != self.flow.version[: len(p.version)] or not p.version:
-            self.say(M.FLOW_CHANGED)
+            run.say(M.FLOW_CHANGED)
             self._reask()
             return
         if item is None or p.item != item.id:
-            self.say(M.ALREADY_ANSWERED)
+            run.say(M.ALREADY_ANSWERED)
             self._reask()
             return
-        if p.op is Op.SHOW:
-            self.state.suggestion = None
+        if p.op is Op.BACK:
+            self._back()
+        elif item.kind == "offers":
+            self._list_press(item, p)
+        elif p.op is Op.SHOW:
+            st.suggestion = None
             self._ask(item)
-            return
-        if p.op is Op.SKIP:
+        elif p.op is Op.KEEP and item.id in st.defaults:
+            self._answer(item, st.defaults[item.id])
+        elif p.op is Op.SKIP:
             if item.required:
-                self.say(M.REQUIRED)
+                run.say(M.REQUIRED)
                 self._ask(item)
             else:
                 self._answer(item, None)
-            return
-        if p.op is Op.DONE and item.kind == "multi":
-            if not self.state.toggles and item.required:
-                self.say(M.CHOOSE_AT_LEAST_ONE)
+        elif p.op is Op.DONE and item.kind == "multi":
+            if not st.toggles and item.required:
+                run.say(M.CHOOSE_AT_LEAST_ONE)
                 self._ask(item)
             else:
-                chosen = [c.code for c in item.choices if c.code in self.state.toggles]
+                chosen = [c.code for c in item.choices if c.code in st.toggles]
                 self._answer(item, chosen or None)
-            return
-        if item.choice(p.code) is None:
-            self.say(M.STALE_BUTTON)
+        elif (choice := item.choice(p.code)) is None:
+            run.say(M.STALE_BUTTON)
             self._ask(item)
-            return
-        if p.op is Op.TOGGLE and item.kind == "multi":
-            toggles = self.state.toggles
+        elif p.op is Op.TOGGLE and item.kind == "multi":
+            toggles = st.toggles
             toggles.remove(p.code) if p.code in toggles else toggles.append(p.code)
             self._ask(item)
-        elif p.op is Op.ANSWER and item.kind in ("single", "yesno", "consent"):
-            self._answer(item, p.code)
+        elif p.op in (Op.ANSWER, Op.END) and item.kind in ("single", "yesno", "consent"):
+            if choice.confirm:
+                self._confirm(f"end:{item.id}:{choice.code}")
+            else:
+                self._answer(item, p.code)
         else:
-            self.say(M.STALE_BUTTON)
+            run.say(M.STALE_BUTTON)
             self._ask(item)
+
+    def _list_press(self, item: Item, p: Pressed) -> None:
+        if p.op is Op.DONE:
+            self._answer(item, offers_count(self.run, item))
+        elif p.op is Op.AREA and p.code.isdecimal() and len(p.code) < 4:
+            offers_page(self.run, item, int(p.code))
+        elif p.op is Op.OPEN:
+            open_offer(self.run, item, p.code)
+        else:
+            self.run.say(M.STALE_BUTTON)
+            offers_page(self.run, item, self.state.page)
+
+    def _language(self, code: str) -> None:
+        st = self.state
+        if code not in dict(self.run.ctx.languages):
+            self.run.say(M.STALE_BUTTON)
+            self._reask()
+            return
+        first_choice = st.locale is None
+        st.locale = code
+        item = self.run.current()
+        if first_choice or (item is None and not st.finished):
+            self._start()
+        elif item is not None and item.kind == "offers":
+            enter_offers(self.run, item, fresh=True)  # titles in the new language
+        else:
+            self._reask()
 
     # ------------------------------------------------------------------ typed text
     def _text(self, text: str) -> None:
-        item = self._current()
+        st = self.state
+        item = self.run.current()
         if item is None:
-            if self.state.locale is None:
-                self._language_picker()
-            elif self.state.finished:
-                self.say(M.FINISHED)
+            if st.locale is None:
+                language_picker(self.run)
+            elif st.finished:
+                self.run.say(M.FINISHED)
             else:
                 self._start()
             return
-        typed = normalize(text)
-        if not typed:
-            self.say(M.NOT_UNDERSTOOD)
-            self._ask(item)
+        if normalize(text) in self.run.ctx.back_words(st.locale):
+            self._back()
             return
-        if not item.required and typed in SKIP_WORDS | self.ctx.skip_words(self.state.locale):
-            self._answer(item, None)
+        if item.kind == "offers":
+            self.run.say(IM.CONTACT_BUTTONS)
+            offers_page(self.run, item, st.page)
             return
-        if item.kind == "number":
-            self._typed_number(item, text)
-        elif item.kind == "text":
-            self._typed_text(item, text)
-        elif item.kind == "multi":
-            codes = match_many(item, typed, self._terms(item))
-            if codes:
-                self._answer(item, codes)
-            else:
-                self.say(M.NOT_UNDERSTOOD)
-                self._ask(item)
+        choice_confirm = item.kind in ("single", "yesno", "consent")
+        typed(self.run, item, text, self._typed_answer if choice_confirm else self._answer)
+
+    def _typed_answer(self, item: Item, value: object) -> None:
+        choice = item.choice(str(value)) if value is not None else None
+        if choice is not None and choice.confirm:
+            self._confirm(f"end:{item.id}:{choice.code}")
         else:
-            self._typed_choice(item, typed)
-
-    def _terms(self, item: Item) -> dict[str, list[str]]:
-        return self.ctx.terms(self.flow, item, self.state.locale or "de")
-
-    def _typed_choice(self, item: Item, typed: str) -> None:
-        if self.state.suggestion is not None:
-            yes_no = self.ctx.yes_no(typed, self.state.locale)
-            if yes_no == "yes":
-                self._answer(item, self.state.suggestion)
-                return
-            self.state.suggestion = None
-            if yes_no == "no":
-                self._ask(item)
-                return
-        match = match_choice(item, typed, self._terms(item))
-        if match.sure:
-            self._answer(item, match.code)
-        elif match.code is not None:
-            self.state.suggestion = match.code
-            choice = item.choice(match.code)
-            label = Msg(choice.label, self.flow.context(item.id)) if choice else match.code
-            v = self.flow.version
-            self.replies.append(
-                Reply(
-                    parts=(M.DID_YOU_MEAN.with_(answer=label),),
-                    buttons=(
-                        Button(label, encode(Op.ANSWER, v, item.id, match.code)),
-                        Button(M.NO_OTHER, encode(Op.SHOW, v, item.id, "")),
-                    ),
-                    ask=item.id,
-                )
-            )
-        else:
-            self.say(M.NOT_UNDERSTOOD)
-            self._ask(item)
-
-    def _typed_number(self, item: Item, text: str) -> None:
-        number = parse_number(text)
-        finite = number is not None and math.isfinite(number)
-        bounded = item.min is not None or item.max is not None
-        if (
-            number is None
-            or (not finite and not bounded)  # too big for any float, and no range to name
-            or (finite and item.integer and number != int(number))
-        ):
-            self.say(M.NOT_A_NUMBER)
-            self._ask(item)
-        elif (
-            not finite
-            or (item.min is not None and number < item.min)
-            or (item.max is not None and number > item.max)
-        ):
-            self.say(M.OUT_OF_RANGE.with_(min=_fmt(item.min), max=_fmt(item.max)))
-            self._ask(item)
-        else:
-            self._answer(item, int(number) if item.integer else number)
-
-    def _typed_text(self, item: Item, text: str) -> None:
-        limit = item.max_length or 500
-        cleaned = " ".join(text.split())
-        if len(cleaned) > limit:
-            self.say(M.TEXT_TOO_LONG.with_(max=limit))
-            self._ask(item)
-        else:
-            self._answer(item, cleaned)
-
-
-def answer_line(flow: Flow, item: Item, value: object) -> Msg:
-    """ "Question – answer" in the person's language (summaries, /mydata)."""
-    ctx = flow.context(item.id)
-    shown: Msg | str
-    if value is None:
-        shown = M.SKIPPED
-    elif isinstance(value, list):
-        shown = Msg.join([Msg(c.label, ctx) for c in item.choices if c.code in value])
-    elif item.choices:
-        choice = item.choice(str(value))
-        shown = Msg(choice.label, ctx) if choice else str(value)
-    else:
-        shown = _fmt(value) if isinstance(value, float | int) else str(value)
-    return M.SUMMARY_LINE.with_(question=Msg(item.text, ctx), answer=shown)
-
-
-def _valid_answer(item: Item, value: object) -> bool:
-    if value is None:
-        return not item.required
-    if item.kind in ("single", "yesno", "consent"):
-        return isinstance(value, str) and item.choice(value) is not None
-    if item.kind == "multi":
-        return isinstance(value, list) and all(item.choice(str(c)) for c in value)
-    if item.kind == "number":
-        return isinstance(value, int | float) and not (
-            (item.min is not None and value < item.min)
-            or (item.max is not None and value > item.max)
-        )
-    return isinstance(value, str)
-
-
-def _fmt(value: float | int | None) -> str:
-    if value is None:
-        return ""
-    return str(int(value)) if float(value).is_integer() else str(value)
+            self._answer(item, value)

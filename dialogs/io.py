@@ -24,6 +24,13 @@ class State:
     toggles: list[str] = field(default_factory=list)  # multiple choice being composed
     suggestion: str | None = None  # "did you mean …?" code waiting for a yes
     finished: bool = False
+    history: list[str] = field(default_factory=list)  # answered items, in order (for "back")
+    defaults: dict[str, Any] = field(default_factory=dict)  # answers the person went back over
+    data: dict[str, Any] = field(default_factory=dict)  # results of actions and lists, by item
+    page: int = 0  # offers list: the need area on screen
+    confirm: str | None = None  # waits for a second "yes": restart[:code] | delete | end:item:code
+    waiting: str | None = None  # item waiting for its effect's result (within one step)
+    thread: int | None = None  # referral the next typed text goes to (reply to a Servicestelle)
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -58,7 +65,14 @@ class Unsupported:
     kind: str  # sticker, photo, voice, …
 
 
-Event = Command | Press | Text | Unsupported
+@dataclass(frozen=True)
+class Resumed:
+    """What the handlers of the effect the engine waits for (`State.waiting`) found out."""
+
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+Event = Command | Press | Text | Unsupported | Resumed
 
 # ---------------------------------------------------------------- outputs
 
@@ -100,20 +114,6 @@ class Reply:
     ask: str | None = None  # item id when this reply asks a question
 
 
-# ---------------------------------------------------------------- effects
-
-
-@dataclass(frozen=True)
-class Completed:
-    """The flow is complete; the runtime stores the answers according to the flow's kind."""
-
-    flow_id: str
-    flow_version: str
-    answers: Mapping[str, Any]
-
-
-Effect = Completed
-
 # ---------------------------------------------------------------- context
 
 
@@ -129,6 +129,8 @@ class Context(Protocol):
     def yes_no(self, typed: str, locale: str | None) -> str | None: ...
 
     def skip_words(self, locale: str | None) -> frozenset[str]: ...
+
+    def back_words(self, locale: str | None) -> frozenset[str]: ...
 
 
 Translate = Callable[[str, str | None, str], str]  # (locale, context, msgid) -> text

@@ -59,6 +59,11 @@ class Lexicon:
     def skip_words(self, locale: str | None) -> frozenset[str]:
         return self._word_set(M.SKIP_WORDS.context or "", M.SKIP_WORDS.msgid, locale)
 
+    def back_words(self, locale: str | None) -> frozenset[str]:
+        """German and English always work too: people switch to them when stuck."""
+        words = self._word_set(M.BACK_WORDS.context or "", M.BACK_WORDS.msgid, locale)
+        return words | self._word_set(M.BACK_WORDS.context or "", M.BACK_WORDS.msgid, "en")
+
 
 def untranslated(_locale: str, _ctx: str | None, msgid: str) -> str:
     return msgid

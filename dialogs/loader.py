@@ -1,99 +1,65 @@
-"""Load flow YAML files into dialogs.model.Flow and report every problem with its line.
-
-The YAML is composed into nodes (never constructed as arbitrary objects), so every problem can
-point at the real line, and ids and codes keep their text: `code: no` stays "no", `id: 1.10`
-stays "1.10" instead of becoming a bool or a float.
-"""
+"""Load flow YAML files into dialogs.model.Flow and report every problem with its line
+(node reading: dialogs/yaml_nodes.py; whole-flow checks: dialogs/flow_checks.py)."""
 
 from __future__ import annotations
 
-import difflib
 import hashlib
-import math
 import os
 import re
-from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, cast
 
 import yaml
-from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import Node, ScalarNode, SequenceNode
 
-from dialogs.expr import ITEM_ID, ORDERING, ExprError, conditions, number, parse
-from dialogs.model import NO, NODE_KINDS, YES, Choice, Flow, Item, NodeKind
+from dialogs.actions import ACTIONS
+from dialogs.expr import ITEM_ID, ExprError, parse
+from dialogs.flow_checks import check_graph, check_roles_and_actions, suggest
+from dialogs.model import (
+    CHOICE_SOURCES,
+    NO,
+    NODE_KINDS,
+    TEXT_FORMATS,
+    YES,
+    Choice,
+    Flow,
+    Item,
+    NodeKind,
+)
+from dialogs.yaml_nodes import (
+    CODE,
+    FLOW_ID,
+    NUMERIC,
+    Fields,
+    FlowError,
+    NodeReader,
+    Problem,
+    line_of,
+    peek_id,
+)
 
-FLOW_ID = re.compile(r"[a-z0-9_-]+")
-CODE = re.compile(r"[a-z0-9_§.+-]+")
 FLOW_KINDS = ("demo", "survey", "intake")
 DEFAULT_MAX_LENGTH = 500
 
 YESNO_CHOICES = (Choice(YES, "Ja", ("j", "jo", "jep")), Choice(NO, "Nein", ("n", "nö", "ne")))
 CONSENT_CHOICES = (Choice(YES, "Ja, ich bin einverstanden", ()), Choice(NO, "Nein", ()))
-_CHOICE_KINDS = ("single", "multi", "yesno", "consent")
-
 _FLOW_KEYS = ("id", "title", "kind", "items")
-_CHOICE_KEYS = ("code", "label", "synonyms")
-_COMMON_KEYS = ("id", "kind", "text", "required", "when", "next")
+_CHOICE_KEYS = ("code", "label", "synonyms", "confirm")
+_COMMON_KEYS = ("id", "kind", "text", "required", "when", "next", "role", "field", "share")
 _KIND_KEYS = {
-    "single": ("choices",),
+    "single": ("choices", "source"),
     "multi": ("choices",),
     "number": ("min", "max", "integer"),
-    "text": ("max_length",),
+    "text": ("max_length", "format"),
+    "consent": ("recipient",),
+    "action": ("action",),
 }
-_ITEM_KEYS = (*_COMMON_KEYS, "choices", "min", "max", "integer", "max_length")
-_PATTERN_HINTS = {
-    FLOW_ID: "lower-case letters, digits, '_' and '-'",
-    ITEM_ID: "letters, digits, '_', '.' and '-', not starting with '.' or '-'",
-    CODE: "lower-case letters, digits and _ § . + -",
-}
-_NULL = "tag:yaml.org,2002:null"
-_BOOL = "tag:yaml.org,2002:bool"
-_NUMERIC = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One finding: str() gives "path:line: item '<id>': message"."""
-
-    path: str
-    line: int
-    item: str | None  # the item id, when the problem belongs to one
-    message: str  # the loader starts it with "item '<id>': " when item is set
-
-    def __str__(self) -> str:
-        prefix = f"item '{self.item}': "
-        # Problems made elsewhere may leave the item out of the message.
-        if self.item is None or self.message.startswith(prefix):
-            prefix = ""
-        return f"{self.path}:{self.line}: {prefix}{self.message}"
-
-
-class FlowError(Exception):
-    """One or more flow files are invalid; `problems` lists all of them."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
-
-
-def _line(node: Node) -> int:
-    return node.start_mark.line + 1
-
-
-def _suggest(word: str, candidates: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(candidates), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def _peek_id(node: Node) -> str | None:
-    """An item's id before it is validated, to name the item in early problems."""
-    if isinstance(node, MappingNode):
-        for key, value in node.value:
-            if isinstance(key, ScalarNode) and key.value == "id" and isinstance(value, ScalarNode):
-                return value.value
-    return None
+_ITEM_KEYS = (
+    *_COMMON_KEYS,
+    *(key for keys in _KIND_KEYS.values() for key in keys),
+)
+_ONE_OF = {"format": TEXT_FORMATS, "source": CHOICE_SOURCES, "action": tuple(ACTIONS)}
 
 
 @dataclass
@@ -102,100 +68,13 @@ class _Draft:
     lines: dict[str, int]  # key -> line, to point at `next:` and `when:`
 
 
-# A mapping's entries: key -> (line of the key, value node).
-_Fields = dict[str, tuple[int, Node]]
-
-
 @dataclass
-class _Reader:
-    """Reads one file's nodes and collects its problems."""
-
-    path: str
-    problems: list[Problem] = field(default_factory=list)
-    constructor: SafeConstructor = field(default_factory=SafeConstructor)
-
-    def add(self, line: int, message: str, item: str | None = None) -> None:
-        prefix = f"item '{item}': " if item is not None else ""
-        self.problems.append(Problem(self.path, line, item, prefix + message))
-
-    # --- generic node access ---------------------------------------------------------
-
-    def fields(
-        self, node: Node, what: str, allowed: Collection[str] | None, item: str | None = None
-    ) -> _Fields | None:
-        if not isinstance(node, MappingNode):
-            self.add(_line(node), f"{what} must be a mapping of keys to values", item)
-            return None
-        out: _Fields = {}
-        for key_node, value_node in node.value:
-            line = _line(key_node)
-            key = key_node.value if isinstance(key_node, ScalarNode) else None
-            if not isinstance(key, str):
-                self.add(line, f"{what}: keys must be plain words", item)
-            elif key in out:
-                self.add(line, f"duplicate key '{key}' (first at line {out[key][0]})", item)
-            elif allowed is not None and key not in allowed:
-                self.add(line, f"unknown key '{key}' in {what}{_suggest(key, allowed)}", item)
-            else:
-                out[key] = (line, value_node)
-        return out
-
-    def text(
-        self,
-        fields: _Fields,
-        key: str,
-        line: int,
-        item: str | None = None,
-        pattern: re.Pattern[str] | None = None,
-    ) -> str | None:
-        """A required string, taken verbatim (no YAML type guessing)."""
-        if key not in fields:
-            self.add(line, f"missing '{key}'", item)
-            return None
-        key_line, node = fields[key]
-        if not isinstance(node, ScalarNode):
-            self.add(key_line, f"'{key}' must be a string", item)
-            return None
-        value = "" if node.tag == _NULL else node.value
-        if not value.strip():
-            self.add(key_line, f"'{key}' must not be empty", item)
-            return None
-        if pattern is not None and not pattern.fullmatch(value):
-            hint = _PATTERN_HINTS[pattern]
-            self.add(key_line, f"invalid {key} '{value}' (allowed: {hint})", item)
-            return None
-        return value
-
-    def scalar(self, fields: _Fields, key: str, tags: Collection[str]) -> object:
-        """The typed value of an optional scalar, or None when absent or of another type."""
-        node = fields[key][1]
-        if isinstance(node, ScalarNode) and node.tag in tags:
-            return self.constructor.construct_object(node)
-        return None
-
-    def boolean(self, fields: _Fields, key: str, item: str | None, default: bool) -> bool:
-        if key not in fields:
-            return default
-        value = self.scalar(fields, key, (_BOOL,))
-        if not isinstance(value, bool):
-            self.add(fields[key][0], f"'{key}' must be true or false", item)
-            return default
-        return value
-
-    def number(self, fields: _Fields, key: str, item: str | None) -> float | None:
-        if key not in fields:
-            return None
-        value = self.scalar(fields, key, _NUMERIC)
-        if not isinstance(value, int | float) or not math.isfinite(value):
-            self.add(fields[key][0], f"'{key}' must be a number", item)
-            return None
-        return value
-
-    # --- items -------------------------------------------------------------------------
+class _Reader(NodeReader):
+    """Reads one file's items and choices."""
 
     def item(self, node: Node) -> _Draft | None:
-        line = _line(node)
-        fields = self.fields(node, "an item", None, _peek_id(node))
+        line = line_of(node)
+        fields = self.fields(node, "an item", None, peek_id(node))
         if fields is None:
             return None
         item_id = self.text(fields, "id", line, None, ITEM_ID)
@@ -210,7 +89,7 @@ class _Reader:
         allowed = _COMMON_KEYS + _KIND_KEYS.get(kind or "", ())
         for key, (key_line, _) in fields.items():
             if key not in _ITEM_KEYS:
-                self.add(key_line, f"unknown key '{key}'{_suggest(key, _ITEM_KEYS)}", item_id)
+                self.add(key_line, f"unknown key '{key}'{suggest(key, _ITEM_KEYS)}", item_id)
             elif kind is not None and key not in allowed:
                 self.add(key_line, f"'{key}' is not allowed for {kind} items", item_id)
         when = None
@@ -219,11 +98,13 @@ class _Reader:
                 when = parse(source)
             except ExprError as e:
                 self.add(fields["when"][0], f"when: cannot parse '{source}': {e}", item_id)
+        if kind == "action" and "text" in fields:
+            self.add(fields["text"][0], "'text' is not allowed for action items", item_id)
         item = Item(
             id=item_id,
             # an unknown kind is kept as written; a flow with problems is never built
             kind=cast(NodeKind, raw_kind or ""),
-            text=self.text(fields, "text", line, item_id) or "",
+            text="" if kind == "action" else self.text(fields, "text", line, item_id) or "",
             line=line,
             choices=self.choices(fields, item_id, kind, line),
             required=self.boolean(fields, "required", item_id, True),
@@ -233,20 +114,48 @@ class _Reader:
             max=self.number(fields, "max", item_id) if kind == "number" else None,
             integer=self.boolean(fields, "integer", item_id, True) if kind == "number" else True,
             max_length=self.max_length(fields, item_id) if kind == "text" else None,
+            role=self.optional(fields, "role", line, item_id),
+            field=self.optional(fields, "field", line, item_id),
+            share=self.boolean(fields, "share", item_id, True),
+            format=self.optional(fields, "format", line, item_id),
+            source=self.optional(fields, "source", line, item_id),
+            action=self.optional(fields, "action", line, item_id),
+            recipient=self.optional(fields, "recipient", line, item_id, ITEM_ID),
         )
+        if kind == "action" and item.action is None and "action" not in fields:
+            self.add(line, "missing 'action' (action items name what to do)", item_id)
         self.check_range(item, fields)
         return _Draft(item, {key: key_line for key, (key_line, _) in fields.items()})
 
-    def max_length(self, fields: _Fields, item: str) -> int:
+    def optional(
+        self,
+        fields: Fields,
+        key: str,
+        line: int,
+        item: str,
+        pattern: re.Pattern[str] | None = None,
+    ) -> str | None:
+        """An optional string; for keys with a fixed set of values, one of them."""
+        if key not in fields:
+            return None
+        value = self.text(fields, key, line, item, pattern)
+        allowed = _ONE_OF.get(key)
+        if value is not None and allowed is not None and value not in allowed:
+            message = f"unknown {key} '{value}' (one of: {', '.join(allowed)})"
+            self.add(fields[key][0], message + suggest(value, allowed), item)
+            return None
+        return value
+
+    def max_length(self, fields: Fields, item: str) -> int:
         if "max_length" not in fields:
             return DEFAULT_MAX_LENGTH
-        value = self.scalar(fields, "max_length", _NUMERIC)
+        value = self.scalar(fields, "max_length", NUMERIC)
         if isinstance(value, int) and value >= 1:
             return value
         self.add(fields["max_length"][0], "'max_length' must be a whole number >= 1", item)
         return DEFAULT_MAX_LENGTH
 
-    def check_range(self, item: Item, fields: _Fields) -> None:
+    def check_range(self, item: Item, fields: Fields) -> None:
         if item.min is not None and item.max is not None and item.min > item.max:
             message = f"min {item.min:g} is greater than max {item.max:g}"
             self.add(fields["min"][0], message, item.id)
@@ -255,15 +164,15 @@ class _Reader:
                 message = f"{key} {value:g} is not a whole number but the item is integer"
                 self.add(fields[key][0], message, item.id)
 
-    def choices(
-        self, fields: _Fields, item: str, kind: str | None, line: int
-    ) -> tuple[Choice, ...]:
+    def choices(self, fields: Fields, item: str, kind: str | None, line: int) -> tuple[Choice, ...]:
         if kind == "yesno":
             return YESNO_CHOICES
         if kind == "consent":
             return CONSENT_CHOICES
         if kind not in ("single", "multi"):
             return ()  # 'choices' on other kinds is already reported as not allowed
+        if "choices" not in fields and "source" in fields:
+            return ()  # all choices come from the source at run time
         if "choices" not in fields:
             self.add(line, f"missing 'choices' ({kind} items need them)", item)
             return ()
@@ -275,13 +184,14 @@ class _Reader:
         code_lines: dict[str, int] = {}
         synonym_codes: dict[str, str] = {}
         for choice_node in node.value:
-            choice_line = _line(choice_node)
+            choice_line = line_of(choice_node)
             choice_fields = self.fields(choice_node, "a choice", _CHOICE_KEYS, item)
             if choice_fields is None:
                 continue
             code = self.text(choice_fields, "code", choice_line, item, CODE)
             label = self.text(choice_fields, "label", choice_line, item)
             synonyms = self.synonyms(choice_fields, item)
+            confirm = self.boolean(choice_fields, "confirm", item, False)
             if code is None:
                 continue
             if code in code_lines:
@@ -295,10 +205,10 @@ class _Reader:
                 if other != code:
                     message = f"synonym '{synonym}' is used by choices '{other}' and '{code}'"
                     self.add(choice_fields["synonyms"][0], message, item)
-            result.append(Choice(code, label or "", synonyms))
+            result.append(Choice(code, label or "", synonyms, confirm))
         return tuple(result)
 
-    def synonyms(self, fields: _Fields, item: str) -> tuple[str, ...]:
+    def synonyms(self, fields: Fields, item: str) -> tuple[str, ...]:
         if "synonyms" not in fields:
             return ()
         key_line, node = fields["synonyms"]
@@ -307,103 +217,6 @@ class _Reader:
             self.add(key_line, "'synonyms' must be a list of words", item)
             return ()
         return tuple(v.value for v in values)
-
-
-# --- whole-flow checks -----------------------------------------------------------------
-
-
-def _check_graph(reader: _Reader, drafts: list[_Draft]) -> None:
-    """Duplicate ids, dangling `next`, cycles, unreachable items and `when` references."""
-    index: dict[str, int] = {}
-    items: list[_Draft] = []
-    for d in drafts:
-        first = index.get(d.item.id)
-        if first is not None:
-            message = f"duplicate item id (first at line {items[first].item.line})"
-            reader.add(d.item.line, message, d.item.id)
-        else:
-            index[d.item.id] = len(items)
-            items.append(d)
-    for d in items:
-        if d.item.next is not None and d.item.next not in index:
-            message = f"next '{d.item.next}' names no item{_suggest(d.item.next, index)}"
-            reader.add(d.lines["next"], message, d.item.id)
-
-    def successor(i: int) -> int | None:
-        nxt = items[i].item.next
-        if nxt in index:
-            return index[nxt]
-        return i + 1 if i + 1 < len(items) else None  # a dangling next is reported above
-
-    _check_cycles(reader, items, successor)
-    path: list[int] = []
-    i = 0 if items else None
-    while i is not None and i not in path:
-        path.append(i)
-        i = successor(i)
-    position = {items[i].item.id: n for n, i in enumerate(path)}
-    for d in items:
-        if d.item.id not in position:
-            message = f"unreachable from the first item '{items[0].item.id}'"
-            reader.add(d.item.line, message, d.item.id)
-    by_id = {d.item.id: d.item for d in items}
-    for d in items:
-        if d.item.when is not None:
-            messages = _when_problems(d.item, by_id, position)
-            for message in dict.fromkeys(messages):  # once each, in order
-                reader.add(d.lines["when"], message, d.item.id)
-
-
-def _check_cycles(
-    reader: _Reader, items: list[_Draft], successor: Callable[[int], int | None]
-) -> None:
-    done: set[int] = set()
-    for start in range(len(items)):
-        walk: list[int] = []
-        i: int | None = start
-        while i is not None and i not in done and i not in walk:
-            walk.append(i)
-            i = successor(i)
-        if i is not None and i in walk:
-            cycle = walk[walk.index(i) :]
-            # Implicit successors only go forward, so some `next:` jumps back (or to itself).
-            back = max(j for j in cycle if (successor(j) or 0) <= j)
-            target = items[back].item.next
-            names = [items[j].item.id for j in cycle]
-            shown = names[names.index(target) :] + names[: names.index(target)] + [target]
-            message = f"next '{target}' makes a cycle ({' -> '.join(shown)}); a flow must end"
-            reader.add(items[back].lines["next"], message, items[back].item.id)
-        done.update(walk)
-
-
-def _when_problems(item: Item, items: dict[str, Item], position: dict[str, int]) -> list[str]:
-    assert item.when is not None
-    messages: list[str] = []
-    for name in sorted(item.when.names):
-        ref = items.get(name)
-        if ref is None:
-            messages.append(f"when: unknown item '{name}'{_suggest(name, items)}")
-        elif ref.kind == "info":
-            messages.append(f"when: item '{name}' is an info item and has no answer")
-        elif item.id in position and position.get(name, len(position)) >= position[item.id]:
-            messages.append(f"when: item '{name}' is not always asked before '{item.id}'")
-    for op, name, literals in conditions(item.when):
-        ref = items.get(name)
-        if ref is None or ref.kind == "info":
-            continue
-        if op in ORDERING and ref.kind != "number":
-            messages.append(f"when: '{op}' compares numbers but '{name}' is a {ref.kind} item")
-            continue
-        if ref.kind == "multi" and op in ("==", "!="):
-            hint = f"'{literals[0]} in {name}'"
-            messages.append(f"when: '{name}' is a multi item; use {hint} to test one answer")
-        for literal in literals:
-            if ref.kind == "number" and number(literal) is None:
-                message = f"when: '{name}' is a number item but '{literal}' is not a number"
-                messages.append(message)
-            elif ref.kind in _CHOICE_KINDS and ref.choice(literal) is None:
-                messages.append(f"when: unknown answer code '{literal}' for item '{name}'")
-    return messages
 
 
 # --- files -------------------------------------------------------------------------------
@@ -446,7 +259,7 @@ def _read_into(reader: _Reader, path: str) -> tuple[Flow | None, int]:
     top = reader.fields(root, "the top level", _FLOW_KEYS)
     if top is None:
         return None, 1
-    line = _line(root)
+    line = line_of(root)
     flow_id = reader.text(top, "id", line, pattern=FLOW_ID)
     title = reader.text(top, "title", line)
     kind = reader.text(top, "kind", line) if "kind" in top else "demo"
@@ -459,7 +272,13 @@ def _read_into(reader: _Reader, path: str) -> tuple[Flow | None, int]:
         reader.add(top["items"][0], "'items' must be a non-empty list")
     else:
         drafts = [d for node in items.value if (d := reader.item(node)) is not None]
-        _check_graph(reader, drafts)
+        for line_, item_id, message in check_graph([(d.item, d.lines) for d in drafts]):
+            reader.add(line_, message, item_id)
+        if kind in FLOW_KINDS and not reader.problems:
+            for line_, item_id, message in check_roles_and_actions(
+                kind, [d.item for d in drafts], line
+            ):
+                reader.add(line_, message, item_id)
     id_line = top["id"][0] if "id" in top else line
     if reader.problems or flow_id is None or title is None or kind not in FLOW_KINDS:
         return None, id_line

@@ -58,8 +58,52 @@ class M:
         "Deine Nachricht ist zu lang. Bitte schreib kürzer (höchstens {max} Zeichen)."
     )
     UNAVAILABLE = N_("Gerade gibt es eine Störung. Bitte versuch es gleich noch einmal.")
+    CONTINUE = N_("Weiter")
+    BACK = N_("Zurück")
+    NO_BACK = N_("Das ist die erste Frage. Davor gibt es nichts.")
+    EARLIER_ANSWER = N_("Deine Antwort vorher: {answer}")
+    KEEP = N_("✓ {answer}")
+    CONFIRM_RESTART = N_("Alles löschen und neu anfangen?")
+    RESTART_YES = N_("Ja, neu anfangen")
+    CONFIRM_DELETE = N_(
+        "Alles über dich löschen? Offene Anfragen bei einer Servicestelle werden zurückgezogen."
+    )
+    DELETE_YES = N_("Ja, alles löschen")
+    CONFIRM_END = N_("Dann lösche ich deine Antworten. Wirklich beenden?")
+    END_YES = N_("Ja, beenden")
+    CONFIRM_NO = N_("Nein, weitermachen")
+    NOTHING_DELETED = N_("Gut. Nichts wurde gelöscht.")
 
     # Typed words, "|"-separated; translators add their language's usual forms.
     YES_WORDS = NC_("@words:yes", "ja|jo|jep|ok|okay|klar|gerne")
     NO_WORDS = NC_("@words:no", "nein|nö|ne|nee|no")
     SKIP_WORDS = NC_("@words:skip", "überspringen|weiter|keine angabe|-")
+    BACK_WORDS = NC_("@words:back", "zurück|zurueck|zurük|back")
+
+
+class PM:
+    """About the person's own data: /mydata, /delete, /stop, /help."""
+
+    MYDATA_INTRO = N_("Das habe ich über dich gespeichert:")
+    MYDATA_LANGUAGE = N_("Sprache: {language}")
+    MYDATA_NO_LANGUAGE = N_("Sprache: noch nicht gewählt")
+    MYDATA_QUESTION = N_("Aktuelle Frage: {question}")
+    MYDATA_NO_QUESTION = N_("Aktuelle Frage: keine")
+    MYDATA_ANSWERS = N_("Deine Antworten bis jetzt:")
+    MYDATA_NO_ANSWERS = N_("Antworten: keine")
+    MYDATA_SOURCE = N_("Du bist gekommen über: {source}")
+    MYDATA_NO_SOURCE = N_("Woher du kommst: weiß ich nicht")
+    MYDATA_INVITATIONS_ON = N_("Einladungen: ja")
+    MYDATA_INVITATIONS_OFF = N_("Einladungen: nein")
+    MYDATA_ANONYMOUS = N_(
+        "Fertige Fragebögen speichere ich ohne deinen Namen. Sie gehören nicht mehr zu dir."
+    )
+    MYDATA_HOW_TO_DELETE = N_("Mit /delete löschst du alles.")
+    DELETED = N_("Ich habe alles über dich gelöscht. Schreib /start, wenn du neu beginnen willst.")
+    STOPPED = N_(
+        "Gut. Ich schicke dir keine Einladungen mehr. Du kannst mir trotzdem immer schreiben."
+    )
+    DATA_HELP = N_(
+        "Deine Daten: /mydata zeigt, was ich speichere. /delete löscht alles. "
+        "/stop: keine Einladungen mehr."
+    )

@@ -5,11 +5,49 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-NodeKind = Literal["info", "single", "multi", "number", "text", "yesno", "consent"]
-NODE_KINDS: tuple[str, ...] = ("info", "single", "multi", "number", "text", "yesno", "consent")
+NodeKind = Literal[
+    "info", "single", "multi", "number", "text", "yesno", "consent", "offers", "action"
+]
+NODE_KINDS: tuple[str, ...] = (
+    "info",
+    "single",
+    "multi",
+    "number",
+    "text",
+    "yesno",
+    "consent",
+    "offers",
+    "action",
+)
+# Kinds the person answers (a question on screen); `offers` is a list the person looks at.
+QUESTION_KINDS = frozenset({"single", "multi", "number", "text", "yesno", "consent"})
+CHOICE_KINDS = frozenset({"single", "multi", "yesno", "consent"})
 
 # yes/no and consent questions get these fixed answer codes.
 YES, NO = "yes", "no"
+
+# What code may know about an item: its role, never its id. A flow kind may need some roles.
+ROLES: dict[str, str] = {
+    "gemeinde": "the place the person lives (Gemeinde code, or typed name in surveys)",
+    "age": "age band",
+    "status": "residence status",
+    "gender": "gender (survey breakdown)",
+    "languages": "languages the person speaks",
+    "german": "how well the person speaks German",
+    "interpreter": "yes/no: needs an interpreter (Sprachmittlung) in a conversation",
+    "needs": "need areas (Handlungsfelder)",
+    "invitation": "yes/no: invitations to later surveys (kept with the conversation)",
+    "contact_via": "how the Servicestelle should get in touch (bot, phone, email)",
+    "contact": "the phone number or e-mail address typed for contact",
+}
+REQUIRED_ROLES: dict[str, tuple[str, ...]] = {
+    "intake": ("gemeinde", "age", "status", "languages", "needs"),
+    "survey": (),
+    "demo": (),
+}
+# Run-time sources of choices (filled in by the runtime before the engine sees the flow).
+CHOICE_SOURCES = ("gemeinden",)
+TEXT_FORMATS = ("phone", "email")
 
 
 @dataclass(frozen=True)
@@ -17,6 +55,7 @@ class Choice:
     code: str  # language-independent answer code, stored and exported
     label: str  # German source label (msgid, context = "<flow>:<item>")
     synonyms: tuple[str, ...] = ()  # German typed-answer synonyms
+    confirm: bool = False  # ends the flow and discards answers: asked once more, own row
 
 
 @dataclass(frozen=True)
@@ -42,9 +81,21 @@ class Item:
     max: float | None = None
     integer: bool = True
     max_length: int | None = None  # text items
+    role: str | None = None  # what code knows the item by (ROLES)
+    field: str | None = None  # short name on the consent screen and in /mydata
+    share: bool = True  # intake: goes into a referral when the person consents
+    format: str | None = None  # text items: phone | email
+    source: str | None = None  # single items: choices filled in at run time (CHOICE_SOURCES)
+    action: str | None = None  # action items: what to do (dialogs.actions.ACTIONS)
+    recipient: str | None = None  # consent items: the action item that names the recipient
 
     def choice(self, code: str) -> Choice | None:
         return next((c for c in self.choices if c.code == code), None)
+
+    @property
+    def asks(self) -> bool:
+        """The person answers or looks at this item (it waits for them)."""
+        return self.kind in QUESTION_KINDS or self.kind == "offers"
 
 
 @dataclass(frozen=True)
@@ -64,6 +115,9 @@ class Flow:
         i = self.index.get(item_id)
         return None if i is None else self.items[i]
 
+    def by_role(self, role: str) -> Item | None:
+        return next((it for it in self.items if it.role == role), None)
+
     def successor(self, item: Item) -> Item | None:
         """The item after `item` ignoring `when:` (explicit `next:` wins)."""
         if item.next is not None:
@@ -74,3 +128,15 @@ class Flow:
     def context(self, item_id: str) -> str:
         """gettext message context for the texts of one item."""
         return f"{self.id}:{item_id}"
+
+    def dependents(self, item_id: str) -> set[str]:
+        """Items whose `when:` reads `item_id`, directly or through another such item."""
+        found: set[str] = set()
+        frontier = {item_id}
+        while frontier:
+            name = frontier.pop()
+            for it in self.items:
+                if it.when is not None and name in it.when.names and it.id not in found:
+                    found.add(it.id)
+                    frontier.add(it.id)
+        return found

@@ -27,6 +27,11 @@ _SPACES = re.compile(r"\s+")
 _TRANSLIT = (("ae", "a"), ("oe", "o"), ("ue", "u"))
 
 
+def western_digits(text: str) -> str:
+    """Arabic-Indic and Persian digits as 0-9 ("٠١٥١" → "0151"), everything else as typed."""
+    return text.translate(_DIGITS)
+
+
 def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_DIGITS)
     text = _INVISIBLE.sub("", text).casefold().translate(_LETTERS)

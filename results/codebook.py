@@ -8,6 +8,7 @@ and `GEMEINDE_ITEM` read the roles instead of these ids, and nothing else has to
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +64,13 @@ class Codebook:
             if it.kind != "info"
         )
         return cls(flow.id, flow.version, flow.title, items)
+
+    @classmethod
+    def from_answers(cls, flow_id: str, flow_version: str, answers: Iterable[Any]) -> Codebook:
+        """From self-describing answers (dialogs.effects.Answer: `item`, `kind`; read by
+        attribute) where the flow is not at hand: item kinds, without texts or choices."""
+        items = tuple(CodebookItem(a.item, "", a.kind, (), "") for a in answers)
+        return cls(flow_id, flow_version, "", items)
 
     def item(self, item_id: str) -> CodebookItem | None:
         return next((it for it in self.items if it.id == item_id), None)

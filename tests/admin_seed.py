@@ -51,28 +51,30 @@ GOAL = "Ausbildung als Koch in Moers"  # a shared answer: personal data in the t
 
 
 def shared_answers(gemeinde_id: int, needs: tuple[str, ...] = ("sprache", "arbeit")) -> dict:
-    """`referral.shared` as bot/intake.py writes it (German question and answer, raw value)."""
+    """`referral.shared` as referrals/effects.py writes it (German texts, role, raw value)."""
     return {
         "answers": [
             {
                 "item": "gemeinde",
+                "role": "gemeinde",
                 "question": "Stadt",
                 "answer": "Gemeinde",
                 "value": f"g{gemeinde_id}",
             },
             {
                 "item": "needs",
+                "role": "needs",
                 "question": "Hilfe bei",
                 "answer": ", ".join(needs),
                 "value": list(needs),
             },
-            {"item": "goal", "question": "Ziel", "answer": GOAL, "value": GOAL},
+            {"item": "goal", "role": None, "question": "Ziel", "answer": GOAL, "value": GOAL},
         ]
     }
 
 
 async def add_wave(s: AsyncSession, buendnis_id: int, *, status: str = "draft") -> SurveyWave:
-    """A wave of the survey flow with its start code (as store.waves.create makes it)."""
+    """A wave of the survey flow with its start code (as surveys.waves.create makes it)."""
     wave = SurveyWave(
         buendnis_id=buendnis_id,
         flow_id="befragung-lebenslage",

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from referrals.lifecycle import referrals_of
 from results.storage import stored_answers
 from store.models import (
     Conversation,
@@ -27,7 +28,6 @@ from store.models import (
     SurveyResponse,
     SurveyTextAnswer,
 )
-from store.referrals import referrals_of
 from wegweiser import i18n
 
 PROFILE = os.environ.get("FUZZ_PROFILE", "small")

@@ -132,6 +132,36 @@ class Chat:
                 return await self.send(Press(b["data"]))
         raise AssertionError(f"no button {label!r} in {[b['label'] for b in self.buttons]}")
 
+    async def refer(self, via: str = "Hier im Chat", contact: str | None = None) -> str:
+        """From the offers list to the consent screen; returns the consent screen's text."""
+        await self.press("Weiter")
+        await self.press("Ja, bitte melden")
+        out = await self.press(via)
+        if contact is not None:
+            out = await self.text(contact)
+        return texts(out)
+
+    async def finish(self) -> list[dict[str, Any]]:
+        """From the offers list: "no, thanks", confirmed."""
+        await self.press("Weiter")
+        await self.press("Nein, fertig")
+        return await self.send(Press(encode(Op.CONFIRM, "", "end", "yes")))
+
+    async def finish_here(self) -> list[dict[str, Any]]:
+        """At the "what next" question: "no, thanks", confirmed."""
+        await self.press("Nein, fertig")
+        return await self.send(Press(encode(Op.CONFIRM, "", "end", "yes")))
+
+    @staticmethod
+    def buttons_now(payloads: list[dict[str, Any]]) -> list[str]:
+        """The labels of the buttons under the last message."""
+        return [b["label"] for b in payloads[-1]["buttons"]] if payloads else []
+
+    async def delete(self) -> list[dict[str, Any]]:
+        """/delete, confirmed with the second "yes"."""
+        await self.cmd("delete")
+        return await self.send(Press(encode(Op.CONFIRM, "", "delete", "yes")))
+
     async def start(self, lang: str = "de", link: str = "") -> list[dict[str, Any]]:
         await self.cmd("start", link)
         return await self.send(Press(encode(Op.LANGUAGE, "", "", lang)))

@@ -8,8 +8,8 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from referrals import lifecycle
 from results.referral_figures import suppressed
-from store import referrals as lifecycle
 from store.models import AuditEntry, OutboxMessage, Referral, ReferralEvent
 from tests.admin_seed import GOAL, Api, add_referral, audit_entries
 

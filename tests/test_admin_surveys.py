@@ -13,7 +13,7 @@ import zipfile
 from sqlalchemy import func, select
 
 from store.models import Conversation, IntakeNeedCount, OfferGap, OutboxMessage, SurveyWave
-from store.waves import participation_marker
+from surveys.waves import participation_marker
 from tests.admin_seed import SECRET, Api, audit_entries
 from tests.results_data import seed_wave
 

@@ -6,9 +6,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dialogs.buttons import Op, encode, parse
+from dialogs.effects import Completed
 from dialogs.engine import step
 from dialogs.expr import evaluate
-from dialogs.io import Command, Completed, Press, State, Text, Unsupported
+from dialogs.io import Command, Press, State, Text, Unsupported
 from dialogs.lexicon import GERMAN_ONLY
 from dialogs.messages import M
 from tests.helpers import demo_flow, last_ask, text_of
@@ -52,7 +53,7 @@ def test_full_demo_by_buttons_records_every_answer_once():
     )
     [done] = r.effects
     assert isinstance(done, Completed)
-    assert done.answers == {
+    assert done.values() == {
         "age": 19,
         "housing": "shared",
         "housing_help": "yes",
@@ -137,7 +138,7 @@ def test_changed_flow_version_keeps_valid_answers():
 
 def test_optional_multi_can_be_skipped():
     r = answer(started(), Text("20"), press("housing", "other"), press("needs", "", Op.SKIP))
-    assert r.effects[0].answers["needs"] is None
+    assert r.effects[0].values()["needs"] is None
 
 
 def test_required_cannot_be_skipped():
@@ -185,7 +186,9 @@ def test_any_input_sequence_is_safe(seq):
                 offered = {c.code for c in item.choices}
                 assert set(value if isinstance(value, list) else [value]) <= offered
         for effect in r.effects:  # completion never skips a required, applicable item
-            answers = dict(effect.answers)
+            if not isinstance(effect, Completed):
+                continue
+            answers = effect.values()
             for item in FLOW.items:
                 applicable = item.when is None or evaluate(item.when, answers)
                 if item.kind != "info" and item.required and applicable:

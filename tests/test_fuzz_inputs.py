@@ -31,13 +31,13 @@ from sqlalchemy import func, select
 
 from bot.clean import clean_text
 from bot.runtime import Inbound, pseudonym
-from bot.survey.waves import create_wave, set_status
 from bot.telegram import messages as TM
 from bot.telegram.adapter import TelegramChannel, make_bot
 from bot.telegram.webhook import SECRET_HEADER, WEBHOOK_PATH, webhook_router
 from bot.webchat import Limits, build_webchat_router
 from bot.webchat.routes import BODY_OVERHEAD, BYTES_PER_CHAR
 from dialogs.buttons import Op, encode
+from dialogs.effects import Completed
 from dialogs.engine import step
 from dialogs.intake_messages import IM
 from dialogs.io import Command, Press, State, Text, Unsupported
@@ -58,7 +58,9 @@ from store.models import (
     ReferralEvent,
     SurveyTextAnswer,
 )
+from surveys.wave_commands import create_wave, set_status
 from tests.conftest import settings_for
+from tests.engine_driver import drive
 from tests.fuzz_support import (
     FORMULA,
     FORMULA_START,
@@ -156,13 +158,14 @@ def test_engine_any_input_in_any_language(flow_id: str, data: st.DataObject) -> 
             event = Command(name, data.draw(st.text(max_size=10)))
         else:
             event = Unsupported(data.draw(st.sampled_from(["sticker", "photo", "voice"])))
-        result = step(flow, state, event, LEXICON)
+        result = drive(flow, state, event, LEXICON)
         TRIED["engine"] += 1
         assert result.replies, f"no reply to {event!r}"
         state, replies = result.state, result.replies
         if state.item is not None:
             assert flow.item(state.item) is not None
-        answers = [dict(e.answers) for e in result.effects] + [state.answers]
+        answers = [e.values() for e in result.effects if isinstance(e, Completed)]
+        answers.append(state.answers)
         for given_answers in answers:
             for item_id, value in given_answers.items():
                 item = flow.item(item_id)
@@ -605,7 +608,7 @@ def test_telegram_any_update_gets_a_translated_answer(
                                 encode(Op.ANSWER, "0" * 8, "housing", "flat"),  # another version
                                 encode(Op.ANSWER, flow.version, "needs", "wohnen"),  # stale
                                 encode(Op.ANSWER, "befrag00", "1.1", "d"),  # another flow
-                                encode(Op.OFFER, "", "0", "9" * 50),  # another person's offer
+                                encode(Op.OPEN, flow.version, "angebote", "9" * 40),  # not listed
                                 encode(Op.REPLY, "", "", "1"),  # another person's referral
                                 encode(Op.PAGE, "", "age", "9" * 55),
                                 "x" * 64,
@@ -806,6 +809,7 @@ def intake_world(db_url: str, tmp_path: Path) -> Iterator[tuple[Loop, dict[str, 
         ids = await seed(loop.services.sessions)
         victim = IntakeChat(loop.services, user="31337")
         await victim.intake(goal="Ich möchte eine Ausbildung machen.")
+        await victim.press("Weiter")
         await victim.press("Ja, bitte melden")
         await victim.press("Hier im Chat")
         await victim.press("Ja, ich bin einverstanden")
@@ -820,21 +824,27 @@ def intake_world(db_url: str, tmp_path: Path) -> Iterator[tuple[Loop, dict[str, 
     loop.close()
 
 
-def _intake_presses(world: dict[str, Any]) -> st.SearchStrategy[str]:
+def _intake_presses(world: dict[str, Any], version: str) -> st.SearchStrategy[str]:
     ids = [str(world["referral"]), *map(str, world["offers"]), "0", "9" * 40, "-1", "١"]
-    steps = ["ask", "via", "consent", "finish", "phone", "email", "yes", "", "x"]
+    items = ["angebote", "wie_weiter", "kontaktweg", "einwilligung", "telefon", "x"]
+    codes = ["refer", "finish", "bot", "phone", "yes", "no", "", "x"]
     return st.one_of(
         st.builds(lambda c: encode(Op.REPLY, "", "", c), st.sampled_from(ids)),
         st.builds(
-            lambda p, c: encode(Op.OFFER, "", p, c),
-            st.sampled_from(["0", "1", "99"]),
-            st.sampled_from(ids),
+            lambda op, c: encode(op, version, "angebote", c),
+            st.sampled_from([Op.OPEN, Op.AREA, Op.DONE]),
+            st.sampled_from([*ids, "9" * 30, "x"]),
         ),
         st.builds(
-            lambda p: encode(Op.OFFERS, "", p, ""), st.sampled_from(["0", "1", "9" * 50, "x"])
+            lambda op, i, c: encode(op, version, i, c),
+            st.sampled_from([Op.ANSWER, Op.END, Op.BACK, Op.KEEP]),
+            st.sampled_from(items),
+            st.sampled_from(codes),
         ),
         st.builds(
-            lambda a, b: encode(Op.REFER, "", a, b), st.sampled_from(steps), st.sampled_from(steps)
+            lambda what, c: encode(Op.CONFIRM, "", what, c),
+            st.sampled_from(["restart", "delete", "end", "x"]),
+            st.sampled_from(["yes", "no", ""]),
         ),
         _forged("00000000"),
     )
@@ -864,7 +874,8 @@ def test_intake_forged_presses_never_touch_another_person(
             elif kind == "text":
                 event = Text(data.draw(fuzz_texts()))
             else:
-                event = Press(data.draw(_intake_presses(world)))
+                version = loop.services.flows["erstberatung"].version
+                event = Press(data.draw(_intake_presses(world, version)))
             key = f"{user}-fuzz-{n}"
             handled = await runtime.handle(
                 Inbound("telegram", user, user, event, key, "erstberatung")

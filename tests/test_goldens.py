@@ -2,8 +2,12 @@
 
 Optional `seed: intake` loads the test Bündnis with offers first.
 Inputs: "/cmd arg" is a command, "lang:xx" picks a language, "#N" presses the N-th button
-of the latest reply that had buttons, anything else is typed text. Regenerate with
-`pytest --update-goldens` and review the diff like code.
+of the latest reply that had buttons, "@label" the button with that label, anything else is
+typed text. Besides what the person
+reads, every step records the effects handed to the domain handlers and the stored state
+(question, answers, pending confirmation), so a change that keeps the words but changes what
+is stored or done fails too. Regenerate with `pytest --update-goldens` and review the diff
+like code.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ from sqlalchemy import delete, select
 
 from bot.runtime import Inbound
 from dialogs.buttons import Op, encode
+from dialogs.effects import Completed, OffersWanted, ReferralWanted
 from dialogs.io import Command, Event, Press, Text
 from store.models import OutboxMessage
 from tests.conftest import settings_for
 from tests.intake_support import seed
+from wegweiser import i18n
 from wegweiser.services import build
 
 GOLDENS = Path(__file__).resolve().parent / "goldens"
@@ -46,6 +52,9 @@ def _event(line: str, buttons: list[dict[str, Any]]) -> Event:
         return Press(encode(Op.LANGUAGE, "", "", line[5:]))
     if line.startswith("#") and line[1:].isdigit():
         return Press(buttons[int(line[1:]) - 1]["data"])
+    if line.startswith("@"):
+        plain = {b["label"].replace(i18n.FSI, "").replace(i18n.PDI, ""): b for b in buttons}
+        return Press(plain[line[1:]]["data"])
     return Text(line)
 
 
@@ -56,12 +65,49 @@ def _shown(payload: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _effect(effect: Any) -> str:
+    """An effect in one line: its type and the fields that say what it asks for."""
+    name = type(effect).__name__
+    if isinstance(effect, Completed):
+        return f"{name}({effect.kind}: {', '.join(a.item for a in effect.answers)})"
+    if isinstance(effect, ReferralWanted):
+        shared = ", ".join(a.item for a in effect.shared)
+        return f"{name}(via {effect.contact_via}: {shared})"
+    if isinstance(effect, OffersWanted):
+        return f"{name}({', '.join(effect.profile.get('needs') or [])}; count={effect.count})"
+    fields = {k: v for k, v in vars(effect).items() if k not in ("profile", "locale")}
+    return f"{name}({', '.join(f'{k}={v}' for k, v in fields.items())})"
+
+
+def _state(state: dict[str, Any] | None, before: dict[str, Any]) -> dict[str, Any]:
+    """The question waiting, a pending confirmation, and how the answers changed."""
+    if state is None:
+        return {"deleted": True}
+    answers = state.get("answers") or {}
+    out = {k: state.get(k) for k in ("item", "confirm") if state.get(k) is not None}
+    changed = {k: v for k, v in answers.items() if k not in before or before[k] != v}
+    if changed:
+        out["set"] = changed
+    if gone := [k for k in before if k not in answers]:
+        out["unset"] = gone
+    return out
+
+
 async def _replay(golden: dict[str, Any], db_url: str, tmp_path: Path) -> list[dict[str, Any]]:
     settings = settings_for(db_url, tmp_path, secret_key="g" * 40)
     services = build(settings)
+    applied: list[str] = []
+    apply = services.runtime.handlers.apply
+
+    async def recording(turn: Any, effects: Any) -> Any:
+        applied.extend(_effect(e) for e in effects)
+        return await apply(turn, effects)
+
+    services.runtime.handlers.apply = recording  # type: ignore[method-assign]
     if golden.get("seed") == "intake":  # the small Bündnis of tests/intake_support.py
         await seed(services.sessions)
     buttons: list[dict[str, Any]] = []
+    answers: dict[str, Any] = {}
     observed = []
     try:
         for n, step in enumerate(golden["steps"]):
@@ -74,7 +120,14 @@ async def _replay(golden: dict[str, Any], db_url: str, tmp_path: Path) -> list[d
             buttons = next(
                 (r.payload["buttons"] for r in reversed(rows) if r.payload["buttons"]), buttons
             )
-            observed.append({"in": step["in"], "out": [_shown(r.payload) for r in rows]})
+            seen: dict[str, Any] = {"in": step["in"], "out": [_shown(r.payload) for r in rows]}
+            if applied:
+                seen["effects"] = list(applied)
+                applied.clear()
+            state = await services.runtime.state_of("test", "golden")
+            seen["state"] = _state(state, answers)
+            answers = dict((state or {}).get("answers") or {})
+            observed.append(seen)
     finally:
         await services.close()
     return observed
@@ -91,3 +144,5 @@ def test_golden(path: Path, db_url: str, tmp_path: Path, request: pytest.Fixture
         return
     for want, got in zip(golden["steps"], observed, strict=True):
         assert got["out"] == want["out"], f"after input {want['in']!r}"
+        assert got.get("effects") == want.get("effects"), f"effects of {want['in']!r}"
+        assert got["state"] == want.get("state"), f"state after {want['in']!r}"

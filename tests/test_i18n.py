@@ -219,4 +219,4 @@ def test_demo_flow_completes_in_every_locale_with_typed_yes(locale):
         state = r.state
         done = done or next(iter(r.effects), None)
     assert yes_words and done is not None, f"{locale}: demo did not complete"
-    assert done.answers["housing_help"] == "yes" and done.answers["age"] == 22
+    assert done.values()["housing_help"] == "yes" and done.values()["age"] == 22

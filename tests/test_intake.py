@@ -9,9 +9,10 @@ import logging
 import pytest
 from sqlalchemy import func, select
 
-from bot.intake import field_name, housekeeping
+from bot.housekeeping import forget_stale_answers
 from dialogs.buttons import Op, encode
 from dialogs.io import Msg, Press
+from referrals.retention import purge
 from store.demo import load_demo
 from store.models import (
     Base,
@@ -117,11 +118,11 @@ async def test_intake_without_referral_leaves_only_anonymous_aggregates(services
     chat = Chat(services)
     await chat.intake(needs=("Deutsch lernen", "Wohnen"), goal=GOAL)
     conv = await conversation(services)
-    assert conv.state["intake"]["answers"]["goal"] == GOAL  # while the person decides
-    out = await chat.press("Nein, fertig")
+    assert conv.state["answers"]["goal"] == GOAL  # while the person decides
+    out = await chat.finish()
     assert "Deine Antworten habe ich jetzt gelöscht" in texts(out)
     conv = await conversation(services)
-    assert "intake" not in conv.state and conv.state["answers"] == {}
+    assert conv.state["answers"] == {} and conv.state["data"] == {}
     assert await occurrences(services, "Pflegerin") == []
     assert await count(services, Referral) == 0
     assert await count(services, SurveyResponse) == 0  # an intake is not a survey response
@@ -135,10 +136,11 @@ async def test_stale_offer_button_after_finishing_is_answered(services, ids):
     chat = Chat(services)
     await chat.intake(goal=None)
     old = list(chat.buttons)
-    await chat.press("Nein, fertig")
+    await chat.finish()
     out = await chat.send(Press(old[0]["data"]))
-    assert "Dieser Knopf gilt nicht mehr" in texts(out)
-    out = await chat.send(Press(encode(Op.OFFER, "", "x", "99999")))
+    assert "Diese Frage ist schon beantwortet" in texts(out)
+    version = services.flows["erstberatung"].version
+    out = await chat.send(Press(encode(Op.OPEN, version, "angebote", "99999")))
     assert out, "a forged button gets an answer"
 
 
@@ -194,7 +196,7 @@ async def test_without_buendnis_or_gemeinde_the_gap_is_still_counted(services, i
     async with services.sessions() as s:
         gap = (await s.scalars(select(OfferGap))).one()
     assert (gap.buendnis_id, gap.gemeinde_id, gap.need_area) == (None, None, "arbeit")
-    out = await chat.press("Ja, bitte melden")
+    out = await chat.press("Weiter")
     assert "kenne ich leider noch keine Servicestelle" in texts(out)
     assert await count(services, Referral) == 0
 
@@ -205,11 +207,12 @@ async def test_without_buendnis_or_gemeinde_the_gap_is_still_counted(services, i
 async def test_nothing_personal_is_stored_before_consent(services, ids):
     chat = Chat(services)
     await chat.intake(goal=GOAL)
+    await chat.press("Weiter")
     out = await chat.press("Ja, bitte melden")
     assert out[-1]["text"] == "Wie soll die Servicestelle dich erreichen?"
     await chat.press("Per Telefon")
     consent = texts(await chat.text(PHONE))
-    # the screen names the Servicestelle, every answer that goes there, keeping, withdrawal
+    # the screen names the Servicestelle, every answer that goes there, and the keeping
     for part in (
         "Diese Angaben gehen an: JMD Münster",
         "Stadt – Münster",
@@ -218,9 +221,9 @@ async def test_nothing_personal_is_stored_before_consent(services, ids):
         f"– {GOAL}",
         f"So erreicht sie dich: {PHONE}",
         "90 Tage",
-        "/delete",
     ):
         assert part in consent, part
+    assert "/delete" not in consent  # no tappable command next to the consent button
     assert await count(services, Referral) == 0
     assert await count(services, ReferralEvent) == 0
     out = await chat.press("Nein")
@@ -233,11 +236,11 @@ async def test_nothing_personal_is_stored_before_consent(services, ids):
 async def test_consent_creates_exactly_the_shown_referral(services, ids):
     chat = Chat(services)
     await chat.intake(goal=GOAL)
-    await chat.press("Ja, bitte melden")
-    consent = texts(await chat.press("Hier im Chat"))
+    consent = await chat.refer()
     assert "So erreicht sie dich: Hier im Chat (ohne Telefonnummer)" in consent
     out = await chat.press("Ja, ich bin einverstanden")
     assert "Deine Anfrage ist bei JMD Münster" in texts(out)
+    assert "/delete" in texts(out)  # how to withdraw: told after, not next to the button
     async with services.sessions() as s:
         referral = (await s.scalars(select(Referral))).one()
         events = (await s.scalars(select(ReferralEvent))).all()
@@ -251,24 +254,27 @@ async def test_consent_creates_exactly_the_shown_referral(services, ids):
     for item, answer in shared.items():
         assert f"– {answer}" in consent, item  # nothing stored that was not on the screen
     assert [(e.kind, e.to_status, e.actor) for e in events] == [("transition", "new", "person")]
-    assert "intake" not in conv.state  # the answers now live only in the referral
+    assert conv.state["answers"] == {}  # the answers now live only in the referral
+    roles = {a["role"] for a in referral.shared["answers"]} - {None}
+    assert roles == {"gemeinde", "age", "status", "languages", "german", "interpreter", "needs"}
     again = texts(await chat.intake(goal=None))
     assert "Thema:" in again
-    out = await chat.press("Ja, bitte melden")
+    out = await chat.press("Weiter")
     assert "schon eine offene Anfrage bei JMD Münster" in texts(out)
 
 
 async def test_contact_details_are_validated(services, ids):
     chat = Chat(services)
     await chat.intake(needs=("Arbeit",), goal=None)
-    await chat.press("Ja, bitte melden")
-    await chat.press("Per Telefon")
+    await chat.refer("Per Telefon")
     out = await chat.text("ruf mich an")
     assert "nicht wie eine Telefonnummer" in texts(out)
+    assert out[-1]["text"] == "Bitte schreib deine Telefonnummer."
+    await chat.press("Zurück")  # the way of contact again, the earlier choice marked
+    assert [b["label"] for b in chat.buttons if b["selected"]] == ["Per Telefon"]
     await chat.press("Per E-Mail")
     for bad in ("name@", "@x.de", "a b@c.de", "x@y"):
         assert "nicht wie eine E-Mail-Adresse" in texts(await chat.text(bad))
-    await chat.press("Per E-Mail")
     out = await chat.text("amira@example.org")
     assert "So erreicht sie dich: amira@example.org" in texts(out)
     await chat.press("Ja, ich bin einverstanden")
@@ -280,30 +286,38 @@ async def test_contact_details_are_validated(services, ids):
 
 async def test_under_16_gets_offers_and_direct_contact_but_no_referral(services, ids):
     chat = Chat(services)
-    out = await chat.intake(age="Unter 16", goal=None)
+    await chat.intake(age="Unter 16", goal=None)
+    assert "Deutschkurs am Abend" in [b["label"] for b in chat.buttons]
+    version = services.flows["erstberatung"].version
+    out = await chat.press("Weiter")
     shown = texts(out)
     assert "Du bist unter 16" in shown and "Hafenweg 2" in shown
-    assert "Deutschkurs am Abend" in [b["label"] for b in chat.buttons]
-    assert "Ja, bitte melden" not in [b["label"] for b in chat.buttons]
-    out = await chat.send(Press(encode(Op.REFER, "", "ask", "")))  # forged: still refused
-    assert "Du bist unter 16" in texts(out)
-    out = await chat.send(Press(encode(Op.REFER, "", "consent", "yes")))
+    assert "Ja, bitte melden" not in shown and not chat.buttons_now(out)
+    for forged in ("wie_weiter:refer", "einwilligung:yes"):  # forged presses: nothing stored
+        item, code = forged.split(":")
+        out = await chat.send(Press(encode(Op.ANSWER, version, item, code)))
+        assert out
     assert await count(services, Referral) == 0
 
 
 async def test_mydata_and_delete(services, ids):
     chat = Chat(services)
     await chat.intake(goal=GOAL)
-    mine = texts(await chat.cmd("mydata"))
-    assert "noch nicht weitergegeben" in mine and GOAL in mine
-    await chat.press("Ja, bitte melden")
-    await chat.press("Per Telefon")
-    await chat.text(PHONE)
+    out = await chat.cmd("mydata")
+    mine = texts(out)
+    assert "Deine Antworten bis jetzt" in mine and GOAL in mine
+    assert out[-1]["text"].startswith("Thema:")  # then the list again, with its buttons
+    await chat.refer("Per Telefon", PHONE)
     await chat.press("Ja, ich bin einverstanden")
     mine = texts(await chat.cmd("mydata"))
     assert "Anfrage bei JMD Münster (Stand: neu" in mine
     assert GOAL in mine and PHONE in mine
-    out = await chat.cmd("delete")
+    out = await chat.cmd("delete")  # asked once more: nothing deleted yet
+    assert await count(services, Referral) == 1 and chat.buttons_now(out)
+    out = await chat.text("nein")
+    assert "Nichts wurde gelöscht" in texts(out)
+    assert (await conversation(services)) is not None
+    out = await chat.delete()
     assert "alles über dich gelöscht" in texts(out)
     async with services.sessions() as s:
         referral = (await s.scalars(select(Referral))).one()
@@ -315,16 +329,14 @@ async def test_mydata_and_delete(services, ids):
     assert await occurrences(services, "Pflegerin") == []
     mine = texts(await chat.cmd("mydata"))
     assert "JMD" not in mine and GOAL not in mine
-    assert "alles über dich gelöscht" in texts(await chat.cmd("delete"))
+    assert "alles über dich gelöscht" in texts(await chat.delete())
 
 
 @pytest.mark.parametrize("lang", ["ar", "uk"])
 async def test_mydata_shows_the_referral_in_the_persons_language(services, ids, lang):
     chat = Chat(services)
     await chat.intake(goal=GOAL)
-    await chat.press("Ja, bitte melden")
-    await chat.press("Per Telefon")
-    await chat.text(PHONE)
+    await chat.refer("Per Telefon", PHONE)
     await chat.press("Ja, ich bin einverstanden")
     await chat.cmd("language")
     await chat.send(Press(encode(Op.LANGUAGE, "", "", lang)))
@@ -332,7 +344,7 @@ async def test_mydata_shows_the_referral_in_the_persons_language(services, ids, 
     flow = services.flows["erstberatung"]
     age = flow.item("age")
     label = i18n.render(Msg(age.choice("18-20").label, flow.context("age")), lang)
-    question = i18n.render(field_name(flow, age), lang)
+    question = i18n.render(Msg(age.field or "", flow.context("age")), lang)
     assert label.replace(i18n.FSI, "").replace(i18n.PDI, "") in mine
     assert question.replace(i18n.FSI, "").replace(i18n.PDI, "") in mine
     assert "18 bis 20" not in mine and "Alter" not in mine  # not the German stored text
@@ -347,23 +359,25 @@ async def test_mydata_shows_the_referral_in_the_persons_language(services, ids, 
 async def test_retention_deletes_finished_referrals_and_stale_intake_answers(services, ids):
     chat = Chat(services)
     await chat.intake(goal=GOAL)
-    await chat.press("Ja, bitte melden")
-    await chat.press("Hier im Chat")
+    await chat.refer()
     await chat.press("Ja, ich bin einverstanden")
     other = Chat(services, user="other")
     await other.intake(goal="Zweites Ziel")
-    from store import referrals
+    from referrals import lifecycle as referrals
 
     async with services.sessions() as s, s.begin():
         referral = (await s.scalars(select(Referral))).one()
         await referrals.transition(s, referral.id, "declined", actor="Frau A", note="zu weit weg")
     retention = dt.timedelta(days=90)
     soon = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=89)
-    assert await housekeeping(services.sessions, retention=retention, now=soon) == (0, 1)
+    flows = services.flows
+    assert await purge(services.sessions, retention, now=soon) == 0
+    assert await forget_stale_answers(services.sessions, flows, now=soon) == 1
     assert await count(services, Referral) == 1
     assert await occurrences(services, "Zweites Ziel") == []
     later = soon + dt.timedelta(days=2)
-    assert await housekeeping(services.sessions, retention=retention, now=later) == (1, 0)
+    assert await purge(services.sessions, retention, now=later) == 1
+    assert await forget_stale_answers(services.sessions, flows, now=later) == 0
     assert await count(services, Referral) == 0 and await count(services, ReferralEvent) == 0
     assert await occurrences(services, "Pflegerin") == []
     assert await count(services, IntakeNeedCount) >= 1  # the anonymous aggregates stay
@@ -399,6 +413,7 @@ async def test_danger_words_and_help_after_the_questions(services, ids):
     await chat.intake(goal=None)
     out = await chat.text("ich bin in gefahr")
     assert "112" in out[0]["text"] and out[-1]["text"].startswith("Thema: Deutsch lernen")
+    assert chat.buttons_now(out)  # the list again, with its buttons
     out = await chat.cmd("help")
     assert out[0]["text"].startswith("Ich bin Wegweiser") and "Thema:" in out[-1]["text"]
     out = await chat.text("hallo")
@@ -413,36 +428,37 @@ async def test_the_goal_text_is_not_taken_as_danger_unless_it_is(services, ids):
 
 FORGED = [
     "n::x:",
-    "n::999:",
-    "o::0:abc",
-    "o::0:99999",
-    "r::via:fax",
-    "r::consent:yes",
-    "r::nonsense:",
+    "n:{v}:angebote:999",
+    "o:{v}:angebote:abc",
+    "o:{v}:angebote:99999",
+    "a:{v}:kontaktweg:fax",
+    "a:{v}:einwilligung:yes",
+    "c::delete:maybe",
+    "c::end:yes",
+    "e:{v}:wie_weiter:finish",
     "y::ref:abc",
     "y::ref:12345",
     "o:::",
-    "r::ask:",
+    "b:{v}:nonsense:",
 ]
 
 
 async def test_forged_and_out_of_order_buttons_always_get_an_answer(services, ids):
     chat = Chat(services)
     await chat.intake(goal=None)
+    version = services.flows["erstberatung"].version[:8]
     for data in FORGED:
-        if data == "r::ask:":
-            continue
-        out = await chat.send(Press(data))
+        out = await chat.send(Press(data.format(v=version)))
         assert out, data
     assert await count(services, Referral) == 0  # consent "yes" out of order: nothing stored
-    out = await chat.send(Press("r::ask:"))
-    assert out[-1]["text"] == "Wie soll die Servicestelle dich erreichen?"
-    out = await chat.send(Press("r::consent:yes"))  # before the contact way: refused
-    assert "gilt nicht mehr" in texts(out)
+    assert chat.buttons_now(out)  # still at the list
+    await chat.press("Weiter")
+    out = await chat.send(Press(f"a:{version}:einwilligung:yes"))  # before the contact way: refused
+    assert "schon beantwortet" in texts(out)
     assert await count(services, Referral) == 0
-    assert "gelöscht" in texts(await chat.send(Press("r::finish:")))
-    for data in FORGED:  # without a running session
-        assert await chat.send(Press(data)), data
+    assert "gelöscht" in texts(await chat.finish_here())
+    for data in FORGED:  # after the end
+        assert await chat.send(Press(data.format(v=version))), data
 
 
 async def test_logs_carry_no_message_text_and_no_messenger_id(services, ids, caplog):
@@ -450,24 +466,25 @@ async def test_logs_carry_no_message_text_and_no_messenger_id(services, ids, cap
     chat = Chat(services, user="55501234")
     await chat.intake(goal=GOAL)
     await chat.text("ich will nicht mehr leben")
-    await chat.press("Ja, bitte melden")
-    await chat.press("Per Telefon")
-    await chat.text(PHONE)
+    await chat.refer("Per Telefon", PHONE)
     await chat.press("Ja, ich bin einverstanden")
     await chat.cmd("mydata")
-    await chat.cmd("delete")
-    ours = ("bot", "dialogs", "store", "offers", "wegweiser")
+    await chat.delete()
+    ours = ("bot", "dialogs", "store", "offers", "referrals", "surveys", "places", "wegweiser")
     logged = "\n".join(
         r.getMessage() for r in caplog.records if r.name.split(".")[0] in ours
     )  # the database driver's own debug output is not ours (and off in production)
-    assert "intake completed" in logged and "referral created" in logged
+    assert "offers listed" in logged and "referral created" in logged
     for secret in ("55501234", "Pflegerin", "2345", "nicht mehr leben", "Münster"):
         assert secret not in logged, secret
 
 
-async def test_resume_after_a_restart_shows_the_offer_page_again(services, ids):
+async def test_resume_after_a_restart_shows_the_question_again(services, ids):
     chat = Chat(services)
     await chat.intake(goal=None)
+    out = await chat.cmd("resume")
+    assert out[-1]["text"].startswith("Thema: Deutsch lernen")
+    await chat.press("Weiter")
     await chat.press("Ja, bitte melden")
     out = await chat.cmd("resume")
     assert out[-1]["text"] == "Wie soll die Servicestelle dich erreichen?"
@@ -481,8 +498,8 @@ async def test_changing_the_language_on_an_offer_page_shows_the_page_again(servi
     await chat.intake(goal=None)
     out = await chat.cmd("language")
     assert out[-1]["ask"] == "@language"
-    out = await chat.press("Deutsch")
-    assert out[-1]["text"].startswith("Thema: Deutsch lernen")
+    out = await chat.press("English")
+    assert out[-1]["text"].startswith("Topic:") and chat.buttons_now(out)
     out = await chat.send(Press(encode(Op.LANGUAGE, "", "", "xx")))  # not offered
-    assert "gilt nicht mehr" in texts(out)
-    assert (await conversation(services)).state["intake"]["step"] == "menu"
+    assert "doesn't work anymore" in texts(out)
+    assert (await conversation(services)).state["item"] == "angebote"

@@ -95,6 +95,7 @@ async def test_random_answer_ids_replace_existing_counters(empty_url):
     assert len(back) == 3 and all(isinstance(i, int) for i in back), back
 
 
+BEFORE_PACKED = "0008"  # the revision before 0020a (packed answers)
 OLD_ANSWERS = [  # (response, item, code, number) as rows of the answer table before 0020a
     ("r1", "1.2", "18-20", None),
     ("r1", "2.2", "sprache", None),
@@ -124,7 +125,7 @@ async def test_answers_are_packed_into_their_response_and_unpacked_again(empty_u
     from results.storage import stored_answers
     from store.db import sessions
 
-    upgrade(empty_url, "0007")
+    upgrade(empty_url, BEFORE_PACKED)
     engine = make_engine(empty_url)
     async with engine.begin() as conn:
         for rid, version in (("r1", "1"), ("r2", "1"), ("r3", "1"), ("r4", "2")):
@@ -179,7 +180,7 @@ async def test_answers_are_packed_into_their_response_and_unpacked_again(empty_u
         "SELECT l.width FROM survey_response r JOIN survey_layout l ON l.id = r.layout_id"
         " WHERE r.id = 'r4'",
     ) == [(0,)]
-    downgrade(empty_url, "0007")
+    downgrade(empty_url, BEFORE_PACKED)
     back = await _rows(empty_url, "SELECT response_id, item_id, code, number FROM survey_answer")
     assert sorted(back, key=str) == sorted(OLD_ANSWERS, key=str)
     ids = [i for (i,) in await _rows(empty_url, "SELECT id FROM survey_answer")]

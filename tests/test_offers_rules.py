@@ -271,23 +271,3 @@ def test_normalize_other_scripts():
     assert normalize("ёлка") == normalize("елка")
     assert normalize("Straße") == "strasse"
     assert normalize("Café") == "cafe"
-
-
-def test_offers_imports_only_store_and_libraries():
-    """DESIGN.md: offers → store; never bot, dialogs, admin_api, results or wegweiser."""
-    import ast
-    import sys
-    from pathlib import Path
-
-    allowed = {"offers", "store", "sqlalchemy", "rapidfuzz", "openpyxl", "__future__"}
-    package = Path(__file__).resolve().parent.parent / "offers"
-    for path in package.glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                roots = [a.name.split(".")[0] for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                roots = [node.module.split(".")[0]]
-            else:
-                continue
-            for root in roots:
-                assert root in allowed or root in sys.stdlib_module_names, f"{path.name}: {root}"

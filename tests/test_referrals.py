@@ -8,7 +8,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import delete, select
 
-from store import referrals
+from bot.housekeeping import expire
+from referrals import lifecycle as referrals
+from referrals.effects import still_open
 from store.models import Conversation, Referral, ReferralEvent
 from tests.conftest import settings_for
 from tests.intake_support import Chat, seed, texts
@@ -27,6 +29,7 @@ async def referred(services) -> tuple[Chat, int]:
     await seed(services.sessions)
     chat = Chat(services)
     await chat.intake(goal=None)
+    await chat.press("Weiter")
     await chat.press("Ja, bitte melden")
     await chat.press("Hier im Chat")
     await chat.press("Ja, ich bin einverstanden")
@@ -140,7 +143,7 @@ async def test_relay_refuses_empty_closed_and_unreachable(services):
     async with services.sessions() as s, s.begin():
         with pytest.raises(referrals.ReferralError, match="empty"):
             await referrals.relay(s, rid, "  ", actor="A")
-    await chat.cmd("delete")
+    await chat.delete()
     async with services.sessions() as s, s.begin():
         with pytest.raises(referrals.ReferralError, match="withdrawn"):
             await referrals.relay(s, rid, "Hallo", actor="A")
@@ -152,7 +155,7 @@ async def test_relay_to_a_conversation_that_is_gone_is_refused(services):
         conv = (await s.scalars(select(Conversation))).one()
         conv.updated_at = conv.updated_at - dt.timedelta(days=40)
     # an open referral keeps its conversation through expiry: the person stays reachable
-    assert await services.runtime.expire(dt.timedelta(days=30)) == 0
+    assert await expire(services.sessions, dt.timedelta(days=30), still_open) == 0
     async with services.sessions() as s, s.begin():
         await s.execute(delete(Conversation))
     async with services.sessions() as s, s.begin():

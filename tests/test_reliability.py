@@ -24,7 +24,7 @@ from bot.runtime import pseudonym
 from dialogs.registry import load_registry
 from results.storage import stored_answers
 from store.db import make_engine
-from store.waves import participation_marker
+from surveys.waves import participation_marker
 from tests.conftest import FLOWS_DIR, require_postgres
 
 pytestmark = pytest.mark.postgres

@@ -8,10 +8,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import Date, DateTime, func, select, text
 
+from bot.housekeeping import expire
 from bot.runtime import Inbound, pseudonym
 from dialogs.buttons import Op, encode
 from dialogs.io import Command, Press, Text
 from dialogs.registry import load_registry
+from referrals.effects import still_open
 from results.storage import stored_answers
 from store.demo import load_demo
 from store.models import (
@@ -181,11 +183,11 @@ async def test_deep_link_attributes_buendnis_and_source(services):
 
 async def test_inactive_conversations_expire(services):
     await services.runtime.handle(inbound(Command("start"), "1"))
-    assert await services.runtime.expire(dt.timedelta(days=1)) == 0
+    assert await expire(services.sessions, dt.timedelta(days=1), still_open) == 0
     async with services.sessions() as s, s.begin():
         conv = await s.scalar(select(Conversation))
         conv.updated_at = conv.updated_at - dt.timedelta(days=2)
-    assert await services.runtime.expire(dt.timedelta(days=1)) == 1
+    assert await expire(services.sessions, dt.timedelta(days=1), still_open) == 1
     async with services.sessions() as s:
         assert await s.scalar(select(func.count()).select_from(OutboxMessage)) == 0
 
@@ -233,7 +235,7 @@ async def test_expiry_keeps_a_conversation_with_an_open_referral_and_prunes_old_
             )
         for seen in (await s.scalars(select(InboundSeen))).all():
             seen.seen_at -= dt.timedelta(days=2)
-    assert await services.runtime.expire(dt.timedelta(days=30)) == 1
+    assert await expire(services.sessions, dt.timedelta(days=30), still_open) == 1
     async with services.sessions() as s:
         [kept] = (await s.scalars(select(Conversation))).all()
         assert kept.id == 1  # the Servicestelle can still reach this person

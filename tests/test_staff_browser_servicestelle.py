@@ -245,6 +245,7 @@ def _person_asks_for_a_referral(tg: Telegram) -> None:
     tg.press("Fertig", same_question=True)
     tg.wait(tg.has_text("wichtigstes Ziel"), "the question for a goal")
     tg.do(tg.tg.user_text, PERSON, GOAL)
+    tg.press("Weiter")
     tg.press("Ja, bitte melden")
     tg.press("Hier im Chat (ohne Telefonnummer)")
     tg.press("Ja, ich bin einverstanden")

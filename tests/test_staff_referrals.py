@@ -10,7 +10,7 @@ import re
 
 from sqlalchemy import func, select
 
-from store import referrals as lifecycle
+from referrals import lifecycle
 from store.models import AuditEntry, OutboxMessage, Referral, ReferralEvent
 from tests.admin_seed import GOAL, Api, add_referral
 from tests.staff_pages import logged_in

@@ -10,18 +10,11 @@ import hmac
 import pytest
 from sqlalchemy import DateTime, String, func, select
 
-from bot.messages import CM
 from bot.runtime import pseudonym
-from bot.survey.housekeeping import expire_abandoned
-from bot.survey.messages import SM
-from bot.survey.responses import (
-    GEMEINDE_UNKNOWN,
-    participation_key,
-    participation_marker,
-)
-from bot.survey.waves import WaveError, create_wave, invite, list_waves, set_status
 from dialogs.buttons import Op, encode
 from dialogs.io import Command, Press, Text
+from dialogs.messages import PM
+from dialogs.survey_messages import SM
 from results.storage import stored_answers
 from store.demo import load_demo
 from store.models import (
@@ -34,6 +27,10 @@ from store.models import (
     SurveyResponse,
     SurveyTextAnswer,
 )
+from surveys.dropouts import expire_abandoned
+from surveys.responses import GEMEINDE_UNKNOWN
+from surveys.wave_commands import WaveError, create_wave, invite, list_waves, set_status
+from surveys.waves import participation_key, participation_marker
 from tests.conftest import settings_for
 from tests.helpers import FLOWS
 from tests.survey_helpers import ANSWERS, SURVEY, Person
@@ -228,7 +225,7 @@ async def test_invitations_go_only_to_people_who_agreed(services):
     await no.take_part("welle-1", version, {**ANSWERS, "einladung": "no"})
     await stopped.take_part("welle-1", version)
     await stopped.send(Command("stop"))
-    assert (await stopped.last())["text"] == render(CM.STOPPED, "de")
+    assert (await stopped.last())["text"] == render(PM.STOPPED, "de")
     # All three took part in wave 1: nobody is invited to it again.
     assert await invite(services.sessions, wave.id, services.runtime.secret) == 0
     second = await open_wave(services, code="welle-2")

@@ -158,6 +158,7 @@ async def test_demo_by_buttons(db_url, tmp_path, tg):
             ["In einer Unterkunft"],
             ["In einer eigenen Wohnung"],
             ["Anders"],
+            ["Zurück"],
         ]
         press = tg.user_press_button(U, "In einer Unterkunft")
         await wait_text(tg, U, "Suchst du eine Wohnung?")
@@ -297,6 +298,8 @@ async def test_deep_link_mydata_stop_delete(db_url, tmp_path, tg):
         [conv] = await rows(w.services, Conversation)
         assert conv.invitations is False and conv.source == "Plakat Bahnhof (Beispiel)"
         tg.user_command(U, "/delete")
+        await wait_text(tg, U, "Alles über dich löschen?")
+        tg.user_press_button(U, "Ja, alles löschen")
         await wait_text(tg, U, "Ich habe alles über dich gelöscht.")
 
         async def outbox_empty() -> bool:

@@ -420,6 +420,8 @@ async def test_delete_says_goodbye_and_leaves_nothing(services, client):
     await p.say(language="de")
     await p.say(text="22")
     r = await p.say(command="delete")
+    assert texts(r)[-1].startswith("Alles über dich löschen?")  # asked once more
+    r = await p.say(button=button(r, "Ja, alles löschen"))
     assert r.status_code == 200 and "gelöscht" in texts(r)[-1]
     async with services.sessions() as s:
         assert (await s.execute(select(OutboxMessage))).scalars().all() == []

@@ -12,8 +12,9 @@ from openpyxl import Workbook
 from typer.testing import CliRunner
 
 from dialogs.buttons import Op, encode
+from dialogs.effects import Completed
 from dialogs.engine import step
-from dialogs.io import Command, Completed, Press, State, Text
+from dialogs.io import Command, Press, State, Text
 from dialogs.loader import load_flow
 from dialogs.xlsform import XLSFormError, import_xlsform, supported_locale, translate_relevant
 from wegweiser import i18n
@@ -123,7 +124,7 @@ def test_form_with_skip_logic_and_two_languages_imports_and_runs(tmp_path):
     )
     assert asked == ["kinder", "hilfe", "stunden", "sonst"]
     [done] = [e for e in effects if isinstance(e, Completed)]
-    assert done.answers == {
+    assert done.values() == {
         "kinder": "nein",
         "hilfe": ["sprache"],
         "stunden": 7.5,
@@ -142,7 +143,7 @@ def test_form_with_skip_logic_and_two_languages_imports_and_runs(tmp_path):
     )
     assert asked == ["kinder", "anzahl", "hilfe", "sonst"]  # 11 is out of range: asked again
     [done] = [e for e in effects if isinstance(e, Completed)]
-    assert done.answers["anzahl"] == 2 and "stunden" not in done.answers
+    assert done.values()["anzahl"] == 2 and "stunden" not in done.values()
 
 
 @pytest.mark.parametrize(

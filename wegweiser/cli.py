@@ -353,16 +353,17 @@ def serve(
         retention = dt.timedelta(days=cfg.referral_retention_days)
 
         async def housekeeping() -> None:
-            from bot.intake import housekeeping as intake_housekeeping
-            from bot.survey.housekeeping import expire_abandoned
+            from bot.housekeeping import expire, forget_stale_answers
+            from referrals.effects import still_open
+            from referrals.retention import purge
+            from surveys.dropouts import expire_abandoned
 
+            factory, flows = services.sessions, services.flows
             jobs: list[tuple[str, Callable[[], Coroutine[Any, Any, Any]]]] = [
-                ("survey drop-outs", lambda: expire_abandoned(services.sessions, services.flows)),
-                ("conversation expiry", lambda: services.runtime.expire(ttl)),
-                (
-                    "referral retention",
-                    lambda: intake_housekeeping(services.sessions, retention=retention),
-                ),
+                ("survey drop-outs", lambda: expire_abandoned(factory, flows)),
+                ("conversation expiry", lambda: expire(factory, ttl, still_open)),
+                ("intake answers", lambda: forget_stale_answers(factory, flows)),
+                ("referral retention", lambda: purge(factory, retention)),
             ]
             while True:
                 for name, job in jobs:  # one failing job must not stop the others

@@ -7,12 +7,16 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.intake import Intake
+from bot.effects import Handlers
 from bot.runtime import Runtime
 from dialogs.lexicon import Lexicon
 from dialogs.model import Flow
 from dialogs.registry import load_registry
+from offers import effects as offer_effects
+from places.gemeinden import GemeindeChoices
+from referrals.effects import Referrals
 from store.db import DatabaseUnavailable, make_engine, sessions
+from surveys import responses
 from wegweiser import i18n
 from wegweiser.settings import Settings, SettingsError
 
@@ -41,6 +45,17 @@ async def check_database(engine: AsyncEngine) -> None:
         raise DatabaseUnavailable(f"database not reachable: {type(e).__name__}: {e}") from None
 
 
+def handlers(settings: Settings) -> Handlers:
+    """Every effect type and the domain handlers that apply it, in order."""
+    return Handlers(
+        (
+            *offer_effects.HANDLERS,
+            *Referrals(settings.referral_retention_days).handlers(),
+            *responses.HANDLERS,
+        )
+    )
+
+
 def build(settings: Settings, *, flows: dict[str, Flow] | None = None) -> Services:
     flows = flows if flows is not None else load_registry(settings.flows_dir)
     if settings.default_flow not in flows:
@@ -57,6 +72,8 @@ def build(settings: Settings, *, flows: dict[str, Flow] | None = None) -> Servic
         max_text_length=settings.max_text_length,
         flood_max_updates=settings.flood_max_updates,
         flood_window_seconds=settings.flood_window_seconds,
-        intake=Intake(retention_days=settings.referral_retention_days, flows=flows.values()),
+        handlers=handlers(settings),
+        preparers=(GemeindeChoices(),),
+        start_checks=(responses.check_participation,),
     )
     return Services(settings, engine, factory, flows, runtime)

@@ -22,7 +22,7 @@ def _services() -> Services:
 
 
 def _wave_line(w: object) -> str:
-    from bot.survey.waves import WaveInfo
+    from surveys.wave_commands import WaveInfo
 
     assert isinstance(w, WaveInfo)
     dates = f" opened {w.opened_on}" if w.opened_on else ""
@@ -41,7 +41,7 @@ def create(
     code: Annotated[str | None, typer.Option(help="start code (default: random)")] = None,
 ) -> None:
     """Create a draft wave with its own `/start` code."""
-    from bot.survey.waves import WaveError, create_wave
+    from surveys.wave_commands import WaveError, create_wave
     from wegweiser.cli import fail, run
 
     async def go() -> str:
@@ -63,7 +63,7 @@ def create(
 
 
 def _set(wave_id: int, status: str) -> None:
-    from bot.survey.waves import WaveError, set_status
+    from surveys.wave_commands import WaveError, set_status
     from wegweiser.cli import fail, run
 
     async def go() -> str:
@@ -97,7 +97,7 @@ def list_(
     buendnis: Annotated[str | None, typer.Option(help="only this Bündnis")] = None,
 ) -> None:
     """List waves."""
-    from bot.survey.waves import list_waves
+    from surveys.wave_commands import list_waves
     from wegweiser.cli import run
 
     async def go() -> list[str]:
@@ -175,7 +175,7 @@ def import_(
 @surveys_app.command("invite")
 def invite_(wave_id: int) -> None:
     """Queue invitations (broadcast priority) to people of the Bündnis who opted in."""
-    from bot.survey.waves import WaveError, invite
+    from surveys.wave_commands import WaveError, invite
     from wegweiser.cli import fail, run
 
     async def go() -> int:

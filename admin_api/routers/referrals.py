@@ -36,8 +36,8 @@ from admin_api.deps import (
 from admin_api.errors import ERROR_RESPONSES, ApiError, conflict, invalid
 from admin_api.schemas import Orm, Page, Strict, UtcDateTime, text, with_examples
 from offers.taxonomy import NEED_AREAS
+from referrals import lifecycle
 from results.referral_figures import suppressed
-from store import referrals as lifecycle
 from store.models import Buendnis, Referral, ReferralEvent
 
 router = APIRouter(prefix="/referrals", tags=["referrals"], responses=ERROR_RESPONSES)

@@ -39,8 +39,8 @@ from results.export import to_csv, to_floip, to_json, to_xlsx
 from results.gaps import gap_tables
 from results.tables import Codebook, Report, build_report, requested_pairs
 from results.texts import text_answers
-from store import waves as store_waves
 from store.models import Buendnis, EntryPoint, SurveyWave
+from surveys import waves as store_waves
 
 router = APIRouter(tags=["survey waves and results"], responses=ERROR_RESPONSES)
 

@@ -23,7 +23,7 @@ from admin_api.web.i18n import S_, gettext_for, locale_of
 from admin_api.web.session import CheckedForm, Counsellor
 from admin_api.web.templating import LOCAL_TIME, redirect, render
 from offers.taxonomy import NEED_AREAS
-from store import referrals as lifecycle
+from referrals import lifecycle
 from store.models import Gemeinde, Referral, StaffUser
 
 router = APIRouter(prefix="/staff/referrals", include_in_schema=False)
@@ -214,7 +214,7 @@ async def _detail_page(
 ) -> Response:
     page_locale = locale_of(request)
     shared = access.answers(ref)
-    interpreter = next((a for a in shared if a.get("item") == "interpreter"), None)
+    interpreter = next((a for a in shared if a.get("role") == "interpreter"), None)
     actors = await _actor_names(s, ref)
     events = [
         {

@@ -6,12 +6,11 @@ from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from dialogs.buttons import Op, encode, parse
+from dialogs.buttons import CONTROLS, Op, encode, parse
 
 PAGE_SIZE = 8  # choices per page; more than this get ‹ › buttons
 CHECK = "✓ "
 PREVIOUS, NEXT = "‹", "›"
-CONTROLS = frozenset({Op.DONE, Op.SKIP, Op.SHOW})  # always visible, below the choices
 
 
 def markup(payload: dict[str, Any], page_size: int = PAGE_SIZE) -> InlineKeyboardMarkup | None:
@@ -21,6 +20,7 @@ def markup(payload: dict[str, Any], page_size: int = PAGE_SIZE) -> InlineKeyboar
     choices, controls = [], []
     for b in buttons:
         pressed = parse(b["data"])
+        # controls (done, skip, keep, back, end) always visible, below the choices
         (controls if pressed is not None and pressed.op in CONTROLS else choices).append(b)
     pages = max(1, -(-len(choices) // page_size))
     page = min(max(int(payload.get("page") or 0), 0), pages - 1)

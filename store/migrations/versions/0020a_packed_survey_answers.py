@@ -10,7 +10,7 @@ purpose: later changes of results/storage.py must not change what this migration
 Downgrade unpacks every response into answer rows again (random ids, as in 0007).
 
 Revision ID: 0020a
-Revises: 0007
+Revises: 0008
 """
 
 import math
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0020a"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

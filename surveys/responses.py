@@ -10,30 +10,29 @@ response to the same wave without saying which response was whose.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.survey.messages import SM
-from dialogs.io import Completed, Msg
+from dialogs.effects import Completed, Handled
+from dialogs.io import Msg, Reply
 from dialogs.model import Flow
+from dialogs.survey_messages import SM
 from offers.fuzzy import match_gemeinde as offers_match_gemeinde
+from places.gemeinden import gemeinde_code
 from results.codebook import Codebook
 from results.storage import write_response
 from store.models import Conversation, Gemeinde, ParticipationMarker, SurveyWave
-from store.waves import participation_key as participation_key
-from store.waves import participation_marker
+from store.turn import Handler, Turn
+from surveys.waves import participation_marker
 
 log = logging.getLogger(__name__)
 
-GEMEINDE_ITEM = "gemeinde"  # typed place name -> stored only as a Gemeinde code
-INVITATION_ITEM = "einladung"  # yes/no: invitations to new surveys; kept in conversation space
+GEMEINDE_ROLE = "gemeinde"  # typed place name -> stored only as a Gemeinde code
 GEMEINDE_UNKNOWN = "unbekannt"  # typed, but no Gemeinde of the Bündnis matched
-
-
-def gemeinde_code(gemeinde_id: int) -> str:
-    return f"g{gemeinde_id}"
+STORED_KINDS = ("survey", "demo")  # an Erstberatung's answers are never a survey response
 
 
 def match_gemeinde(typed: str, gemeinden: list[Gemeinde]) -> Gemeinde | None:
@@ -44,7 +43,7 @@ def match_gemeinde(typed: str, gemeinden: list[Gemeinde]) -> Gemeinde | None:
 
 
 async def _wave_problem(
-    s: AsyncSession, wave: SurveyWave | None, flows: dict[str, Flow]
+    s: AsyncSession, wave: SurveyWave | None, flows: Mapping[str, Flow]
 ) -> Msg | None:
     if wave is None:
         return SM.WAVE_UNAVAILABLE
@@ -60,7 +59,7 @@ async def _wave_problem(
 
 
 async def check_participation(
-    s: AsyncSession, conv: Conversation, secret: bytes, flows: dict[str, Flow]
+    s: AsyncSession, conv: Conversation, secret: bytes, flows: Mapping[str, Flow]
 ) -> Msg | None:
     """On `/start` for a wave: None when the person may take part, else the refusal.
 
@@ -80,19 +79,23 @@ async def check_participation(
     return problem
 
 
+async def on_completed(turn: Turn, done: Completed) -> Handled | None:
+    """A completed survey or demo flow: one anonymous response (a note when not stored)."""
+    if done.kind not in STORED_KINDS:
+        return None
+    note = await store_response(turn.session, turn.conversation, done, turn.secret)
+    return Handled(replies=(Reply(parts=(note,)),)) if note is not None else None
+
+
 async def store_response(
-    s: AsyncSession, conv: Conversation, flow: Flow, done: Completed, secret: bytes
+    s: AsyncSession, conv: Conversation, done: Completed, secret: bytes
 ) -> Msg | None:
     """Write one anonymous response for a completed survey; returns a note for the person
     when nothing could be stored (wave closed meanwhile, already taken part)."""
-    answers: dict[str, Any] = dict(done.answers)
-    invitation = answers.pop(INVITATION_ITEM, None)
-    if invitation in ("yes", "no"):
-        conv.invitations = invitation == "yes"
     wave: SurveyWave | None = None
     if conv.wave_id is not None:
         candidate = await s.get(SurveyWave, conv.wave_id)
-        if candidate is not None and candidate.flow_id == flow.id:
+        if candidate is not None and candidate.flow_id == done.flow_id:
             wave = candidate
     buendnis_id = wave.buendnis_id if wave is not None else conv.buendnis_id
     if wave is not None:
@@ -108,25 +111,23 @@ async def store_response(
         conv.wave_id, conv.entry_flow = None, None
     coded: dict[str, Any] = {}  # categories: a code, codes, a number, None for skipped
     texts: dict[str, str] = {}
-    for item_id, value in answers.items():
-        item = flow.item(item_id)
-        if item is None:
-            continue
+    for answer in done.answers:
+        item_id, value = answer.item, answer.value
         if value is None:  # skipped: kept as "no answer" for the item's base
-            if item.kind != "text":
+            if answer.kind != "text":
                 coded[item_id] = None
-        elif item_id == GEMEINDE_ITEM:
+        elif answer.role == GEMEINDE_ROLE:
             code = await _gemeinde_answer(s, buendnis_id, str(value))
             if code is not None:
                 coded[item_id] = code
-        elif item.kind == "text":
+        elif answer.kind == "text":
             if str(value).strip():
                 texts[item_id] = str(value)
         else:
             coded[item_id] = value
     await write_response(
         s,
-        Codebook.from_flow(flow),
+        Codebook.from_answers(done.flow_id, done.flow_version, done.answers),
         flow_id=done.flow_id,
         flow_version=done.flow_version,
         wave_id=None if wave is None else wave.id,
@@ -147,3 +148,6 @@ async def _gemeinde_answer(s: AsyncSession, buendnis_id: int | None, typed: str)
     )
     match = match_gemeinde(typed, gemeinden)
     return GEMEINDE_UNKNOWN if match is None else gemeinde_code(match.id)
+
+
+HANDLERS: tuple[tuple[type, Handler], ...] = ((Completed, on_completed),)

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.io import Reply
 from dialogs.survey_messages import SM
+from referrals.lifecycle import render_payload
 from store.models import (
     Buendnis,
     Conversation,
@@ -29,7 +30,6 @@ from store.models import (
     SurveyWave,
     today,
 )
-from store.referrals import render_payload
 
 BROADCAST_PRIORITY = 1
 STATUS_FROM = {"open": ("draft",), "closed": ("open",)}

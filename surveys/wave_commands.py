@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dialogs.model import Flow
-from store import waves as store_waves
 from store.models import Buendnis, SurveyWave
-from store.waves import BROADCAST_PRIORITY, WaveError, WaveInfo
+from surveys import waves as store_waves
+from surveys.waves import BROADCAST_PRIORITY, WaveError, WaveInfo
 
 __all__ = [
     "BROADCAST_PRIORITY",

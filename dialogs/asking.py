@@ -1,0 +1,112 @@
+"""Putting a question on screen: text, hints, buttons, the earlier answer marked.
+
+Everyday answers come first; the controls (done, skip, keep, back, end) follow in a fixed order
+so that a thumb learns where they are (see `dialogs.buttons.CONTROLS`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dialogs.buttons import Op, encode
+from dialogs.io import Button, Msg, Reply
+from dialogs.messages import M
+from dialogs.model import Flow, Item
+from dialogs.run import Run
+
+KEEP_LABEL_CHARS = 24  # a kept typed answer is shown on its button, shortened
+
+
+def fmt(value: float | int | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def ask(run: Run, item: Item, lead: tuple[Msg, ...] = ()) -> None:
+    """The question `item`, with its earlier answer (after "back") marked as the default."""
+    flow, state = run.flow, run.state
+    v = flow.version
+    ctx = flow.context(item.id)
+    default = state.defaults.get(item.id)
+    parts: list[Msg] = [*lead, run.text(item)]
+    buttons: list[Button] = []
+    controls: list[Button] = []
+    if item.kind in ("single", "yesno", "consent"):
+        for c in item.choices:
+            op = Op.END if c.confirm else Op.ANSWER
+            button = Button(Msg(c.label, ctx), encode(op, v, item.id, c.code), c.code == default)
+            (controls if c.confirm else buttons).append(button)
+    elif item.kind == "multi":
+        chosen = set(state.toggles)
+        buttons = [
+            Button(Msg(c.label, ctx), encode(Op.TOGGLE, v, item.id, c.code), c.code in chosen)
+            for c in item.choices
+        ]
+        parts.append(M.MULTI_HINT)
+        controls.append(Button(M.DONE, encode(Op.DONE, v, item.id, "")))
+    elif item.kind == "number":
+        parts.append(M.NUMBER_HINT.with_(min=fmt(item.min), max=fmt(item.max)))
+    elif item.kind == "text" and item.format is None:
+        parts.append(M.TEXT_HINT.with_(max=item.max_length or 500))
+    if item.kind in ("number", "text") and default is not None:
+        shown = fmt(default) if isinstance(default, int | float) else str(default)
+        if len(shown) > KEEP_LABEL_CHARS:
+            shown = shown[: KEEP_LABEL_CHARS - 1] + "…"
+        parts.append(M.EARLIER_ANSWER.with_(answer=shown))
+        controls.append(Button(M.KEEP.with_(answer=shown), encode(Op.KEEP, v, item.id, "")))
+    if not item.required:
+        controls.append(Button(M.SKIP, encode(Op.SKIP, v, item.id, "")))
+    if state.history:
+        controls.append(Button(M.BACK, encode(Op.BACK, v, item.id, "")))
+    ordered = buttons + sorted(controls, key=lambda b: _control_rank(b.data))
+    run.replies.append(Reply(parts=tuple(parts), buttons=tuple(ordered), ask=item.id))
+
+
+def _control_rank(data: str) -> int:
+    order = (Op.DONE.value, Op.KEEP.value, Op.SKIP.value, Op.BACK.value, Op.END.value)
+    head = data.split(":", 1)[0]
+    return order.index(head) if head in order else len(order)
+
+
+def show_info(run: Run, item: Item) -> None:
+    run.replies.append(Reply(parts=(run.text(item),)))
+
+
+def language_picker(run: Run) -> None:
+    buttons = tuple(
+        Button(label=name, data=encode(Op.LANGUAGE, "", "", code))
+        for code, name in run.ctx.languages
+    )
+    run.replies.append(Reply(parts=(M.CHOOSE_LANGUAGE,), buttons=buttons, ask="@language"))
+
+
+def confirm_question(what: str, question: Msg, yes: Msg, no: Msg) -> Reply:
+    kind = what.split(":", 1)[0]
+    return Reply(
+        parts=(question,),
+        buttons=(
+            Button(yes, encode(Op.CONFIRM, "", kind, "yes")),
+            Button(no, encode(Op.CONFIRM, "", kind, "no")),
+        ),
+        ask="@confirm",
+    )
+
+
+def shown_answer(flow: Flow, item: Item, value: Any) -> Msg | str:
+    """An answer as the person saw it: choice labels (translatable) or what they typed."""
+    ctx = flow.context(item.id)
+    if value is None:
+        return M.SKIPPED
+    if isinstance(value, list):
+        return Msg.join([Msg(c.label, ctx) for c in item.choices if c.code in value])
+    if item.choices:
+        choice = item.choice(str(value))
+        return Msg(choice.label, ctx) if choice else str(value)
+    return fmt(value) if isinstance(value, float | int) else str(value)
+
+
+def answer_line(flow: Flow, item: Item, value: object) -> Msg:
+    """ "Question – answer" in the person's language (summaries, /mydata)."""
+    question = Msg(item.field or item.text, flow.context(item.id))
+    return M.SUMMARY_LINE.with_(question=question, answer=shown_answer(flow, item, value))

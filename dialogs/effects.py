@@ -1,0 +1,160 @@
+"""Typed effects: what a step asks the world to do. The engine never does it itself.
+
+The runtime hands each effect to the handlers registered for its type (in the domain packages:
+offers, referrals, surveys …) inside the person's transaction. An effect the engine waits for
+(`State.waiting`) is answered with a `Resumed` event carrying what the handlers found out;
+the others are fire-and-forget. Effects carry everything a handler needs (answers with their
+kinds and roles), so no handler needs to read a flow or know an item id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from dialogs.io import Msg, Reply
+
+Profile = Mapping[str, Any]  # answers by item role ("gemeinde", "needs", …)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer of a completed flow, self-describing."""
+
+    item: str
+    kind: str
+    role: str | None
+    value: Any
+
+
+@dataclass(frozen=True)
+class SharedAnswer:
+    """One answer as the consent screen showed it: what a referral holds."""
+
+    item: str
+    role: str | None
+    question: Msg  # the short field name
+    answer: Msg | str
+    value: Any
+
+
+# ---------------------------------------------------------------- fire and forget
+
+
+@dataclass(frozen=True)
+class Completed:
+    """A flow reached its end; its in-progress answers leave the conversation state."""
+
+    flow_id: str
+    flow_version: str
+    kind: str  # the flow's kind: survey and demo answers become an anonymous response
+    answers: tuple[Answer, ...]
+
+    def values(self) -> dict[str, Any]:
+        """Answers by item id (for tests and summaries; handlers go by kind and role)."""
+        return {a.item: a.value for a in self.answers}
+
+
+@dataclass(frozen=True)
+class InvitationsSet:
+    """The person said yes or no to invitations to later surveys (or /stop)."""
+
+    on: bool
+
+
+@dataclass(frozen=True)
+class Forget:
+    """/delete, confirmed: withdraw referrals, delete the conversation."""
+
+
+@dataclass(frozen=True)
+class StartOver:
+    """/start or /restart, confirmed (or nothing to lose): attribute `code`, start afresh."""
+
+    code: str = ""
+
+
+# ---------------------------------------------------------------- waited for (Resumed)
+
+
+@dataclass(frozen=True)
+class OffersWanted:
+    """Offers for the person's need areas. Resumed with
+    {"areas": [{"area": code, "offers": [{"id", "title", "access"}]}]}."""
+
+    profile: Profile
+    count: bool  # first look at the list: count the needs and gaps anonymously
+    locale: str
+
+
+@dataclass(frozen=True)
+class OfferOpened:
+    """One offer's details. Resumed with {"offer": {...}} or {} when it is gone."""
+
+    offer_id: int
+    locale: str
+
+
+@dataclass(frozen=True)
+class ServicestelleWanted:
+    """Who would get a referral. Resumed with {"outcome": found | none | open,
+    "servicestelle_id", "servicestelle", "address", "contact", "retention_days"}."""
+
+    profile: Profile
+
+
+@dataclass(frozen=True)
+class ReferralWanted:
+    """Consent given: create the referral. Resumed with {"outcome": sent | failed, …}."""
+
+    servicestelle_id: int
+    profile: Profile
+    shared: tuple[SharedAnswer, ...]
+    contact_via: str
+    contact: str | None
+    locale: str
+
+
+@dataclass(frozen=True)
+class ThreadOpened:
+    """ "Reply" pressed under a Servicestelle's message. Resumed with {"open": bool,
+    "servicestelle": name}."""
+
+    referral_id: int
+
+
+@dataclass(frozen=True)
+class ThreadReply:
+    """The person's reply to a Servicestelle. Resumed like ThreadOpened."""
+
+    referral_id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class DataWanted:
+    """/mydata. Resumed with {"source": str, "invitations": bool, "referrals": [...]}."""
+
+
+Effect = (
+    Completed
+    | InvitationsSet
+    | Forget
+    | StartOver
+    | OffersWanted
+    | OfferOpened
+    | ServicestelleWanted
+    | ReferralWanted
+    | ThreadOpened
+    | ThreadReply
+    | DataWanted
+)
+
+
+@dataclass(frozen=True)
+class Handled:
+    """What a handler gives back: data for the engine (when it waits) and replies to add."""
+
+    data: Mapping[str, Any] = field(default_factory=dict)
+    replies: tuple[Reply, ...] = ()

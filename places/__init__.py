@@ -1,0 +1,1 @@
+"""Places of a Bündnis: Kreis, Gemeinden, Servicestellen — and how a conversation names them."""
