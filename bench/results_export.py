@@ -60,14 +60,16 @@ def items_for(flow: Any) -> list[tuple[str, str, list[str]]]:
     """19 coded items besides the Gemeinde: (id, kind, codes); numbers get 0..4."""
     chosen = []
     for it in flow.items:
-        if it.kind in ("single", "multi", "yesno") and it.id != "einladung":
+        if it.kind in ("single", "multi", "yesno") and it.role != "invitation":
             chosen.append((it.id, it.kind, [c.code for c in it.choices]))
         elif it.kind == "number":
             chosen.append((it.id, "number", ["0", "1", "2", "3", "4"]))
     return chosen[: ITEMS - 1]
 
 
-def people(n: int, items: list[tuple[str, str, list[str]]], gemeinden: list[str]) -> list[dict]:
+def people(
+    n: int, items: list[tuple[str, str, list[str]]], place: str, gemeinden: list[str]
+) -> list[dict]:
     """Skewed answers (some categories rare), 5 % skipped, multiple choice with p = 0.3 per
     option, Gemeinden very skewed (small ones are merged into their Kreis)."""
     rng = np.random.default_rng(20)
@@ -86,7 +88,7 @@ def people(n: int, items: list[tuple[str, str, list[str]]], gemeinden: list[str]
             columns[item_id] = [None if s else codes[i] for i, s in zip(pick, skipped, strict=True)]
     weights = 1 / np.arange(1, len(gemeinden) + 1) ** 1.3
     pick = rng.choice(len(gemeinden), n, p=weights / weights.sum())
-    columns["gemeinde"] = [gemeinden[i] for i in pick]
+    columns[place] = [gemeinden[i] for i in pick]
     return [{k: columns[k][i] for k in columns} for i in range(n)]
 
 
@@ -114,14 +116,15 @@ async def seed(url: str, n: int, flow: Any) -> int:
         s.add(wave)
         await s.flush()
         items = items_for(flow)
-        everyone = people(n, items, [f"g{g}" for g in gem])
+        place = flow.by_role("gemeinde").id
+        everyone = people(n, items, place, [f"g{g}" for g in gem])
         # one layout with a number for every category, then pack in memory
         for i in range(max(len(gem), *(len(codes) for _, _, codes in items))):
             sample = {
                 item_id: codes if kind == "multi" else codes[i % len(codes)]
                 for item_id, kind, codes in items
             }
-            sample["gemeinde"] = f"g{gem[i % len(gem)]}"
+            sample[place] = f"g{gem[i % len(gem)]}"
             layout = await layout_for(s, flow.id, flow.version, codebook, sample)
         rows = [
             {

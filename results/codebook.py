@@ -1,9 +1,8 @@
 """What results know about a questionnaire: its items, their kinds and answer codes, and which
 items serve as breakdown dimensions of the standard cross-tables.
 
-This is the one place in `results/` that names survey items by id. The flows are to declare
-item roles (`role: age_band | status | gemeinde | gender | needs`); then `breakdown_items`
-and `GEMEINDE_ITEM` read the roles instead of these ids, and nothing else has to change.
+Results know items by their role (declared in the flow, dialogs/model.ROLES), never by their
+id: the Gemeinde item, the breakdown dimensions, the need areas.
 """
 
 from __future__ import annotations
@@ -12,14 +11,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-GEMEINDE_ITEM = "gemeinde"  # typed place name, stored as a Gemeinde code (g<id> / unbekannt)
+GEMEINDE = "gemeinde"  # role of the typed place name, stored as a Gemeinde code
+NEEDS = "needs"  # role of the need areas (Handlungsfelder)
+COUNTED_KINDS = frozenset({"single", "multi", "number", "yesno", "consent"})
 
-# Breakdown dimensions of the standard cross-tables, in the order they are published.
+# Breakdown dimensions of the standard cross-tables by role, in the order they are published.
 BREAKDOWN: tuple[tuple[str, str], ...] = (
-    ("1.2", "Altersgruppe"),
-    ("1.1", "Aufenthaltsstatus"),
-    (GEMEINDE_ITEM, "Gemeinde"),
-    ("1.3", "Geschlecht"),
+    ("age", "Altersgruppe"),
+    ("status", "Aufenthaltsstatus"),
+    (GEMEINDE, "Gemeinde"),
+    ("gender", "Geschlecht"),
 )
 
 
@@ -30,6 +31,7 @@ class CodebookItem:
     kind: str  # single, multi, number, yesno, consent, text
     choices: tuple[tuple[str, str], ...]  # (code, German label)
     section: str  # Arbeitshilfe section ("1", "2", or "" for items outside it)
+    role: str | None = None  # what code knows the item by
 
     @property
     def multi(self) -> bool:
@@ -39,7 +41,7 @@ class CodebookItem:
     def coded(self) -> bool:
         """Answers are categories that can be counted (free text is not, except the
         Gemeinde, which is stored as a code)."""
-        return self.kind not in ("info", "text") or self.id == GEMEINDE_ITEM
+        return self.kind in COUNTED_KINDS or self.role == GEMEINDE
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class Codebook:
                 it.kind,
                 tuple((c.code, c.label) for c in it.choices),
                 it.id.split(".")[0] if it.id[:1].isdigit() else "",
+                getattr(it, "role", None),
             )
             for it in flow.items
             if it.kind != "info"
@@ -67,15 +70,29 @@ class Codebook:
 
     @classmethod
     def from_answers(cls, flow_id: str, flow_version: str, answers: Iterable[Any]) -> Codebook:
-        """From self-describing answers (dialogs.effects.Answer: `item`, `kind`; read by
-        attribute) where the flow is not at hand: item kinds, without texts or choices."""
-        items = tuple(CodebookItem(a.item, "", a.kind, (), "") for a in answers)
+        """From self-describing answers (dialogs.effects.Answer: `item`, `kind`, `role`; read
+        by attribute) where the flow is not at hand: kinds and roles, no texts or choices."""
+        items = tuple(CodebookItem(a.item, "", a.kind, (), "", a.role) for a in answers)
         return cls(flow_id, flow_version, "", items)
 
     def item(self, item_id: str) -> CodebookItem | None:
         return next((it for it in self.items if it.id == item_id), None)
 
+    def by_role(self, role: str) -> CodebookItem | None:
+        return next((it for it in self.items if it.role == role), None)
+
+    @property
+    def gemeinde(self) -> str | None:
+        """Id of the Gemeinde item, if the questionnaire has one."""
+        item = self.by_role(GEMEINDE)
+        return None if item is None else item.id
+
 
 def breakdown_items(codebook: Codebook) -> dict[str, str]:
     """The breakdown dimensions this questionnaire has (item id -> German label), in order."""
-    return {item: label for item, label in BREAKDOWN if codebook.item(item) is not None}
+    found = {}
+    for role, label in BREAKDOWN:
+        item = codebook.by_role(role)
+        if item is not None:
+            found[item.id] = label
+    return found

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from results.aggregate import NO_ANSWER, Counts, CrossCounts, WaveData, dropouts, wave_data
-from results.codebook import GEMEINDE_ITEM, Codebook, CodebookItem, breakdown_items
+from results.codebook import Codebook, CodebookItem, breakdown_items
 from results.suppression import Equation, Suppression, effective_k, one_blas_thread, suppress
 from store.models import Buendnis, Gemeinde, SurveyWave
 
@@ -218,7 +218,7 @@ def standard_pairs(codebook: Codebook, items: Iterable[str]) -> list[tuple[str, 
         for by in breakdown_items(codebook)
         if by in have
         for item in codebook.items
-        if item.id in have and item.id not in (by, GEMEINDE_ITEM)
+        if item.id in have and item.id not in (by, codebook.gemeinde)
     ]
 
 
@@ -258,7 +258,7 @@ async def build_report(
     )
     with one_blas_thread():
         counts = data.counts()
-        cells = counts.cells.get(GEMEINDE_ITEM, {})
+        cells = counts.cells.get(codebook.gemeinde or "", {})
         group_of, labels, merged = _gemeinde_groups(gemeinden, cells, k)
         published = _frequencies(codebook, counts, group_of, labels, k)
         if pairs is None:
@@ -294,11 +294,11 @@ def _frequencies(
         if not item.coded or item.id not in counts.bases:
             continue
         cells = counts.cells.get(item.id, {})
-        if item.id == GEMEINDE_ITEM:  # merged Gemeinden, in the order of their names
+        if item.id == codebook.gemeinde:  # merged Gemeinden, in the order of their names
             cells = _regroup(cells, group_of)
             named = sorted((c for c in cells if c != NO_ANSWER), key=lambda c: labels.get(c, c))
             choices = tuple((c, labels.get(c, c)) for c in named)
-            item = CodebookItem(item.id, item.question, "single", choices, item.section)
+            item = CodebookItem(item.id, item.question, "single", choices, item.section, item.role)
         table, sup = frequency_table(item, cells, counts.bases[item.id], k, labels)
         values = [cells.get(c, 0) for c, _ in table.cols] + [counts.bases[item.id]]
         published[item.id] = _Published(table, sup, values)
@@ -325,10 +325,10 @@ def _crosstabs(
         label = breakdown.get(by) or f"{by} {by_item.question}"
         cells = crosses[by].cells.get(item_id, {})
         bases = crosses[by].rows.get(item_id, {})
-        if by == GEMEINDE_ITEM:
+        if by == codebook.gemeinde:
             cells = _regroup_side(cells, group_of, 0)
             bases = _regroup(bases, group_of)
-        if item_id == GEMEINDE_ITEM:
+        if item_id == codebook.gemeinde:
             cells = _regroup_side(cells, group_of, 1)
         rows = [c for c in row_of.table.cols if c[0] != NO_ANSWER]
         if bases.get(NO_ANSWER):
