@@ -55,7 +55,8 @@ def ask(run: Run, item: Item, lead: tuple[Msg, ...] = ()) -> None:
         shown = fmt(default) if isinstance(default, int | float) else str(default)
         if len(shown) > KEEP_LABEL_CHARS:
             shown = shown[: KEEP_LABEL_CHARS - 1] + "…"
-        parts.append(M.EARLIER_ANSWER.with_(answer=shown))
+        if item.id in state.defaults:  # the person's own earlier answer, not the item's default
+            parts.append(M.EARLIER_ANSWER.with_(answer=shown))
         controls.append(Button(M.KEEP.with_(answer=shown), encode(Op.KEEP, v, item.id, "")))
     if not run.required(item):
         controls.append(Button(M.SKIP, encode(Op.SKIP, v, item.id, "")))

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dialogs.buttons import Op, digest, encode
+from dialogs.buttons import MAX_BYTES, Op, digest, encode
 from dialogs.loader import FlowError, Problem, read_flow
 from dialogs.model import Flow
 
@@ -44,12 +44,17 @@ def check_flow(flow: Flow) -> list[Problem]:
             for choice in item.choices:
                 encode(Op.TOGGLE, flow.version, item.id, choice.code)
         except ValueError:
-            add(item.line, item.id, "item id too long for a button (at most 40 characters)")
+            # "op:version:item:code"; a code longer than its stand-in is shortened
+            codes = [min(len(c.code.encode()), len(digest(c.code))) for c in item.choices]
+            limit = MAX_BYTES - len(encode(Op.BACK, flow.version, "", "")) - max(codes, default=0)
+            message = f"item id longer than {limit} bytes: its buttons do not fit Telegram's 64"
+            add(item.line, item.id, message)
             continue
         seen: dict[str, str] = {}
         for choice in item.choices:
             if len(choice.code) > STORED_CHARS:
-                add(item.line, item.id, f"answer code '{choice.code[:20]}…' is too long")
+                message = f"answer code longer than {STORED_CHARS} characters: '{choice.code}'"
+                add(item.line, item.id, message)
             short = digest(choice.code)
             if seen.setdefault(short, choice.code) != choice.code:
                 add(item.line, item.id, f"answer codes '{seen[short]}' and '{choice.code}' clash")

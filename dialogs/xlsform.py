@@ -178,6 +178,17 @@ class _Import:
         return text, [(p.item, _bare(p.message, p.item)) for p in problems]
 
 
+_KEY_COLUMNS = {"relevant": "relevant", "constraint": "constraint", "required_if": "required",
+                "choice_filter": "choice_filter", "default": "default"}  # fmt: skip
+
+
+def _issue(book: Book, draft: Draft | None, message: str) -> Issue:
+    """A problem of the whole flow at the cell it comes from: the column its key names."""
+    key = message.split(":", 1)[0].split(" ", 1)[0]
+    column = _KEY_COLUMNS.get(key, "name")
+    return Issue(book.survey.cell(draft.row if draft else None, column), message)
+
+
 def _bare(message: str, item: str | None) -> str:
     prefix = f"item '{item}': "
     return message[len(prefix) :] if item and message.startswith(prefix) else message
@@ -212,10 +223,7 @@ def import_xlsform(
         if not problems:
             break
         by_id = {d.id: d for d in kept}
-        issues = [
-            Issue(job.book.survey.cell(by_id[i].row if i in by_id else None, "name"), m)
-            for i, m in problems
-        ]
+        issues = [_issue(job.book, by_id.get(i or ""), m) for i, m in problems]
         if not skip_unsupported or any(i not in by_id for i, _ in problems):
             raise XLSFormError(grouped(issues))
         for (item_id, _), issue in zip(problems, issues, strict=True):

@@ -18,7 +18,6 @@ from dialogs.xlsform_book import Book, Cell, choice_rows, element_rows
 from dialogs.xlsform_kinds import (
     GENERATED_DE,
     MAX_CODE,
-    MAX_ITEM_ID,
     REFUSED,
     bounds,
     kind_of,
@@ -151,9 +150,8 @@ class Converter:
             reason = REFUSED.get(why or "", "this question type is not supported in a chat")
             d.issues.append(Issue(self.cell(el, "type"), reason, f"'{raw_type}'"))
             return d
-        if not ITEM_ID.fullmatch(d.id) or len(d.id) > MAX_ITEM_ID:
-            limit = f"at most {MAX_ITEM_ID} characters (chat buttons), "
-            message = f"name '{name}' cannot be an item id ({limit}letters, digits, _ . -)"
+        if not ITEM_ID.fullmatch(d.id):
+            message = f"name '{name}' cannot be an item id (letters, digits, _ . -)"
             d.issues.append(Issue(self.cell(el, "name"), message))
             return d
         appearance = str(el.get("control", {}).get("appearance", "") or "")

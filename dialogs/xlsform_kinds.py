@@ -8,7 +8,6 @@ from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
 
 from dialogs.model import Expr
 
-MAX_ITEM_ID = 44  # "t:<version>:<item>:<code>" in Telegram's 64 bytes (long codes shortened)
 MAX_CODE = 64  # the database keeps 64 characters
 SOURCE_FILES = (".csv", ".xml", ".geojson")
 # pyxform writes these English texts for `or_other`; a German flow shows German ones

@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-MAX_LENGTH = 4000
+MAX_LENGTH = 20_000
 MAX_DEPTH = 60
 Tree = tuple
 

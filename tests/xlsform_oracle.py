@@ -240,6 +240,8 @@ class Player:
             if self.record.completed or not asks:
                 break
             replies = self.answer(asks[-1])
+        if not self.record.completed:
+            self.record.answers = dict(self.state.answers)
         return self.record
 
     def answer(self, reply: Reply) -> list[Reply]:
@@ -258,12 +260,15 @@ class Player:
         skip = any((p := parse(b.data)) and p.op is Op.SKIP for b in reply.buttons)
         tried = [a.value for a in rec.attempts if a.item == item.id]
         if (skip and self.rng.random() < 0.15 and None not in tried) or (
-            item.kind in ("number", "text") and len(tried) >= 6
+            item.kind in ("number", "text") and len(tried) >= 8 and None not in tried
         ):
             return self.attempt(item, None, Press(encode(Op.SKIP, v, item.id, "")))
-        if item.kind == "number":
-            options = [n for n in NUMBERS if n not in tried] or [1]
-            value: Any = options[0] if len(tried) else self.rng.choice(options)
+        if item.kind == "number":  # a random number first (it may be wrong), then sensible ones
+            low, high = item.min if item.min is not None else 0, item.max
+            sensible = [low, high if high is not None else low + 3, low + 1, *NUMBERS]
+            sensible = [int(n) if float(n).is_integer() else n for n in sensible]
+            options = [n for n in dict.fromkeys(sensible) if n not in tried] or [1]
+            value: Any = options[0] if tried else self.rng.choice(NUMBERS)
             value = self.prefer.get(item.id, value) if not tried else value
             return self.attempt(item, value, Text(str(value)))
         if item.kind == "text":
