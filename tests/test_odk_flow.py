@@ -222,7 +222,10 @@ def problems(tmp_path: Path, items: str) -> list[str]:
     return [str(p).split(": ", 1)[1] for p in e.value.problems]
 
 
-A = "  - id: a\n    kind: single\n    text: A?\n    choices: [{code: x, label: X}, {code: y, label: Y}]\n"
+A = (
+    "  - id: a\n    kind: single\n    text: A?\n"
+    "    choices: [{code: x, label: X}, {code: y, label: Y}]\n"
+)
 
 
 @pytest.mark.parametrize(
@@ -284,7 +287,8 @@ def test_the_registry_refuses_what_the_running_bot_could_not_store_or_show(tmp_p
         "    choices: [{code: c, label: C}]\n"
         f"  - id: {'t' * 52}\n    kind: text\n    text: T?\n"
         f"  - id: {'u' * 53}\n    kind: text\n    text: U?\n"
-        f"  - id: v\n    kind: single\n    text: V?\n    choices: [{{code: {'c' * 65}, label: C}}]\n",
+        f"  - id: v\n    kind: single\n    text: V?\n"
+        f"    choices: [{{code: {'c' * 65}, label: C}}]\n",
         encoding="utf-8",
     )
     found = [(p.item, p.message) for p in check_flow(load_flow(path))]
