@@ -84,10 +84,10 @@ _PLACEHOLDER_ITEM = re.compile(r"[A-Za-z_][\w-]*")  # str.format reads '.' and '
 
 
 def _placeholders(items: Sequence[Item]) -> Iterator[Finding]:
-    """`{name}` in a text must be a value an earlier action gives, or an earlier question
-    (its answer is shown)."""
+    """`{name}` in a text must be a value an earlier action gives, or a question (its answer
+    is shown; empty while unanswered, as in ODK)."""
     known: set[str] = set()
-    answers: set[str] = set()
+    answers = {item.id for item in items if item.kind in QUESTION_KINDS}
     for item in items:
         texts = [item.text, item.field, item.hint, item.constraint_message, item.required_message]
         for text in filter(None, texts):
@@ -108,8 +108,6 @@ def _placeholders(items: Sequence[Item]) -> Iterator[Finding]:
                     yield item.line, item.id, message
         if item.action in ACTIONS:
             known.update(ACTIONS[item.action].keys)
-        if item.kind in QUESTION_KINDS:
-            answers.add(item.id)
 
 
 def check_graph(drafts: Sequence[Drafted]) -> list[Finding]:

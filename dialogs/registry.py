@@ -83,7 +83,7 @@ def flow_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
             files.append(path)
         else:
             raise FileNotFoundError(str(path))
-    return files
+    return list({f.resolve(): f for f in files}.values())  # a file named twice is one file
 
 
 def scan(files: Iterable[Path]) -> Registry:

@@ -206,10 +206,11 @@ def import_xlsform(
     try:
         book = read_book(data, suffix)
     except ReadError as e:
-        raise XLSFormError([f"pyxform cannot read the form: {e}"]) from None
+        raise XLSFormError([f"pyxform refuses the form: {e}"]) from None
     flow_id = _flow_id(book, default_id)
     default_language = str(book.form.get("default_language") or DEFAULT)
-    lang = languages(book.form, default_language, locales)
+    plain = "label" in book.survey.columns.values()  # a label column without a language
+    lang = languages(book.form, default_language, plain, locales)
     job = _Import(book, lang, flow_id, skip_unsupported)
     job.convert()
     roots = job.roots()

@@ -12,8 +12,8 @@ from typing import Any
 
 from pyxform import aliases
 from pyxform.errors import PyXFormError
-from pyxform.xls2json import workbook_to_json
 from pyxform.xls2json_backends import DefinitionData, get_xlsform
+from pyxform.xls2xform import convert
 
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".md", ".csv")
 # pyxform's internal names of some columns -> the XLSForm column they come from
@@ -127,9 +127,8 @@ def read_book(data: bytes, suffix: str | None = None) -> Book:
     try:
         definition: DefinitionData = get_xlsform(data, file_type=file_type)
         warnings: list[str] = []
-        form = workbook_to_json(
-            workbook_dict=definition, fallback_form_name=None, warnings=warnings
-        )
+        # the whole conversion to an XForm, so a form pyxform refuses is refused here too
+        form = convert(data, warnings=warnings, file_type=file_type)._pyxform
     except PyXFormError as e:
         raise ReadError(str(e).strip()) from None
     except Exception as e:  # any reader failure means "not a form" to the operator
@@ -140,7 +139,7 @@ def read_book(data: bytes, suffix: str | None = None) -> Book:
         "choices", definition.choices, definition.choices_header, firsts.get("choices", [])
     )
     settings = dict((definition.settings or [{}])[0]) if definition.settings else {}
-    return Book(form, survey, choices, settings, warnings)
+    return Book(form or {}, survey, choices, settings, warnings)
 
 
 def element_rows(book: Book) -> dict[int, int]:

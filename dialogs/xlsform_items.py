@@ -141,7 +141,8 @@ class Converter:
         d = Draft(name, self.el_ids.get(id(el), name), self.rows.get(id(el), 2))
         d.reads = {n for g in parents for n in g.reads}
         kind, why = kind_of(el)
-        raw_type = self.book.survey.value(d.row, "type") or str(el.get("type"))
+        own_row = self.book.survey.value(d.row, "name") == name  # pyxform adds some itself
+        raw_type = (own_row and self.book.survey.value(d.row, "type")) or str(el.get("type"))
         if kind == "optional":
             d.optional = why
             d.subject = f"'{raw_type}'"

@@ -79,8 +79,11 @@ def _keys(form: Any, found: dict[str, None]) -> None:
             _keys(value, found)
 
 
-def languages(form: dict[str, Any], default_language: str, locales: Sequence[str]) -> Languages:
-    """German if the form has it, else the form's default language, else the first."""
+def languages(
+    form: dict[str, Any], default_language: str, plain_label: bool, locales: Sequence[str]
+) -> Languages:
+    """German if the form has it, else the form's default language, else the plain `label`
+    column, else the first language column."""
     keys: dict[str, None] = {}
     _keys(form.get("children", []), keys)
     _keys(form.get("choices", {}), keys)
@@ -88,9 +91,9 @@ def languages(form: dict[str, Any], default_language: str, locales: Sequence[str
     german = next((k for k in named if locale_of(k, locales) == GERMAN), None)
     if german is not None:
         source = german
-    elif default_language in keys:
+    elif default_language in named:
         source = default_language
-    elif DEFAULT in keys or not named:
+    elif plain_label or not named:
         source = DEFAULT
     else:
         source = named[0]
