@@ -56,7 +56,7 @@ class Codebook:
                 it.id,
                 it.text,
                 it.kind,
-                tuple((c.code, c.label) for c in it.choices),
+                _codes(it.choices),
                 it.id.split(".")[0] if it.id[:1].isdigit() else "",
             )
             for it in flow.items
@@ -332,3 +332,11 @@ def _regroup_pairs(
         key = (group_of.get(row, row), col)
         out[key] = out.get(key, 0) + n
     return out
+
+
+def _codes(choices: Any) -> tuple[tuple[str, str], ...]:
+    """(code, label) once per code: a filtered XLSForm list may name a code twice."""
+    found: dict[str, str] = {}
+    for c in choices:
+        found.setdefault(c.code, c.label)
+    return tuple(found.items())
