@@ -23,7 +23,7 @@ from dialogs.xlsform_kinds import (
     kind_of,
     num,
 )
-from dialogs.xlsform_text import REF, Languages, flow_text, pick, references, translations
+from dialogs.xlsform_text import DEFAULT, REF, Languages, flow_text, pick, references, translations
 from dialogs.xpath import XPathError, parse
 from dialogs.yaml_nodes import CODE
 
@@ -171,7 +171,8 @@ class Converter:
             if kind == "info":
                 d.optional = "a note without text (media only)"
             else:
-                d.issues.append(Issue(self.cell(el, f"label::{self.lang.source}"), "empty label"))
+                column = "label" if self.lang.source == DEFAULT else f"label::{self.lang.source}"
+                d.issues.append(Issue(self.cell(el, column), "empty label"))
             return d
         self.logic(el, d, parents, kind)
         if kind in ("single", "multi"):

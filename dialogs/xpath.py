@@ -274,7 +274,15 @@ def pattern(source: str) -> re.Pattern[str]:
     return re.compile(source)
 
 
+# A repeated group that repeats inside, like (a+)+: a typed answer could make it run for ages.
+_NESTED_REPEAT = re.compile(
+    r"\((?:[^()\\]|\\.)*(?:[+*]|\{\d+,\d*\})(?:[^()\\]|\\.)*\)(?:[+*]|\{\d+,\d*\})"
+)
+
+
 def _compiled(source: str, column: int) -> re.Pattern[str]:
+    if _NESTED_REPEAT.search(source):
+        raise XPathError(f"regex: '{source}' repeats a repetition (too slow to check)", column)
     try:
         return pattern(source)
     except re.error as e:

@@ -124,6 +124,8 @@ def test_constraint_sees_the_answer_being_checked():
         ("${a} = 'x' )", 12, "expected an operator or the end, found ')'"),
         ("${} = 1", 1, "empty ${} reference"),
         ("regex(${a}, '[')", 1, "regex: invalid pattern '['"),
+        ("regex(${a}, '^(a+)+$')", 1, "regex: '^(a+)+$' repeats a repetition"),
+        ("regex(${a}, '^(\\d+-)*$')", 1, "repeats a repetition"),
         ("'unclosed", 1, "cannot read"),
     ],
 )
@@ -156,4 +158,6 @@ def test_numbers_follow_javarosa():
     assert evaluate(parse_odk("substr('abcdef', 1, 3) = 'bc'"), {})
     assert evaluate(parse_odk("if(${n} > 3, 'big', 'small') = 'big'"), ANSWERS)
     assert evaluate(parse_odk("coalesce(${e}, ${t}) = 'Anna'"), ANSWERS)
+    phone = parse_odk("regex(., '^([0-9]{3}-)*[0-9]{4}$')", dot=True)  # a fixed repetition
+    assert evaluate(phone, {}, current="555-123-4567") and not evaluate(phone, {}, current="5")
     assert to_string(math.nan) == "NaN" and to_string(2.0) == "2" and to_string(0.5) == "0.5"
