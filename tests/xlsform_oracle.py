@@ -239,6 +239,9 @@ class Player:
             asks = [r for r in replies if r.ask and not r.ask.startswith("@")]
             if self.record.completed or not asks:
                 break
+            tries = sum(a.item == asks[-1].ask for a in self.record.attempts)
+            if tries > 12:  # nothing it tried fits (a form no one can finish): stop here
+                break
             replies = self.answer(asks[-1])
         if not self.record.completed:
             self.record.answers = dict(self.state.answers)
@@ -308,7 +311,10 @@ def judge(flow: Flow, xform: XForm, rec: Record) -> list[str]:
             verdict = "took" if a.accepted else "refused"
             found.append(f"{a.item}: the chat {verdict} {a.value!r}, ODK would not")
     final = rec.answers
-    for item in flow.items:
+    items = list(flow.items)
+    if not rec.completed and rec.asked:  # stuck (a form no one can finish): judge up to there
+        items = items[: flow.index[rec.asked[-1]] + 1]
+    for item in items:
         relevant = xform.relevant(item.id, final)
         offered = (
             xform.choices(item.id, final) if relevant and item.kind in ("single", "multi") else None
