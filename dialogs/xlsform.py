@@ -100,7 +100,7 @@ class _Import:
         self.book, self.lang, self.flow_id, self.skip = book, lang, flow_id, skip
         self.conv = Converter(book, lang, flow_id)
         self.drafts: list[Draft] = []
-        self.under: dict[str, list[Group]] = {}  # draft name -> its groups
+        self.under: dict[str, list[Group]] = {}  # item id -> its groups
         self.groups: list[Group] = []
         self.left: list[Issue] = []  # --skip-unsupported: what was left out and why
 
@@ -118,7 +118,7 @@ class _Import:
                 continue
             draft = self.conv.draft(el, parents)
             self.drafts.append(draft)
-            self.under[draft.name] = parents
+            self.under[draft.id] = parents
 
     def roots(self) -> list[Issue]:
         """Decide what stays; return the root causes of everything that cannot."""
@@ -130,23 +130,22 @@ class _Import:
                 message = "used by later questions, but a chat does not compute it"
                 d.issues.append(Issue(self.book.survey.cell(d.row, "type"), message, d.subject))
                 roots.append(d.issues[-1])
-        out = {d.name for d in self.drafts if d.issues or d.optional is not None}
-        out |= set(self.conv.inside)
-        for d in self.drafts:
-            if any(g.issue is not None for g in self.under[d.name]):
-                out.add(d.name)
+        out = {d.id for d in self.drafts if d.issues or d.optional is not None}
+        out |= {d.id for d in self.drafts if any(g.issue for g in self.under[d.id])}
+        gone = set(self.conv.inside)  # XLSForm names that are not there to be read
         changed = True
         while changed:  # whatever reads something left out is left out too
+            gone |= {d.name for d in self.drafts if d.id in out}
             changed = False
             for d in self.drafts:
-                if d.name not in out and (d.reads & out or d.reads - set(self.conv.kinds)):
-                    out.add(d.name)
+                if d.id not in out and (d.reads & gone or d.reads - set(self.conv.kinds)):
+                    out.add(d.id)
                     changed = True
         self.out = out
         return roots
 
     def kept(self) -> list[Draft]:
-        return [d for d in self.drafts if d.name not in self.out]
+        return [d for d in self.drafts if d.id not in self.out]
 
     def leave_out(self) -> None:
         for d in self.drafts:
@@ -155,9 +154,15 @@ class _Import:
                 self.left.append(Issue(cell, d.optional, d.subject))
             elif d.issues:
                 self.left.extend(d.issues)
-            elif d.name in self.out:
+            elif d.id in self.out:
                 cell = self.book.survey.cell(d.row, "name")
-                self.left.append(Issue(cell, "depends on a question that is left out"))
+                in_group = any(g.issue for g in self.under[d.id])
+                why = (
+                    "its group is left out"
+                    if in_group
+                    else "depends on a question that is left out"
+                )
+                self.left.append(Issue(cell, why))
         self.left += [g.issue for g in self.groups if g.issue is not None]
 
     def document(self, drafts: list[Draft]) -> dict[str, Any]:

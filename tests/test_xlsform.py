@@ -492,3 +492,23 @@ def test_arabic_column_goes_into_the_catalog_and_renders(tmp_path, monkeypatch):
         assert {"نعم", "لا"} <= {i18n.render(b.label, "ar") for b in ask.buttons}
     finally:
         i18n.catalog.cache_clear()
+
+
+def test_the_same_name_in_two_groups_is_left_out_only_where_its_group_is(tmp_path):
+    rows = [
+        ("text", "intro", "Name?", "Name?"),
+        ("begin group", "g1", None, None, None, "today() > 1"),
+        ("text", "comment", "Kommentar 1?", "Comment 1?"),
+        ("end group",),
+        ("begin group", "g2", None, None, None, "${intro} != ''"),
+        ("text", "comment", "Kommentar 2?", "Comment 2?"),
+        ("end group",),
+    ]
+    assert refusal(form(rows, CHOICES)) == [
+        "survey!F3 (relevant): function 'today()' is not supported: it depends on the date"
+    ]
+    result = imported(form(rows, CHOICES), skip_unsupported=True)
+    flow = flow_of(tmp_path, result)
+    assert [i.id for i in flow.items] == ["intro", "g2.comment"]
+    assert flow.item("g2.comment").when.source == "${intro} != ''"
+    assert "left out: survey!B4 (name): its group is left out" in result.left_out
