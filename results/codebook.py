@@ -59,7 +59,7 @@ class Codebook:
                 it.id,
                 it.text,
                 it.kind,
-                tuple((c.code, c.label) for c in it.choices),
+                _codes(it.choices),
                 it.id.split(".")[0] if it.id[:1].isdigit() else "",
                 getattr(it, "role", None),
             )
@@ -96,3 +96,11 @@ def breakdown_items(codebook: Codebook) -> dict[str, str]:
         if item is not None:
             found[item.id] = label
     return found
+
+
+def _codes(choices: Any) -> tuple[tuple[str, str], ...]:
+    """(code, label) once per code: a filtered XLSForm list may name a code twice."""
+    found: dict[str, str] = {}
+    for c in choices:
+        found.setdefault(c.code, c.label)
+    return tuple(found.items())
