@@ -75,4 +75,6 @@ def _with_choices(flow: Flow, rows: tuple[tuple[int, str], ...]) -> Flow:
         else item
         for item in flow.items
     )
-    return Flow(flow.id, flow.version, flow.title, items, flow.path, flow.kind)
+    return Flow(
+        flow.id, flow.version, flow.title, items, flow.path, flow.kind, next_flow=flow.next_flow
+    )
