@@ -304,7 +304,7 @@ class Chat:
     async def press(self, label: str) -> list[dict[str, Any]]:
         """Press the button of the latest buttons whose label starts with `label`."""
         for b in self.buttons:
-            if b["label"].lstrip("\u2068").startswith(label):
+            if b["label"].replace("\u2068", "").replace("\u2069", "").startswith(label):
                 return await self.send(Press(b["data"]))
         raise AssertionError(f"no button {label!r} in {[b['label'] for b in self.buttons]}")
 
