@@ -218,7 +218,13 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
             errors.append(RowError(1, "", "a column without a name", "unnamed_column"))
         elif name not in COLUMNS and name not in io_texts.ALL_COLUMNS:
             errors.append(
-                RowError(1, name, f"unknown column; known: {', '.join(COLUMNS)}", "unknown_column")
+                RowError(
+                    1,
+                    name,
+                    f"unknown column; known: {', '.join(COLUMNS)}, and translations such as "
+                    "title::ar and review::ar",
+                    "unknown_column",
+                )
             )
         elif name in seen:
             errors.append(RowError(1, name, "column appears twice", "duplicate_column"))

@@ -320,12 +320,14 @@ class Chat:
         ones skipped unless given); returns the consent screen's text."""
         await self.press("Weiter")
         out = await self.press("Ja, bitte melden")
+        given = {"dringend": urgent, "goal": goal}
         while out and out[-1]["ask"] not in ("languages", None):
             ask = out[-1]["ask"]
-            if ask == "dringend" and urgent is not None:
-                out = await self.press(urgent)
-            elif ask == "goal" and goal is not None:
-                out = await self.text(goal)
+            answer = given.pop(ask, None)  # once: a refused goal text is skipped, not retyped
+            if ask == "dringend" and answer is not None:
+                out = await self.press(answer)
+            elif ask == "goal" and answer is not None:
+                out = await self.text(answer)
             else:
                 out = await self.press("Überspringen")
         await self.press("Arabisch")

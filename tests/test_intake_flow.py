@@ -3,12 +3,18 @@ safety words for every supported language."""
 
 from __future__ import annotations
 
+import pytest
+
 from dialogs import safety
+from dialogs.intake_messages import IM
+from dialogs.io import Msg
 from dialogs.loader import load_flow
+from dialogs.messages import M
 from dialogs.model import QUESTION_KINDS
 from offers.effects import STATUS_CODES, _status, german_level
 from offers.taxonomy import GERMAN_LEVELS, NEED_AREAS, PERSON_AGE_BANDS, STATUSES, TOPICS
 from tests.helpers import FLOWS
+from wegweiser import i18n
 
 SUPPORTED = {"de", "en", "ar", "fa", "ps", "ku", "ckb", "ti", "so", "uk", "ru", "tr", "fr", "ur"}
 
@@ -80,3 +86,25 @@ def test_safety_words_cover_every_supported_language():
     assert not safety.is_danger("Ich suche einen Deutschkurs in Münster.")
     assert safety.is_danger("NOTFALL")
     assert safety.is_danger("خودکشی")
+
+
+BUTTONS = (  # every button the engine adds to the Erstberatung's questions and pages
+    M.DONE, M.SKIP, M.BACK, M.CONTINUE, M.RESTART_YES, M.DELETE_YES, M.END_YES, M.CONFIRM_NO,
+    M.NO_OTHER, M.NEXT_FLOW_YES, M.START_AGAIN, IM.NEXT_AREA, IM.PREVIOUS_AREA,
+    IM.BACK_TO_LIST, IM.REPLY, IM.CONSENT_MORE, IM.WRITE_TO,
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("locale", i18n.available_locales())
+def test_buttons_fit_a_phone_in_every_language(locale):
+    """At most 30 characters on a button; anything longer belongs in the question."""
+    f = flow()
+    labels = [Msg(c.label, f.context(item.id)) for item in f.items for c in item.choices] + list(
+        BUTTONS
+    )
+    long = []
+    for label in labels:
+        shown = i18n.render(label, locale).replace(i18n.FSI, "").replace(i18n.PDI, "")
+        if len(shown) > 30:
+            long.append(shown)
+    assert long == [], long

@@ -83,6 +83,10 @@ IMPORT_REASONS: dict[str, str] = {
     "buendnis_other": S_("Die Zeile gehört zum Bündnis „%(value)s“, nicht zu Ihrem."),
     "unknown_buendnis": S_("Unbekanntes Bündnis „%(value)s“."),
     "duplicate_row": S_("Titel und Träger stehen schon in Zeile %(value)s."),
+    "bad_german": S_("„%(value)s“ ist kein Deutschniveau (A0, A1, A2, B1, B2, C1)."),
+    "german_order": S_("Das Höchstniveau Deutsch liegt unter dem Mindestniveau."),
+    "bad_topic": S_("„%(value)s“ ist kein bekanntes Thema."),
+    "bad_review": S_("„%(value)s“ ist weder reviewed noch draft noch ein übersetztes Feld."),
 }
 UNKNOWN_REASON = S_("Ungültiger Wert.")
 EMPTY_UPLOAD = S_("Bitte wählen Sie eine Datei aus; die hochgeladene Datei ist leer.")
