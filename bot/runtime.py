@@ -224,15 +224,25 @@ class Runtime:
         return await self._settle(s, conv, msg, flow, result, paging.hints(event, state))
 
     async def _start(
-        self, s: AsyncSession, conv: Conversation, state: State, msg: Inbound, code: str
+        self,
+        s: AsyncSession,
+        conv: Conversation,
+        state: State,
+        msg: Inbound,
+        code: str,
+        flow_id: str | None = None,
     ) -> list[Reply]:
-        """A fresh start: attribution of a deep link, the start checks, then the flow."""
+        """A fresh start: attribution of a deep link, the start checks, then the flow (`flow_id`:
+        one the person chose at the end of another, which is theirs from now on)."""
         await self._attribute(s, conv, code)
+        if flow_id is not None:
+            conv.entry_flow = flow_id
         for check in self.start_checks:
             refusal = await check(s, conv, self.secret, self.flows)
             if refusal is not None:
                 return [Reply(parts=(refusal,))]
-        flow = await self._prepare(s, conv, self._flow_for(conv, state, msg, restarting=True))
+        chosen = self.flows.get(flow_id or "") or self._flow_for(conv, state, msg, restarting=True)
+        flow = await self._prepare(s, conv, chosen)
         result = step(flow, state, Command("start", code), self.lexicon)
         return await self._settle(s, conv, msg, flow, result)
 
@@ -260,7 +270,9 @@ class Runtime:
             if inspect(conv).deleted or inspect(conv).detached:
                 return replies  # /delete: nothing of the conversation is kept
             if restart is not None:
-                return replies + await self._start(s, conv, result.state, msg, restart.code)
+                flow_id = restart.flow if restart.flow in self.flows else None
+                started = await self._start(s, conv, result.state, msg, restart.code, flow_id)
+                return replies + started
             if result.state.waiting is None:
                 break
             result = step(flow, result.state, Resumed(applied.data), self.lexicon)

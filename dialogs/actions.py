@@ -17,11 +17,16 @@ class Action:
 
 
 ACTIONS: dict[str, Action] = {
+    # The person's town is not in the list: the Bündnis' general contact, or what exists.
+    "general_contact": Action(
+        ("none", "buendnis"), ("places", "servicestelle", "address", "contact")
+    ),
     # Who would get a referral: the Servicestelle for the person's place, needs and languages.
     "find_servicestelle": Action(
         ("none", "found", "open"),
         ("servicestelle", "address", "contact", "retention_days"),
     ),
-    # Create the referral the consent screen showed (needs a consent item with a recipient).
-    "send_referral": Action(("failed", "sent"), ("servicestelle", "address", "contact")),
+    # Create the referral the consent screen showed (needs a consent item with a recipient);
+    # `by`: the date by which the Servicestelle usually gets in touch.
+    "send_referral": Action(("failed", "sent"), ("servicestelle", "address", "contact", "by")),
 }

@@ -27,6 +27,8 @@ class Op(enum.Enum):
     AREA = "n"  # offers list: item: list item; code: need-area page to show
     OPEN = "o"  # offers list: item: list item; code: offer id whose details to show
     REPLY = "y"  # code: referral id; the next text goes to that referral's thread
+    MORE = "m"  # consent screen: show every answer that would go (details behind "mehr")
+    GO = "g"  # after the end: code: the flow to start (the flow's next_flow, or itself again)
 
 
 # Buttons that steer rather than answer: channels put them below the choices, always in the

@@ -70,9 +70,11 @@ class Forget:
 
 @dataclass(frozen=True)
 class StartOver:
-    """/start or /restart, confirmed (or nothing to lose): attribute `code`, start afresh."""
+    """/start or /restart, confirmed (or nothing to lose): attribute `code`, start afresh —
+    with the flow `flow` when given (e.g. the Erstberatung offered at the end of a survey)."""
 
     code: str = ""
+    flow: str | None = None
 
 
 # ---------------------------------------------------------------- waited for (Resumed)
@@ -80,8 +82,10 @@ class StartOver:
 
 @dataclass(frozen=True)
 class OffersWanted:
-    """Offers for the person's need areas. Resumed with
-    {"areas": [{"area": code, "offers": [{"id", "title", "access"}]}]}."""
+    """Offers for the person's need areas, texts in `locale`. Resumed with {"areas": [{"area":
+    code, "offers": [{"id", "title", "line", "town", "german", "access", "urgent"}]}]}: `line`
+    is the one sentence under the title, `town` is set for offers elsewhere, `german` names
+    the texts that are German because no translation exists."""
 
     profile: Profile
     count: bool  # first look at the list: count the needs and gaps anonymously
@@ -90,10 +94,22 @@ class OffersWanted:
 
 @dataclass(frozen=True)
 class OfferOpened:
-    """One offer's details. Resumed with {"offer": {...}} or {} when it is gone."""
+    """One offer's details, texts in `locale`. Resumed with {"offer": {...}} (the offer's
+    text fields by name, provider, address, contact, languages, german_min, german_max and
+    `german`: the fields shown in German) or {} when it is gone."""
 
     offer_id: int
     locale: str
+
+
+@dataclass(frozen=True)
+class GeneralContactWanted:
+    """The person's town is not in the list: what exists instead. Resumed with {"outcome":
+    buendnis | none, "places": the Gemeinden Wegweiser knows (of the person's Bündnis, else
+    all), and for a known Bündnis its general contact: "servicestelle", "address",
+    "contact"}."""
+
+    profile: Profile
 
 
 @dataclass(frozen=True)
@@ -102,6 +118,7 @@ class ServicestelleWanted:
     "servicestelle_id", "servicestelle", "address", "contact", "retention_days"}."""
 
     profile: Profile
+    locale: str = "de"  # the chat language counts as spoken when languages are not asked yet
 
 
 @dataclass(frozen=True)
@@ -133,6 +150,14 @@ class ThreadReply:
 
 
 @dataclass(frozen=True)
+class StatusWanted:
+    """Something typed after the end ("wann meldet ihr euch?"). Resumed with {"referrals":
+    [{"id", "servicestelle", "status", "contact", "via", "by", "late"}]}: the open referrals,
+    how the Servicestelle gets in touch, by when it usually does (a date), and whether that
+    day has passed."""
+
+
+@dataclass(frozen=True)
 class DataWanted:
     """/mydata. Resumed with {"source": str, "invitations": bool, "referrals": [...]}."""
 
@@ -144,10 +169,12 @@ Effect = (
     | StartOver
     | OffersWanted
     | OfferOpened
+    | GeneralContactWanted
     | ServicestelleWanted
     | ReferralWanted
     | ThreadOpened
     | ThreadReply
+    | StatusWanted
     | DataWanted
 )
 

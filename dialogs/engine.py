@@ -15,10 +15,8 @@ from typing import Any
 
 from dialogs.asking import answer_line, language_picker
 from dialogs.buttons import Op, Pressed, parse
-from dialogs.effects import (
-    Effect,
-    InvitationsSet,
-)
+from dialogs.consent import consent_screen
+from dialogs.effects import Effect, InvitationsSet, StatusWanted
 from dialogs.intake_messages import IM
 from dialogs.io import Command, Context, Event, Press, Reply, Resumed, State, Text, Unsupported
 from dialogs.listing import (
@@ -39,6 +37,7 @@ from dialogs.personal import (
     open_thread,
     reply_sent,
     reply_typed,
+    status_shown,
     thread_opened,
 )
 from dialogs.run import Run
@@ -135,6 +134,9 @@ class _Engine(Moves):
         elif kind == "reply":
             reply_sent(self.run, data)
             self._reask_quietly()
+        elif kind == "status":
+            if not status_shown(self.run, data):
+                self.finished_note()
         elif kind == "list" and item is not None:
             offers_found(self.run, item, data)
         elif kind == "open" and item is not None:
@@ -158,6 +160,9 @@ class _Engine(Moves):
             if not open_thread(run, p.code):
                 self._reask_quietly()
             return
+        if p.op is Op.GO:
+            self._go(p.code)
+            return
         item = run.current()
         if p.version != self.flow.version[: len(p.version)] or not p.version:
             run.say(M.FLOW_CHANGED)
@@ -171,6 +176,8 @@ class _Engine(Moves):
             self._back()
         elif item.kind == "offers":
             self._list_press(item, p)
+        elif p.op is Op.MORE and item.kind == "consent" and item.recipient:
+            consent_screen(run, item, full=True)
         elif p.op is Op.SHOW:
             st.suggestion = None
             self._ask(item)
@@ -239,8 +246,8 @@ class _Engine(Moves):
         if item is None:
             if st.locale is None:
                 language_picker(self.run)
-            elif st.finished:
-                self.run.say(M.FINISHED)
+            elif st.finished:  # "wann meldet ihr euch?": how far their referral is
+                self.run.wait("status", StatusWanted())
             else:
                 self._start()
             return

@@ -16,7 +16,8 @@ from dialogs.actions import ACTIONS
 from dialogs.expr import ORDERING, conditions, number
 from dialogs.model import CHOICE_KINDS, QUESTION_KINDS, REQUIRED_ROLES, ROLES, Expr, Item
 
-REPEATABLE_ROLES = frozenset({"contact"})  # e.g. a phone item and an e-mail item
+# A phone item and an e-mail item; a topic follow-up per need area.
+REPEATABLE_ROLES = frozenset({"contact", "topic"})
 Finding = tuple[int, str | None, str]  # (line, item id, message)
 Drafted = tuple[Item, dict[str, int]]  # an item and the lines of its keys
 

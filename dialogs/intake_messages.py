@@ -19,6 +19,8 @@ class IM:
     OFFERS_AREA_NONE = N_("Für dieses Thema habe ich hier leider noch kein Angebot gefunden.")
     OFFERS_ASK = N_("Vielleicht geht das nicht für deinen Aufenthalt. Die Stelle sagt es dir.")
     OFFERS_NONE = N_("Ich habe leider keine Angebote gefunden.")
+    OFFER_IN_TOWN = N_("{title} – in {town}")
+    IN_GERMAN = N_("(auf Deutsch)")
     NEXT_AREA = N_("Nächstes Thema")
     PREVIOUS_AREA = N_("Thema davor")
     BACK_TO_LIST = N_("Zurück zur Liste")
@@ -29,7 +31,11 @@ class IM:
     DETAILS_LANGUAGES = N_("Sprachen: {value}")
     DETAILS_BRING = N_("Bitte mitbringen: {value}")
     DETAILS_COST = N_("Kosten: {value}")
-    DETAILS_CHECK = N_("Das ist vielleicht für dich. Die Servicestelle prüft die Einzelheiten.")
+    DETAILS_IN_TOWN = N_("{value} (in {town})")
+    DETAILS_DIRECTIONS = N_("Anfahrt: {value}")
+    DETAILS_GERMAN_FROM = N_("Deutsch: ab {level}")
+    DETAILS_GERMAN_UP_TO = N_("Deutsch: bis {level}")
+    DETAILS_GERMAN_RANGE = N_("Deutsch: {lo} bis {hi}")
     OFFER_GONE = N_("Dieses Angebot gibt es nicht mehr.")
 
     # ---- contact preference
@@ -42,6 +48,8 @@ class IM:
 
     # ---- consent
     CONSENT_LINE = N_("{question} – {answer}")
+    CONSENT_FIELDS = N_("Das sind deine Antworten zu: {fields}")
+    CONSENT_MORE = N_("Alle Antworten zeigen")
     CONSENT_CONTACT = N_("So erreicht sie dich: {value}")
     CONSENT_KEEP = NP_(
         "Die Servicestelle bekommt nur diese Angaben. "
@@ -65,6 +73,15 @@ class IM:
     REPLY_ASK = N_("Schreib jetzt deine Antwort an {servicestelle}.")
     REPLY_SENT = N_("Deine Antwort ist bei {servicestelle}.")
     REPLY_CLOSED = N_("Diese Anfrage ist nicht mehr offen.")
+
+    # ---- after the end: how far a referral is
+    STATUS_LINE = N_("Deine Anfrage bei {servicestelle}: {status}")
+    STATUS_BY_BOT = N_("Sie schreibt dir hier im Chat, meistens bis {by}.")
+    STATUS_BY_PHONE = N_("Sie ruft dich an, meistens bis {by}.")
+    STATUS_BY_EMAIL = N_("Sie schreibt dir eine E-Mail, meistens bis {by}.")
+    STATUS_LATE = N_("Noch nichts gehört? Ruf dort an: {contact}")
+    STATUS_ASK = N_("Fragen? Ruf dort an: {contact}. Oder schreib ihr hier eine Nachricht.")
+    WRITE_TO = N_("Nachricht schreiben")
 
     # ---- /mydata
     MYDATA_REFERRAL = N_("Anfrage bei {servicestelle} (Stand: {status}, seit {date}):")

@@ -1,8 +1,11 @@
-"""The items that need the world: offer lists, actions and the consent screen with a recipient.
+"""Offer lists and an offer's details, sized for a phone.
 
-Entering such an item emits an effect and waits; `Resumed` brings the handlers' answer. What
-they found is kept in `state.data[item id]` while the person is in the flow (it goes with the
-answers), so paging through a list or going back never asks the world again.
+Entering the list emits `OffersWanted` and waits; `Resumed` brings the offers. What was found
+is kept in `state.data[item id]` while the person is in the flow (it goes with the answers),
+so paging through a list or going back never asks the world again. One page per need area:
+each offer is its title and one line (the message), and a numbered button with the title cut
+to `BUTTON_CHARS`. The details are at most about ten short lines. Offer texts come in the
+person's language; a text that has no translation is German and says so (`IM.IN_GERMAN`).
 """
 
 from __future__ import annotations
@@ -10,24 +13,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dialogs.actions import ACTIONS
-from dialogs.asking import ask, shown_answer
 from dialogs.buttons import Op, encode
-from dialogs.effects import (
-    OfferOpened,
-    OffersWanted,
-    ReferralWanted,
-    ServicestelleWanted,
-    SharedAnswer,
-)
+from dialogs.effects import OfferOpened, OffersWanted
 from dialogs.intake_messages import IM
 from dialogs.io import Button, Msg, Reply
 from dialogs.messages import M
-from dialogs.model import QUESTION_KINDS, Item
+from dialogs.model import Item
 from dialogs.run import Run
 
 COUNTED = "@counted"  # state.data key: the needs of this run were counted once
-NOT_SHARED_ROLES = frozenset({"contact", "contact_via"})  # shown as the contact line instead
+BUTTON_CHARS = 30  # a button label longer than this is cut; the full title is in the message
+LEVEL_NAMES = {"none": "A0", "a1": "A1", "a2": "A2", "b1": "B1", "b2": "B2", "c1": "C1"}
 
 
 # ---------------------------------------------------------------- offers lists
@@ -51,7 +47,14 @@ def offers_found(run: Run, item: Item, data: Mapping[str, Any]) -> None:
         if not isinstance(entry, Mapping):
             continue
         offers = [
-            {"id": int(o["id"]), "title": str(o.get("title", "")), "access": str(o.get("access"))}
+            {
+                "id": int(o["id"]),
+                "title": str(o.get("title", "")),
+                "line": str(o.get("line") or ""),
+                "town": str(o.get("town") or ""),
+                "german": [str(f) for f in o.get("german") or []],
+                "access": str(o.get("access")),
+            }
             for o in entry.get("offers") or []
             if isinstance(o, Mapping) and str(o.get("id", "")).isdecimal()
         ]
@@ -77,6 +80,27 @@ def area_label(run: Run, area: str) -> Msg | str:
     return Msg(choice.label, run.flow.context(needs.id)) if needs and choice else area
 
 
+def short(label: str, limit: int = BUTTON_CHARS) -> str:
+    """A button label of at most `limit` characters (the full text is in the message)."""
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
+
+
+def _german(value: Msg | str, german: bool) -> Msg | str:
+    """A text shown in German although the person reads another language: say so."""
+    return Msg.join([value, IM.IN_GERMAN], " ") if german else value
+
+
+def _entry(n: int, offer: dict[str, Any]) -> Msg:
+    """One offer in the list: its number and title (and town when elsewhere), then one line."""
+    title: Msg | str = _german(f"{n}. {offer['title']}", "title" in offer["german"])
+    if offer["town"]:
+        title = IM.OFFER_IN_TOWN.with_(title=title, town=offer["town"])
+    lines: list[Msg | str] = [title]
+    if offer["line"]:
+        lines.append(_german(offer["line"], "summary" in offer["german"]))
+    return Msg.join(lines, "\n")
+
+
 def offers_page(run: Run, item: Item, page: int, intro: bool = False) -> None:
     v = run.flow.version
     areas = _areas(run, item)
@@ -89,11 +113,15 @@ def offers_page(run: Run, item: Item, page: int, intro: bool = False) -> None:
         run.state.page = page
         area = areas[page]
         label = area_label(run, area["area"])
-        parts.append(IM.OFFERS_AREA.with_(area=label, page=page + 1, pages=len(areas)))
+        heading = IM.OFFERS_AREA.with_(area=label, page=page + 1, pages=len(areas))
         if not area["offers"]:
-            parts.append(IM.OFFERS_AREA_NONE)
-        for offer in area["offers"]:
-            buttons.append(Button(offer["title"], encode(Op.OPEN, v, item.id, str(offer["id"]))))
+            parts.append(Msg.join([heading, IM.OFFERS_AREA_NONE], "\n"))
+        else:
+            entries = [_entry(n, o) for n, o in enumerate(area["offers"], start=1)]
+            parts.append(Msg.join([heading, *entries], "\n"))
+        for n, offer in enumerate(area["offers"], start=1):
+            label_text = short(f"{n}. {offer['title']}")
+            buttons.append(Button(label_text, encode(Op.OPEN, v, item.id, str(offer["id"]))))
         if page > 0:
             buttons.append(Button(IM.PREVIOUS_AREA, encode(Op.AREA, v, item.id, str(page - 1))))
         if page + 1 < len(areas):
@@ -119,23 +147,55 @@ def offer_details(run: Run, item: Item, offer_id: int, data: Mapping[str, Any]) 
     if not isinstance(offer, Mapping):
         run.replies.append(Reply(parts=(IM.OFFER_GONE,), buttons=(back,), ask=item.id))
         return
-    parts: list[Msg] = [IM.DETAILS_TITLE.with_(title=offer["title"], provider=offer["provider"])]
+    listed = next((o for a in _areas(run, item) for o in a["offers"] if o["id"] == offer_id), {})
+    german = {str(f) for f in offer.get("german") or []}
+
+    def text(name: str) -> Msg | str:
+        return _german(str(offer.get(name) or ""), name in german)
+
+    title = text("title")
+    lines: list[Msg | str] = [IM.DETAILS_TITLE.with_(title=title, provider=offer["provider"])]
+    if offer.get("summary"):
+        lines.append(text("summary"))
+    where: list[Msg | str] = []
+    if offer.get("address"):
+        town = listed.get("town")
+        address = IM.DETAILS_ADDRESS.with_(value=offer["address"])
+        where.append(IM.DETAILS_IN_TOWN.with_(value=address, town=town) if town else address)
+    if offer.get("directions") and listed.get("town"):
+        where.append(IM.DETAILS_DIRECTIONS.with_(value=text("directions")))
+    lines += [Msg.join(where, " · ")] if where else []
+    for msg, name in ((IM.DETAILS_HOURS, "opening_hours"), (IM.DETAILS_BRING, "what_to_bring")):
+        if offer.get(name):
+            lines.append(msg.with_(value=text(name)))
+    _joined(lines, (IM.DETAILS_COST, text("cost")), (None, text("capacity_note")))
+    if (level := _german_needed(offer)) is not None:
+        lines.append(level)
     languages = _language_names(run, [str(x) for x in offer.get("languages") or []])
-    for msg, value in (
-        (IM.DETAILS_ADDRESS, offer.get("address")),
-        (IM.DETAILS_CONTACT, offer.get("contact")),
-        (IM.DETAILS_HOURS, offer.get("hours")),
-        (IM.DETAILS_LANGUAGES, languages),
-        (IM.DETAILS_COST, offer.get("cost")),
-        (IM.DETAILS_BRING, offer.get("bring")),
-    ):
-        if value:
-            parts.append(msg.with_(value=value))
-    access = {o["id"]: o["access"] for a in _areas(run, item) for o in a["offers"]}
-    if access.get(offer_id) == "ask":
-        parts.append(IM.OFFERS_ASK)
-    parts.append(IM.DETAILS_CHECK)
-    run.replies.append(Reply(parts=tuple(parts), buttons=(back,), ask=item.id))
+    _joined(lines, (IM.DETAILS_CONTACT, offer.get("contact")), (IM.DETAILS_LANGUAGES, languages))
+    if listed.get("access") == "ask":
+        lines.append(IM.OFFERS_ASK)
+    run.replies.append(Reply(parts=(Msg.join(lines, "\n"),), buttons=(back,), ask=item.id))
+
+
+def _joined(lines: list[Msg | str], *pairs: tuple[Msg | None, Any]) -> None:
+    """Short facts that share one line ("Kosten: … · Warteliste"); empty ones are left out,
+    a fact without a label is shown as it is."""
+    shown = [msg.with_(value=value) if msg else value for msg, value in pairs if value]
+    if shown:
+        lines.append(Msg.join(shown, " · "))
+
+
+def _german_needed(offer: Mapping[str, Any]) -> Msg | None:
+    lo = LEVEL_NAMES.get(str(offer.get("german_min") or ""))
+    hi = LEVEL_NAMES.get(str(offer.get("german_max") or ""))
+    if lo and hi:
+        return IM.DETAILS_GERMAN_RANGE.with_(lo=lo, hi=hi)
+    if lo:
+        return IM.DETAILS_GERMAN_FROM.with_(level=lo)
+    if hi:
+        return IM.DETAILS_GERMAN_UP_TO.with_(level=hi)
+    return None
 
 
 def _language_names(run: Run, codes: list[str]) -> Msg | None:
@@ -148,99 +208,3 @@ def _language_names(run: Run, codes: list[str]) -> Msg | None:
         choice = item.choice(code) if item else None
         names.append(Msg(choice.label, run.flow.context(item.id)) if item and choice else code)
     return Msg.join(names)
-
-
-# ---------------------------------------------------------------- actions
-
-
-def enter_action(run: Run, item: Item) -> bool:
-    """Ask the world to act; False when there is nothing to ask (the first outcome holds)."""
-    run.state.item = item.id
-    what = f"action:{item.id}"
-    if item.action == "find_servicestelle":
-        run.wait(what, ServicestelleWanted(run.profile()))
-        return True
-    consent = next(
-        (it for it in run.flow.items if it.recipient and it.id in run.state.answers), None
-    )
-    recipient = run.state.data.get(consent.recipient or "") if consent else None
-    stelle = recipient.get("servicestelle_id") if isinstance(recipient, dict) else None
-    if item.action == "send_referral" and isinstance(stelle, int):
-        profile = run.profile()
-        run.wait(
-            what,
-            ReferralWanted(
-                stelle,
-                profile,
-                tuple(shared_answers(run, consent)),
-                str(profile.get("contact_via") or "bot"),
-                profile.get("contact"),
-                run.state.locale or "de",
-            ),
-        )
-        return True
-    return False
-
-
-def action_outcome(item: Item, data: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    action = ACTIONS[item.action or ""]
-    outcome = data.get("outcome")
-    if outcome not in action.outcomes:
-        outcome = action.outcomes[0]
-    kept = {k: data[k] for k in (*action.keys, "servicestelle_id") if k in data}
-    return str(outcome), kept
-
-
-# ---------------------------------------------------------------- consent with a recipient
-
-
-def shared_answers(run: Run, consent: Item | None) -> list[SharedAnswer]:
-    """Every answered question that goes to the recipient, in flow order."""
-    out: list[SharedAnswer] = []
-    for item in run.flow.items:
-        value = run.state.answers.get(item.id)
-        if (
-            item.kind not in QUESTION_KINDS
-            or not item.share
-            or item.role in NOT_SHARED_ROLES
-            or (consent is not None and item.id == consent.id)
-            or value is None
-            or value == []
-        ):
-            continue
-        question = Msg(item.field or item.text, run.flow.context(item.id))
-        out.append(
-            SharedAnswer(item.id, item.role, question, shown_answer(run.flow, item, value), value)
-        )
-    return out
-
-
-def contact_shown(run: Run) -> Msg | str:
-    profile = run.profile()
-    if profile.get("contact"):
-        return str(profile["contact"])
-    via = run.flow.by_role("contact_via")
-    if via is not None and profile.get("contact_via") is not None:
-        return shown_answer(run.flow, via, profile["contact_via"])
-    return IM.VIA_BOT
-
-
-def consent_screen(run: Run, item: Item) -> None:
-    """Exactly which answers go to which Servicestelle, how long they are kept, then yes/no."""
-    recipient = run.state.data.get(item.recipient or "")
-    days = recipient.get("retention_days", 0) if isinstance(recipient, dict) else 0
-    lines: list[Msg | str] = [
-        IM.CONSENT_LINE.with_(question=a.question, answer=a.answer)
-        for a in shared_answers(run, item)
-    ]
-    lead = (
-        Msg.join([run.text(item), *lines], "\n"),
-        IM.CONSENT_CONTACT.with_(value=contact_shown(run)),
-        IM.CONSENT_KEEP.with_(n=days),
-    )
-    before = len(run.replies)
-    ask(run, item)
-    question = run.replies[before]
-    run.replies[before] = Reply(
-        parts=(*lead, IM.CONSENT_QUESTION), buttons=question.buttons, ask=question.ask
-    )

@@ -44,7 +44,7 @@ DEFAULT_MAX_LENGTH = 500
 
 YESNO_CHOICES = (Choice(YES, "Ja", ("j", "jo", "jep")), Choice(NO, "Nein", ("n", "nö", "ne")))
 CONSENT_CHOICES = (Choice(YES, "Ja, ich bin einverstanden", ()), Choice(NO, "Nein", ()))
-_FLOW_KEYS = ("id", "title", "kind", "items")
+_FLOW_KEYS = ("id", "title", "kind", "items", "next_flow")
 _CHOICE_KEYS = ("code", "label", "synonyms", "confirm", "data")
 _COMMON_KEYS = (
     *("id", "kind", "text", "required", "when", "next", "role", "field", "share"),
@@ -281,6 +281,7 @@ def _read_into(reader: _Reader, path: str) -> tuple[Flow | None, int]:
     flow_id = reader.text(top, "id", line, pattern=FLOW_ID)
     title = reader.text(top, "title", line)
     kind = reader.text(top, "kind", line) if "kind" in top else "demo"
+    next_flow = reader.text(top, "next_flow", line, pattern=FLOW_ID) if "next_flow" in top else None
     if kind is not None and kind not in FLOW_KINDS:
         reader.add(top["kind"][0], f"unknown flow kind '{kind}' (one of: {', '.join(FLOW_KINDS)})")
     drafts: list[_Draft] = []
@@ -303,7 +304,8 @@ def _read_into(reader: _Reader, path: str) -> tuple[Flow | None, int]:
     version = hashlib.sha256(data).hexdigest()[:12]
     flow_kind = cast(Literal["demo", "survey", "intake"], kind)
     items_ = tuple(d.item for d in drafts)
-    return Flow(flow_id, version, title, items_, path=path, kind=flow_kind), id_line
+    flow = Flow(flow_id, version, title, items_, path=path, kind=flow_kind, next_flow=next_flow)
+    return flow, id_line
 
 
 def read_flow(path: str | os.PathLike[str]) -> tuple[Flow | None, int, list[Problem]]:
@@ -317,6 +319,12 @@ def load_flow(path: str | os.PathLike[str]) -> Flow:
     if flow is None:
         raise FlowError(problems)
     return flow
+
+
+def _key_line(path: str, key: str) -> int:
+    """The line of a top-level key (for problems found across files)."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return next((n for n, text in enumerate(lines, 1) if text.startswith(f"{key}:")), 1)
 
 
 def load_flows(directory: str | os.PathLike[str]) -> dict[str, Flow]:
@@ -333,6 +341,10 @@ def load_flows(directory: str | os.PathLike[str]) -> dict[str, Flow]:
             problems.append(Problem(flow.path, id_line, None, message))
         else:
             flows[flow.id] = flow
+    for flow in flows.values():
+        if flow.next_flow is not None and flow.next_flow not in flows:
+            message = f"next_flow '{flow.next_flow}' names no flow{suggest(flow.next_flow, flows)}"
+            problems.append(Problem(flow.path, _key_line(flow.path, "next_flow"), None, message))
     if problems:
         raise FlowError(problems)
     return flows

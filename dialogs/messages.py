@@ -34,6 +34,11 @@ class M:
     UNSUPPORTED = N_("Ich kann nur Text und Knöpfe lesen. Bitte antworte mit Text.")
     START_HINT = N_("Schreib /start, um zu beginnen.")
     FINISHED = N_("Du bist fertig. Danke! Schreib /start, um neu zu beginnen.")
+    NEXT_FLOW = N_(
+        "Möchtest du jetzt Hilfe in deiner Nähe finden? Ich zeige dir passende Angebote."
+    )
+    NEXT_FLOW_YES = N_("Ja, Hilfe finden")
+    START_AGAIN = N_("Neu beginnen")
     THANKS = N_("Danke für deine Antworten!")
     SUMMARY = N_("Das hast du geantwortet:")
     SUMMARY_LINE = N_("{question} – {answer}")

@@ -38,6 +38,7 @@ ROLES: dict[str, str] = {
     "german": "how well the person speaks German",
     "interpreter": "yes/no: needs an interpreter (Sprachmittlung) in a conversation",
     "needs": "need areas (Handlungsfelder)",
+    "topic": "what the person named within a need area (offers.taxonomy.TOPICS codes; many items)",
     "invitation": "yes/no: invitations to later surveys (kept with the conversation)",
     "contact_via": "how the Servicestelle should get in touch (bot, phone, email)",
     "contact": "the phone number or e-mail address typed for contact",
@@ -131,6 +132,7 @@ class Flow:
     path: str = ""
     kind: Literal["demo", "survey", "intake"] = "demo"
     index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    next_flow: str | None = None  # offered at the end (e.g. the Erstberatung after a survey)
 
     def __post_init__(self) -> None:
         self.index.update({it.id: i for i, it in enumerate(self.items)})

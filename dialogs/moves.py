@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from dialogs.asking import answer_line, ask, confirm_question, language_picker, show_info
-from dialogs.buttons import Op, parse
+from dialogs.buttons import Op, encode, parse
+from dialogs.consent import action_outcome, consent_screen, enter_action
 from dialogs.effects import Answer, Completed, Forget, InvitationsSet, StartOver
 from dialogs.expr import evaluate
-from dialogs.io import Event, Msg, Press, Reply, State, Text
-from dialogs.listing import action_outcome, consent_screen, enter_action, enter_offers
+from dialogs.io import Button, Event, Msg, Press, Reply, State, Text
+from dialogs.listing import enter_offers
 from dialogs.messages import PM, M
 from dialogs.model import QUESTION_KINDS, Flow, Item
 from dialogs.run import Run
@@ -160,6 +161,10 @@ class Moves:
             self.run.replies.append(Reply(parts=(Msg.join(lines, "\n"),)))
         if flow.kind != "intake":
             self.run.say(M.THANKS)
+            if flow.next_flow is not None:  # no dead end: a way on to help
+                self.run.replies.append(
+                    Reply(parts=(M.NEXT_FLOW,), buttons=self._go_buttons(), ask="@next")
+                )
         # in-progress answers leave the state with the Completed effect
         st.answers, st.history, st.defaults, st.data = {}, [], {}, {}
         st.toggles, st.suggestion, st.page = [], None, 0
@@ -175,11 +180,29 @@ class Moves:
             else:
                 self._ask(item)
         elif st.finished:
-            self.run.say(M.FINISHED)
+            self.finished_note()
         elif st.locale is None:
             language_picker(self.run)
         else:
             self.run.say(M.START_HINT)
+
+    def _go_buttons(self) -> tuple[Button, ...]:
+        """After the end: the flow this one leads to, else this one again."""
+        target = self.flow.next_flow or self.flow.id
+        label = M.NEXT_FLOW_YES if self.flow.next_flow else M.START_AGAIN
+        return (Button(label, encode(Op.GO, "", "", target)),)
+
+    def finished_note(self) -> None:
+        self.run.replies.append(Reply(parts=(M.FINISHED,), buttons=self._go_buttons(), ask="@next"))
+
+    def _go(self, code: str) -> None:
+        """A flow started from the end of this one (its next_flow, or itself again)."""
+        if self.run.current() is not None or code not in (self.flow.next_flow, self.flow.id):
+            self.run.say(M.STALE_BUTTON)
+            self._reask()
+            return
+        self.run.state = self.state = State(locale=self.state.locale)
+        self.run.effects.append(StartOver("", flow=code))
 
     # ------------------------------------------------------------------ back and confirmations
     def _back(self) -> None:

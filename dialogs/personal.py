@@ -1,7 +1,8 @@
-"""What a person asks about their own data (/mydata), and their replies to a Servicestelle.
+"""What a person asks about their own data (/mydata), how far their referral is (anything
+typed after the end), and their messages to a Servicestelle.
 
-The stored facts come from the handlers of `DataWanted`, `ThreadOpened` and `ThreadReply`;
-this module only words them, in the person's language.
+The stored facts come from the handlers of `DataWanted`, `StatusWanted`, `ThreadOpened` and
+`ThreadReply`; this module only words them, in the person's language.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from dialogs.asking import answer_line, shown_answer
+from dialogs.buttons import Op, encode
 from dialogs.effects import DataWanted, ThreadOpened, ThreadReply
 from dialogs.intake_messages import IM
-from dialogs.io import Msg, Reply
+from dialogs.io import Button, Msg, Reply
 from dialogs.messages import PM
 from dialogs.run import Run
 
@@ -86,6 +88,36 @@ def _shared_line(run: Run, answer: Mapping[str, Any]) -> Msg | str:
     shown = stored if item.source else shown_answer(run.flow, item, value)
     question = Msg(item.field or item.text, run.flow.context(item.id))
     return IM.CONSENT_LINE.with_(question=question, answer=shown)
+
+
+# ---------------------------------------------------------------- after the end
+
+WAITING = ("new", "in_review")  # the Servicestelle has not been in touch yet
+BY = {"bot": IM.STATUS_BY_BOT, "phone": IM.STATUS_BY_PHONE, "email": IM.STATUS_BY_EMAIL}
+
+
+def status_shown(run: Run, data: Mapping[str, Any]) -> bool:
+    """Each open referral: where it is, how and by when the Servicestelle gets in touch, how to
+    ask. False when there is none (the caller says the person is done)."""
+    shown = False
+    for referral in data.get("referrals") or []:
+        if not isinstance(referral, Mapping) or not str(referral.get("id", "")).isdecimal():
+            continue
+        name, status = str(referral.get("servicestelle") or ""), str(referral.get("status"))
+        contact = str(referral.get("contact") or "")
+        lines: list[Msg | str] = [
+            IM.STATUS_LINE.with_(servicestelle=name, status=IM.STATUS.get(status, status))
+        ]
+        if status in WAITING and referral.get("by"):
+            via = BY.get(str(referral.get("via")), IM.STATUS_BY_BOT)
+            lines.append(via.with_(by=str(referral["by"])))
+        if contact:
+            late = referral.get("late") and status in WAITING
+            lines.append((IM.STATUS_LATE if late else IM.STATUS_ASK).with_(contact=contact))
+        button = Button(IM.WRITE_TO, encode(Op.REPLY, "", "", str(referral["id"])))
+        run.replies.append(Reply(parts=(Msg.join(lines, "\n"),), buttons=(button,)))
+        shown = True
+    return shown
 
 
 # ---------------------------------------------------------------- replies to a Servicestelle

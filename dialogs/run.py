@@ -98,12 +98,22 @@ class Run:
         return str(value)
 
     def profile(self) -> Profile:
-        """The answers code may read: by role, never by item id."""
-        return {
-            it.role: self.state.answers[it.id]
-            for it in self.flow.items
-            if it.role is not None and it.id in self.state.answers
-        }
+        """The answers code may read: by role, never by item id. Topics of every answered
+        follow-up are collected into one list."""
+        found: dict[str, Any] = {}
+        topics: list[str] = []
+        for it in self.flow.items:
+            if it.role is None or it.id not in self.state.answers:
+                continue
+            value = self.state.answers[it.id]
+            if it.role == "topic":
+                if value is not None:
+                    topics += [str(v) for v in value] if isinstance(value, list) else [str(value)]
+            else:
+                found[it.role] = value
+        if topics:
+            found["topic"] = topics
+        return found
 
     def wait(self, what: str, effect: Effect) -> None:
         """Ask the world for something; the step goes on when `Resumed` arrives."""

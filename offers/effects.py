@@ -1,4 +1,6 @@
-"""Effect handlers of the offer catalogue: the offers list of a flow and an offer's details.
+"""Effect handlers of the offer catalogue: the offers list of a flow and an offer's details,
+with the offer texts in the person's language (German plus a note where no translation is
+current: `german` lists those fields).
 
 A first look at the list also leaves the only trace an Erstberatung without referral leaves:
 anonymous counts of needs per Bündnis, Gemeinde and day, and a gap signal for every need
@@ -11,13 +13,16 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialogs.effects import Handled, OfferOpened, OffersWanted
+from dialogs.effects import Handled, OfferOpened, OffersWanted, Profile
+from offers.ranking import RankedOffer, gemeinde_ids
 from offers.search import OfferQueryError, find_offers
+from offers.taxonomy import GERMAN_LEVELS
+from offers.texts import TRANSLATED_FIELDS, localized, texts_of
 from places.gemeinden import place
-from store.models import IntakeNeedCount, Offer, OfferGap, today
+from store.models import Gemeinde, IntakeNeedCount, Offer, OfferGap, today
 from store.turn import Handler, Turn
 
 log = logging.getLogger(__name__)
@@ -25,8 +30,8 @@ log = logging.getLogger(__name__)
 PER_AREA = 5
 # Flow answer codes are lower case; offers.taxonomy uses the Arbeitshilfe's upper-case codes.
 STATUS_CODES = {"ag": "AG", "d": "D", "ae": "AE", "ne": "NE", "p24": "P24", "eu": "EU"}
-# Age answers outside the taxonomy's bands search with the nearest band.
-AGE_SEARCH = {"u16": "16-17", "27plus": "25-26"}
+# A chat language as the language code offers list (Dari is listed with Persian).
+LOCALE_LANGUAGE = {"fa_AF": "fa"}
 
 
 def _status(code: object) -> str:
@@ -37,11 +42,46 @@ def _status(code: object) -> str:
 
 
 def _age_band(code: object) -> str | None:
-    return AGE_SEARCH.get(code, code) if isinstance(code, str) else None
+    return code if isinstance(code, str) else None
 
 
 def _codes(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
     return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def languages(profile: Profile, locale: str) -> list[str]:
+    """The languages the person speaks: as answered, else the language they chat in."""
+    answered = _codes(profile.get("languages"))
+    return answered or [LOCALE_LANGUAGE.get(locale, locale).lower()]
+
+
+def german_level(code: object) -> str | None:
+    """The flow's German answer as a level of offers.taxonomy (skipped, "unknown" → None)."""
+    return code if isinstance(code, str) and code in GERMAN_LEVELS else None
+
+
+async def _towns(s: AsyncSession, buendnis_id: int) -> dict[int, str]:
+    rows = await s.execute(
+        select(Gemeinde.id, Gemeinde.name).where(Gemeinde.buendnis_id == buendnis_id)
+    )
+    return {int(i): str(n) for i, n in rows.all()}
+
+
+def _listed(r: RankedOffer, texts: list[Any], locale: str, towns: dict[int, str]) -> dict[str, Any]:
+    shown = localized(r.offer, texts, locale)
+    line = "summary" if shown["summary"] else ""
+    where = [towns[g] for g in gemeinde_ids(r.offer.gemeinde_ids) if g in towns]
+    return {
+        "id": r.offer.id,
+        "title": shown["title"],
+        "line": shown[line] if line else r.offer.provider,
+        "town": ", ".join(where) if r.elsewhere else "",
+        "german": [f for f in shown.german if f in ("title", line)],
+        "access": r.access,
+        "urgent": r.urgent,
+    }
 
 
 async def offers_wanted(turn: Turn, wanted: OffersWanted) -> Handled:
@@ -49,6 +89,7 @@ async def offers_wanted(turn: Turn, wanted: OffersWanted) -> Handled:
     buendnis_id, gemeinde = await place(s, turn.conversation, profile.get("gemeinde"))
     areas = _codes(profile.get("needs"))
     found: dict[str, list[dict[str, Any]]] = {a: [] for a in areas}
+    order = list(areas)
     if buendnis_id is not None and areas:
         try:
             ranked = await find_offers(
@@ -58,42 +99,45 @@ async def offers_wanted(turn: Turn, wanted: OffersWanted) -> Handled:
                 need_areas=areas,
                 status=_status(profile.get("status")),
                 age_band=_age_band(profile.get("age")),
-                languages=_codes(profile.get("languages")),
+                languages=languages(profile, wanted.locale),
                 today=today(),
                 limit_per_area=PER_AREA,
+                german=german_level(profile.get("german")),
+                topics=_codes(profile.get("topic")),
             )
         except OfferQueryError:
             log.exception("offer search refused the flow's answer codes")
             ranked = {}
+        order = list(ranked) or order
+        towns = await _towns(s, buendnis_id)
+        texts = await texts_of(s, [r.offer.id for rs in ranked.values() for r in rs])
         for area in areas:
             found[area] = [
-                {"id": r.offer.id, "title": r.offer.title, "access": r.access}
-                for r in ranked.get(area, [])
+                _listed(r, texts[r.offer.id], wanted.locale, towns) for r in ranked.get(area, [])
             ]
     if wanted.count:
         await _count(s, buendnis_id, gemeinde, areas, [a for a in areas if not found[a]])
     log.info("offers listed areas=%d gaps=%d", len(areas), sum(not v for v in found.values()))
-    return Handled({"areas": [{"area": a, "offers": found[a]} for a in areas]})
+    return Handled({"areas": [{"area": a, "offers": found[a]} for a in order]})
 
 
 async def offer_opened(turn: Turn, opened: OfferOpened) -> Handled:
     offer = await turn.session.get(Offer, opened.offer_id)
     if offer is None:
         return Handled({})
-    return Handled(
-        {
-            "offer": {
-                "title": offer.title,
-                "provider": offer.provider,
-                "address": offer.address,
-                "contact": offer.contact,
-                "hours": offer.opening_hours,
-                "languages": list(offer.languages or []),
-                "cost": offer.cost,
-                "bring": offer.what_to_bring,
-            }
-        }
+    texts = (await texts_of(turn.session, [offer.id]))[offer.id]
+    shown = localized(offer, texts, opened.locale)
+    offer_data: dict[str, Any] = {name: shown[name] for name in TRANSLATED_FIELDS}
+    offer_data.update(
+        provider=offer.provider,
+        address=offer.address,
+        contact=offer.contact,
+        languages=list(offer.languages or []),
+        german_min=offer.german_min or "",
+        german_max=offer.german_max or "",
+        german=list(shown.german),
     )
+    return Handled({"offer": offer_data})
 
 
 async def _count(

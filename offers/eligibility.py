@@ -15,6 +15,9 @@ Servicestelle checks"). The rules:
 - Age band: inside the offer's age range → no change; partly inside → "ask"; outside → "no";
   unknown age band → "ask" when the range excludes part of the target group.
 - Validity: before `valid_from` or after `valid_to` → "no".
+- German: a person below the offer's `german_min` or above its `german_max` → "no" (a B1
+  course is not for someone with A1, a beginners' course not for someone with B2); level not
+  known → no change (the details say what the offer needs).
 The result is the least open of these answers.
 """
 
@@ -29,6 +32,7 @@ from offers.taxonomy import (
     ACCESS_RANK,
     ACCESS_VALUES,
     AGE_BANDS,
+    GERMAN_RANK,
     KNOWN_STATUSES,
     STATUSES,
     UNKNOWN_STATUS,
@@ -115,6 +119,21 @@ def _age(offer: Offer, age_band: str | None) -> tuple[Access, str | None]:
     return "ask", ("age_partly" if age_band is not None else "age_unknown")
 
 
+def _german(offer: Offer, german: str | None) -> tuple[Access, str | None]:
+    """Does the person's German level fit what the offer needs or is meant for?"""
+    lo, hi = GERMAN_RANK.get(offer.german_min or ""), GERMAN_RANK.get(offer.german_max or "")
+    if lo is None and hi is None:
+        return "yes", None
+    level = GERMAN_RANK.get(german or "")
+    if level is None:
+        return "yes", "german_unknown"
+    if lo is not None and level < lo:
+        return "no", "german_below"
+    if hi is not None and level > hi:
+        return "no", "german_above"
+    return "yes", "german_fits"
+
+
 def assess(
     offer: Offer,
     status: str,
@@ -122,8 +141,10 @@ def assess(
     on: dt.date | None = None,
     *,
     age_band: str | None = None,
+    german: str | None = None,
 ) -> Decision:
-    """Access of a person with `status` (and `age_band`, None = not known) to `offer` on `on`."""
+    """Access of a person with `status` (and `age_band` and `german` level, None = not
+    known) to `offer` on `on`."""
     _check_status(status)
     if age_band is not None:
         age_band_range(age_band)  # a clear ValueError for an unknown band
@@ -156,6 +177,11 @@ def assess(
     if age_reason:
         reasons.append(age_reason)
 
+    german_value, german_reason = _german(offer, german)
+    parts.append(german_value)
+    if german_reason:
+        reasons.append(german_reason)
+
     if offer.valid_from is not None and on < offer.valid_from:
         parts.append("no")
         reasons.append("not_yet_valid")
@@ -172,6 +198,7 @@ def access(
     on: dt.date | None = None,
     *,
     age_band: str | None = None,
+    german: str | None = None,
 ) -> Access:
     """ "yes", "no" or "ask" — see the module docstring for the rules."""
-    return assess(offer, status, overrides, on, age_band=age_band).access
+    return assess(offer, status, overrides, on, age_band=age_band, german=german).access

@@ -1,7 +1,8 @@
 """Import and export of the offer catalogue as CSV (UTF-8, `;` or `,`) or XLSX.
 
 One row per offer, the columns in `COLUMNS` (header names as written there, any order,
-case-insensitive). Lists are separated by `|`. Every row is validated first; if any row has a
+case-insensitive) and translation columns such as `title::ar` (offers/io_texts.py). Lists are
+separated by `|`. Every row is validated first; if any row has a
 problem, the whole import is refused and every problem is reported as (row, column, reason) —
 nothing is written. Rows are matched to existing offers of the same Bündnis by title and
 provider: a match is updated, anything else is created. Export neutralises cells that a
@@ -25,9 +26,19 @@ from typing import Any
 from sqlalchemy import String, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from offers import io_texts
 from offers.fuzzy import match_gemeinde
 from offers.ranking import gemeinde_ids
-from offers.taxonomy import ACCESS_VALUES, CATEGORIES, KNOWN_STATUSES, NEED_AREAS
+from offers.taxonomy import (
+    ACCESS_VALUES,
+    CATEGORIES,
+    GERMAN_LEVELS,
+    GERMAN_RANK,
+    KNOWN_STATUSES,
+    NEED_AREAS,
+    TOPICS,
+)
+from offers.texts import replace_texts, texts_of
 from store.models import Buendnis, Gemeinde, Offer
 
 LIST_SEPARATOR = "|"
@@ -35,11 +46,13 @@ ACCESS_COLUMNS = tuple(f"access_{s}" for s in KNOWN_STATUSES)
 COLUMNS: tuple[str, ...] = (
     "buendnis",
     "title",
+    "summary",
     "provider",
     "category",
     "need_areas",
     "gemeinden",
     "address",
+    "directions",
     "contact",
     "opening_hours",
     "languages",
@@ -48,6 +61,9 @@ COLUMNS: tuple[str, ...] = (
     "what_to_bring",
     "age_min",
     "age_max",
+    "german_min",
+    "german_max",
+    "topics",
     *ACCESS_COLUMNS,
     "opening_possible",
     "keywords",
@@ -60,8 +76,10 @@ COLUMNS: tuple[str, ...] = (
 REQUIRED = ("title", "provider", "category", "need_areas")
 TEXT_FIELDS = (
     "title",
+    "summary",
     "provider",
     "address",
+    "directions",
     "contact",
     "opening_hours",
     "cost",
@@ -86,6 +104,7 @@ _FALSE = {"no", "nein", "false", "falsch", "0", ""}
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(_[a-z]{2})?$")
 _AREA_BY_NAME = {name.casefold(): code for code, name in NEED_AREAS.items()}
 _CATEGORY_BY_NAME = {name.casefold(): code for code, name in CATEGORIES.items()}
+_GERMAN = {**{code: code for code in GERMAN_LEVELS}, "a0": "none"}
 
 
 @dataclass(frozen=True)
@@ -187,7 +206,7 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
         ) from None
     if not table or not any(str(v or "").strip() for v in table[0]):
         raise ImportRefused([RowError(1, "", "the file has no header row", "no_header")])
-    canonical = {c.casefold(): c for c in COLUMNS}
+    canonical = {c.casefold(): c for c in (*COLUMNS, *io_texts.ALL_COLUMNS)}
     header = [str(v or "").strip() for v in table[0]]
     header = [canonical.get(h.casefold(), h) for h in header]
     while header and not header[-1]:
@@ -197,9 +216,15 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
     for name in header:
         if not name:
             errors.append(RowError(1, "", "a column without a name", "unnamed_column"))
-        elif name not in COLUMNS:
+        elif name not in COLUMNS and name not in io_texts.ALL_COLUMNS:
             errors.append(
-                RowError(1, name, f"unknown column; known: {', '.join(COLUMNS)}", "unknown_column")
+                RowError(
+                    1,
+                    name,
+                    f"unknown column; known: {', '.join(COLUMNS)}, and translations such as "
+                    "title::ar and review::ar",
+                    "unknown_column",
+                )
             )
         elif name in seen:
             errors.append(RowError(1, name, "column appears twice", "duplicate_column"))
@@ -338,6 +363,16 @@ class _Row:
         self.error(column, f"{text!r} is not one of {'/'.join(ACCESS_VALUES)}", "bad_access", text)
         return "ask"
 
+    def german(self, column: str) -> str | None:
+        text = _text(self.values.get(column)).casefold()
+        if not text:
+            return None
+        if text not in _GERMAN:
+            known = "A0, A1, A2, B1, B2, C1"
+            self.error(column, f"{text!r} is not a German level ({known})", "bad_german", text)
+            return None
+        return _GERMAN[text]
+
 
 def _validate_row(
     row: _Row, gemeinden: dict[str, int], gemeinde_names: list[str]
@@ -410,6 +445,18 @@ def _validate_row(
         if out["age_min"] > out["age_max"]:
             row.error("age_max", f"{out['age_max']} is below age_min {out['age_min']}", "age_order")
 
+    out["german_min"] = row.german("german_min")
+    out["german_max"] = row.german("german_max")
+    low, high = (GERMAN_RANK.get(out[k] or "") for k in ("german_min", "german_max"))
+    if low is not None and high is not None and low > high:
+        row.error("german_max", "is below german_min", "german_order")
+    topics = list(dict.fromkeys(t.casefold() for t in _list(row.values.get("topics"))))
+    for topic in topics:
+        if topic not in TOPICS:
+            reason = f"{topic!r} is not one of {', '.join(TOPICS)}"
+            row.error("topics", reason, "bad_topic", topic)
+    out["topics"] = [t for t in topics if t in TOPICS]
+
     out["access"] = {
         status: row.access(column)
         for status, column in zip(KNOWN_STATUSES, ACCESS_COLUMNS, strict=True)
@@ -441,7 +488,8 @@ async def import_offers(
     `buendnis` (a code) applies to rows with an empty `buendnis` column; a row naming another
     Bündnis is a problem. Raises `ImportRefused` with every problem, having written nothing.
     """
-    _, rows = read_rows(Path(path))
+    header, rows = read_rows(Path(path))
+    translated = [h for h in header if io_texts.SEPARATOR in h]
     errors: list[RowError] = []
     async with sessions() as s, s.begin():
         known = await _buendnisse(s)
@@ -461,7 +509,7 @@ async def import_offers(
         for g in await s.scalars(select(Gemeinde).order_by(Gemeinde.id)):
             gemeinden.setdefault(g.buendnis_id, []).append(g)
 
-        parsed: list[tuple[Buendnis, dict[str, Any]]] = []
+        parsed: list[tuple[Buendnis, dict[str, Any], io_texts.Translations]] = []
         seen: dict[tuple[int, str, str], int] = {}
         for number, values in rows:
             row = _Row(number, values)
@@ -497,8 +545,10 @@ async def import_offers(
                     str(seen[key]),
                 )
             seen.setdefault(key, number)
+            cells = {c: _text(values.get(c)) for c in translated}
+            _, texts = io_texts.parse(cells, header, row.error)
             errors += row.errors
-            parsed.append((target, data))
+            parsed.append((target, data, texts))
         if errors:
             raise ImportRefused(errors)
 
@@ -506,19 +556,25 @@ async def import_offers(
         existing = {
             (o.buendnis_id, o.title, o.provider): o
             for o in await s.scalars(
-                select(Offer).where(Offer.buendnis_id.in_({b.id for b, _ in parsed}))
+                select(Offer).where(Offer.buendnis_id.in_({b.id for b, _, _ in parsed}))
             )
         }
-        for target, data in parsed:
+        locales = io_texts.locales_in(header)
+        translated_offers = []
+        for target, data, texts in parsed:
             offer = existing.get((target.id, data["title"], data["provider"]))
             if offer is None:
-                s.add(Offer(buendnis_id=target.id, **data))
+                offer = Offer(buendnis_id=target.id, **data)
+                s.add(offer)
                 report.created += 1
             else:
                 for name, value in data.items():
                     setattr(offer, name, value)
                 report.updated += 1
+            translated_offers.append((offer, texts))
             report.per_buendnis[target.code] = report.per_buendnis.get(target.code, 0) + 1
+        await s.flush()
+        await replace_texts(s, translated_offers, locales)
     return report
 
 
@@ -552,6 +608,9 @@ def _export_row(
         "keywords": listed(offer.keywords or []),
         "age_min": "" if offer.age_min is None else offer.age_min,
         "age_max": "" if offer.age_max is None else offer.age_max,
+        "german_min": (offer.german_min or "").upper().replace("NONE", "A0"),
+        "german_max": (offer.german_max or "").upper().replace("NONE", "A0"),
+        "topics": listed(offer.topics or []),
         "opening_possible": "ja" if offer.opening_possible else "nein",
         "is_sample": "ja" if offer.is_sample else "nein",
         "valid_from": date(offer.valid_from),
@@ -600,11 +659,18 @@ async def export_offers(
         if buendnis is None or known[o.buendnis_id].code == buendnis
     ]
     as_text = suffix == ".csv"
-    rows = [_export_row(o, known[o.buendnis_id].code, names, as_text=as_text) for o in offers]
+    texts = await texts_of(session, [o.id for o in offers])
+    locales = io_texts.export_locales(offers, texts)
+    header = [*COLUMNS, *io_texts.columns(locales)]
+    rows = [
+        _export_row(o, known[o.buendnis_id].code, names, as_text=as_text)
+        + [neutralise(c) for c in io_texts.export_cells(o, texts[o.id], locales)]
+        for o in offers
+    ]
     if as_text:
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-        writer.writerow(COLUMNS)
+        writer.writerow(header)
         writer.writerows(rows)
         _atomic_write(path, buffer.getvalue().encode("utf-8-sig"))
     else:
@@ -614,7 +680,7 @@ async def export_offers(
         ws = wb.active
         assert ws is not None
         ws.title = "Angebote"
-        ws.append(list(COLUMNS))
+        ws.append(header)
         for r in rows:
             ws.append(r)
         for row in ws.iter_rows(min_row=2):

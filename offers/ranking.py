@@ -1,10 +1,17 @@
 """Order of the offers shown for one need area.
 
-Criteria, most important first (issue 5): need-area match (the offer's first need area is
-its main one), service area (offered in the person's Gemeinde, then Bündnis-wide, then other
-Gemeinden of the Bündnis), language match (the offer speaks one of the person's languages),
-eligibility certainty ("yes" before "ask"). Ties are broken by title and id, so the order is
-deterministic. The score encodes exactly this order (higher is better).
+Criteria, most important first:
+1. urgency: the offer is for an urgent topic the person named (no home → emergency
+   accommodation, the Ordnungsamt and Wohnungslosenhilfe come first);
+2. reach: offered in the person's Gemeinde or the whole Bündnis, before offers in other
+   Gemeinden (those are still listed — with their town — since they can be reached);
+3. topic: the offer is for a topic the person named in a follow-up (e.g. debts, sport);
+4. the person's own Gemeinde before Bündnis-wide offers;
+5. need-area match (the offer's first need area is its main one);
+6. language match (the offer speaks one of the person's languages);
+7. eligibility certainty ("yes" before "ask").
+Ties are broken by title and id, so the order is deterministic. The score encodes exactly
+this order (higher is better).
 """
 
 from __future__ import annotations
@@ -14,10 +21,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from offers.eligibility import Decision
-from offers.taxonomy import Access
+from offers.taxonomy import URGENT_TOPICS, Access
 from store.models import Offer
 
-_WEIGHTS = (1000.0, 100.0, 10.0, 1.0)
+_WEIGHTS = (1e6, 1e5, 1e4, 1e3, 100.0, 10.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,16 @@ class RankedOffer:
     access: Access
     score: float
     reasons: tuple[str, ...]
+
+    @property
+    def urgent(self) -> bool:
+        """For an urgent topic the person named (e.g. no home)."""
+        return any(r.startswith("urgent:") for r in self.reasons)
+
+    @property
+    def elsewhere(self) -> bool:
+        """Offered only in Gemeinden other than the person's (or the person's is unknown)."""
+        return "gemeinde_other" in self.reasons or "gemeinde_unknown" in self.reasons
 
 
 def normalize_languages(languages: Iterable[str] | None) -> list[str]:
@@ -53,8 +70,10 @@ def rank(
     need_area: str,
     gemeinde_id: int | None,
     languages: Sequence[str],
+    topics: Sequence[str] = (),
 ) -> RankedOffer:
-    """Score `offer` (already judged by `decision`, which must not be "no") for `need_area`."""
+    """Score `offer` (already judged by `decision`, which must not be "no") for `need_area`;
+    `topics` are what the person named in follow-ups (offers.taxonomy.TOPICS codes)."""
     reasons: list[str] = []
     areas = list(offer.need_areas or [])
     if areas and areas[0] == need_area:
@@ -79,9 +98,23 @@ def rank(
     if common:
         reasons.append("language:" + ",".join(common))
 
+    offered = {str(t) for t in offer.topics or []}
+    urgent = sorted(offered & set(topics) & URGENT_TOPICS)
+    matched = sorted((offered & set(topics)) - URGENT_TOPICS)
+    reasons += [f"urgent:{t}" for t in urgent] + [f"topic:{t}" for t in matched]
+
     certainty = 1 if decision.access == "yes" else 0
     reasons.extend(decision.reasons)
-    parts = (area, service, lang_score, certainty)
+    reach = 1 if service > 0 else 0
+    parts = (
+        1 if urgent else 0,
+        reach,
+        1 if matched else 0,
+        1 if service == 2 else 0,
+        area,
+        lang_score,
+        certainty,
+    )
     score = sum(w * p for w, p in zip(_WEIGHTS, parts, strict=True))
     return RankedOffer(offer, decision.access, score, tuple(reasons))
 

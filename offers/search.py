@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from offers.eligibility import assess
 from offers.fuzzy import keys
 from offers.ranking import RankedOffer, gemeinde_ids, normalize_languages, ordered, rank
-from offers.taxonomy import AGE_BANDS, NEED_AREAS, STATUSES
+from offers.taxonomy import NEED_AREAS, PERSON_AGE_BANDS, STATUSES
 from store.models import AccessOverride, Offer, Servicestelle
 
 
@@ -32,8 +32,9 @@ def _check(need_areas: Sequence[str], status: str, age_band: str | None) -> None
         )
     if status not in STATUSES:
         raise OfferQueryError(f"unknown status {status!r}; known: {', '.join(STATUSES)}")
-    if age_band is not None and age_band not in AGE_BANDS:
-        raise OfferQueryError(f"unknown age band {age_band!r}; known: {', '.join(AGE_BANDS)}")
+    if age_band is not None and age_band not in PERSON_AGE_BANDS:
+        known = ", ".join(PERSON_AGE_BANDS)
+        raise OfferQueryError(f"unknown age band {age_band!r}; known: {known}")
 
 
 async def load_offers(session: AsyncSession, buendnis_id: int) -> list[Offer]:
@@ -63,12 +64,17 @@ async def find_offers(
     languages: Sequence[str],
     today: dt.date,
     limit_per_area: int | None = 5,
+    german: str | None = None,
+    topics: Sequence[str] = (),
 ) -> dict[str, list[RankedOffer]]:
-    """Offers a person might use, per requested need area (in the order asked), best first.
+    """Offers a person might use, per requested need area, best first (offers/ranking.py).
 
-    Every requested area is a key; an empty list means no offer (a gap). Offers with access
-    "no" are left out; "ask" ones are kept (the Servicestelle checks). `limit_per_area=None`
-    returns all, for paging. Unknown codes raise `OfferQueryError`.
+    Every requested area is a key, in the order asked — except that areas with an offer for
+    an urgent topic the person named come first; an empty list means no offer (a gap).
+    Offers with access "no" (status, age, German level, validity) are left out; "ask" ones
+    are kept (the Servicestelle checks). `limit_per_area=None` returns all, for paging.
+    Unknown need areas, statuses or age bands raise `OfferQueryError`; an unknown German
+    level or topic counts as not given.
     """
     areas = list(dict.fromkeys(need_areas))
     _check(areas, status, age_band)
@@ -78,17 +84,27 @@ async def find_offers(
     offers = await load_offers(session, buendnis_id)
     overrides = await load_overrides(session, buendnis_id)
 
-    decisions = {o.id: assess(o, status, overrides, today, age_band=age_band) for o in offers}
+    decisions = {
+        o.id: assess(o, status, overrides, today, age_band=age_band, german=german) for o in offers
+    }
     result: dict[str, list[RankedOffer]] = {}
     for area in areas:
         ranked = [
-            rank(o, decisions[o.id], need_area=area, gemeinde_id=gemeinde_id, languages=langs)
+            rank(
+                o,
+                decisions[o.id],
+                need_area=area,
+                gemeinde_id=gemeinde_id,
+                languages=langs,
+                topics=topics,
+            )
             for o in offers
             if area in (o.need_areas or []) and decisions[o.id].shown
         ]
         best = ordered(ranked)
         result[area] = best if limit_per_area is None else best[:limit_per_area]
-    return result
+    urgent = [a for a in areas if any(r.urgent for r in result[a])]
+    return {a: result[a] for a in [*urgent, *(a for a in areas if a not in urgent)]}
 
 
 # ---------------------------------------------------------------- free-text search

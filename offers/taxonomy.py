@@ -42,6 +42,28 @@ AGE_BANDS: Final[dict[str, tuple[int, int]]] = {
     "25-26": (25, 26),
 }
 
+#: Age answers of the Erstberatung outside the survey's bands: under 16 and 27 or older. An
+#: offer is compared with the span the person may be in (an offer from 16 does not fit "u16").
+PERSON_AGE_BANDS: Final[dict[str, tuple[int, int]]] = {
+    "u16": (14, 15),
+    **AGE_BANDS,
+    "27plus": (27, 30),
+}
+
+# ---------------------------------------------------------------- German (CEFR levels)
+
+#: How well a person speaks German, lowest first; offers may need at least (`german_min`) or
+#: be meant for at most (`german_max`) a level. "none" is not yet A1.
+GERMAN_LEVELS: Final[dict[str, str]] = {
+    "none": "noch keine Deutschkenntnisse",
+    "a1": "A1",
+    "a2": "A2",
+    "b1": "B1",
+    "b2": "B2",
+    "c1": "C1 oder höher",
+}
+GERMAN_RANK: Final[dict[str, int]] = {code: n for n, code in enumerate(GERMAN_LEVELS)}
+
 # ---------------------------------------------------------------- need areas (Handlungsfelder)
 
 NEED_AREAS: Final[dict[str, str]] = {
@@ -58,6 +80,45 @@ NEED_AREAS: Final[dict[str, str]] = {
     "freizeit": "Freizeit/Teilhabe",
     "mobilitaet": "Mobilität",
 }
+
+# ---------------------------------------------------------------- topics within a need area
+
+#: What a person may name after choosing a need area (the Erstberatung's follow-ups); an offer
+#: lists the topics it is for (`offer.topics`) and comes first for people who named one.
+TOPICS: Final[dict[str, tuple[str, str]]] = {
+    "hsa": ("schule", "Hauptschulabschluss"),
+    "for": ("schule", "Mittlerer Schulabschluss (FOR)"),
+    "fhr": ("schule", "Fachhochschulreife oder Abitur"),
+    "dual": ("ausbildung", "Ausbildung"),
+    "prep": ("ausbildung", "Vorbereitung auf eine Ausbildung"),
+    "study": ("ausbildung", "Studium"),
+    "recognition": ("ausbildung", "Anerkennung eines Abschlusses"),
+    "work_permit": ("arbeit", "Arbeit mit Arbeitserlaubnis"),
+    "no_work_permit": ("arbeit", "keine Arbeitserlaubnis"),
+    "procedure": ("aufenthalt", "Asylverfahren"),
+    "family": ("aufenthalt", "Familiennachzug"),
+    "perspective": ("aufenthalt", "Bleiben durch Ausbildung oder Arbeit"),
+    "no_home": ("wohnen", "ohne Wohnung, kein Schlafplatz"),
+    "shared": ("wohnen", "wohnt in einer Unterkunft"),
+    "body": ("gesundheit", "Körper, Krankheit"),
+    "mind": ("gesundheit", "Sorgen, Stress, Schlaf"),
+    "disability": ("gesundheit", "Behinderung"),
+    "insurance": ("gesundheit", "Krankenversicherung"),
+    "childcare": ("familie", "Kita- oder Schulplatz für ein Kind"),
+    "parents": ("familie", "Hilfe für Eltern"),
+    "benefits": ("geld", "Geld vom Amt"),
+    "debts": ("geld", "Schulden"),
+    "contracts": ("geld", "Konto, Handy, Verträge"),
+    "sport": ("freizeit", "Sport"),
+    "culture": ("freizeit", "Musik, Kunst, Kultur"),
+    "volunteer": ("freizeit", "Ehrenamt"),
+    "meet": ("freizeit", "Leute treffen"),
+    "ticket": ("mobilitaet", "Ticket für Bus und Bahn"),
+    "license": ("mobilitaet", "Führerschein"),
+    "bike": ("mobilitaet", "Fahrrad"),
+}
+#: Topics that make a situation urgent: offers for them come before everything else.
+URGENT_TOPICS: Final[frozenset[str]] = frozenset({"no_home"})
 
 # ---------------------------------------------------------------- Arbeitshilfe categories
 
@@ -123,8 +184,10 @@ CATEGORY_NEED_AREAS: Final[dict[str, tuple[str, ...]]] = {
 
 
 def age_band_range(band: str) -> tuple[int, int]:
-    """(youngest, oldest) of an age band code; ValueError names the known codes."""
+    """(youngest, oldest) of an age band code (survey bands, "u16", "27plus"); ValueError
+    names the known codes."""
     try:
-        return AGE_BANDS[band]
+        return PERSON_AGE_BANDS[band]
     except KeyError:
-        raise ValueError(f"unknown age band {band!r}; known: {', '.join(AGE_BANDS)}") from None
+        known = ", ".join(PERSON_AGE_BANDS)
+        raise ValueError(f"unknown age band {band!r}; known: {known}") from None

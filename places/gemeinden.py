@@ -61,11 +61,11 @@ class GemeindeChoices:
         if key not in self._cache:
             if len(self._cache) >= self._cache_size:
                 self._cache.clear()
-            self._cache[key] = _with_choices(flow, rows)
+            self._cache[key] = with_gemeinden(flow, rows)
         return self._cache[key]
 
 
-def _with_choices(flow: Flow, rows: tuple[tuple[int, str], ...]) -> Flow:
+def with_gemeinden(flow: Flow, rows: tuple[tuple[int, str], ...]) -> Flow:
     found = tuple(Choice(gemeinde_code(i), name, _variants(name)) for i, name in rows)
     items = tuple(
         dataclasses.replace(
@@ -75,4 +75,6 @@ def _with_choices(flow: Flow, rows: tuple[tuple[int, str], ...]) -> Flow:
         else item
         for item in flow.items
     )
-    return Flow(flow.id, flow.version, flow.title, items, flow.path, flow.kind)
+    return Flow(
+        flow.id, flow.version, flow.title, items, flow.path, flow.kind, next_flow=flow.next_flow
+    )

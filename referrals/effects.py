@@ -1,8 +1,10 @@
-"""Effect handlers of referrals: who would get one, creating it after consent, the person's
-replies to a Servicestelle, what /mydata shows of them, and withdrawal on /delete."""
+"""Effect handlers of referrals: who would get one, creating it after consent, how far it
+is (asked after the end), the person's messages to a Servicestelle, what /mydata shows of
+them, and withdrawal on /delete."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -14,13 +16,15 @@ from dialogs.effects import (
     Handled,
     ReferralWanted,
     ServicestelleWanted,
+    StatusWanted,
     ThreadOpened,
     ThreadReply,
 )
+from offers.effects import languages
 from offers.search import OfferQueryError, responsible_servicestelle
 from places.gemeinden import place
 from referrals import lifecycle
-from store.models import Conversation, Referral, Servicestelle
+from store.models import Conversation, Referral, Servicestelle, today
 from store.turn import Handler, Turn
 from wegweiser.i18n import render
 
@@ -40,6 +44,21 @@ def _stelle_data(stelle: Servicestelle) -> dict[str, Any]:
     }
 
 
+def reply_by(start: dt.date, working_days: int) -> dt.date:
+    """The day `working_days` working days (Monday to Friday) after `start`."""
+    day, left = start, max(0, working_days)
+    while left:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            left -= 1
+    return day
+
+
+def shown_date(day: dt.date) -> str:
+    """A date as people read it in every language: digits only ("14.03.2027")."""
+    return day.strftime("%d.%m.%Y")
+
+
 class Referrals:
     """The handlers, with the retention the consent screen promises."""
 
@@ -50,6 +69,7 @@ class Referrals:
         return (
             (ServicestelleWanted, self.servicestelle_wanted),
             (ReferralWanted, self.referral_wanted),
+            (StatusWanted, status_wanted),
             (ThreadOpened, thread_opened),
             (ThreadReply, thread_reply),
             (DataWanted, data_wanted),
@@ -72,7 +92,7 @@ class Referrals:
                     buendnis_id=buendnis_id,
                     gemeinde_id=gemeinde,
                     need_areas=_codes(profile.get("needs")),
-                    languages=_codes(profile.get("languages")),
+                    languages=languages(profile, wanted.locale),
                 )
             except OfferQueryError:
                 log.exception("routing refused the flow's answer codes")
@@ -113,7 +133,8 @@ class Referrals:
             log.warning("referral refused by the lifecycle")
             return Handled({**_stelle_data(stelle), "outcome": "failed"})
         log.info("referral created")
-        return Handled({**_stelle_data(stelle), "outcome": "sent"})
+        by = shown_date(reply_by(today(), stelle.response_days))
+        return Handled({**_stelle_data(stelle), "outcome": "sent", "by": by})
 
 
 async def _open(turn: Turn, referral_id: int) -> tuple[Referral | None, str]:
@@ -123,6 +144,31 @@ async def _open(turn: Turn, referral_id: int) -> tuple[Referral | None, str]:
         return None, ""
     stelle = await turn.session.get(Servicestelle, referral.servicestelle_id)
     return referral, stelle.name if stelle else ""
+
+
+async def status_wanted(turn: Turn, _wanted: StatusWanted) -> Handled:
+    """The person's open referrals: status, contact way, and by when the Servicestelle usually
+    gets in touch (its response days after the referral was made)."""
+    shown = []
+    for referral in await lifecycle.referrals_of(turn.session, turn.conversation.id):
+        if referral.status in lifecycle.TERMINAL:
+            continue
+        stelle = await turn.session.get(Servicestelle, referral.servicestelle_id)
+        if stelle is None:
+            continue
+        by = reply_by(referral.created_at.date(), stelle.response_days)
+        shown.append(
+            {
+                "id": referral.id,
+                "servicestelle": stelle.name,
+                "status": referral.status,
+                "contact": stelle.contact or "",
+                "via": referral.contact_via,
+                "by": shown_date(by),
+                "late": today() > by,
+            }
+        )
+    return Handled({"referrals": shown})
 
 
 async def thread_opened(turn: Turn, opened: ThreadOpened) -> Handled:

@@ -3,6 +3,9 @@
 Safe to repeat: Bündnisse, Servicestellen, offers and access overrides that are already there
 (same code, same name, same title and provider, same rule) are left alone, so running it again
 after an upgrade adds only what is new.
+
+Offer translations come from `demo_data/offer_texts.yaml`, keyed by the German text: every
+text field of a sample offer gets the translations found there, marked as machine drafts.
 """
 
 from __future__ import annotations
@@ -12,21 +15,43 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from store.models import AccessOverride, Buendnis, EntryPoint, Gemeinde, Offer, Servicestelle
+from store.models import (
+    AccessOverride,
+    Buendnis,
+    EntryPoint,
+    Gemeinde,
+    Offer,
+    OfferText,
+    Servicestelle,
+)
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo_data"
 DEMO_FILE = DEMO_DIR / "buendnisse.yaml"
 DEMO_OFFERS_FILE = DEMO_DIR / "offers.yaml"
+DEMO_TEXTS_FILE = DEMO_DIR / "offer_texts.yaml"
 
+# The offer fields with translations (offers.texts.TRANSLATED_FIELDS; the store imports no
+# domain package, so the list is repeated here and a test keeps the two equal).
+TRANSLATED = (
+    "title",
+    "summary",
+    "opening_hours",
+    "cost",
+    "what_to_bring",
+    "capacity_note",
+    "directions",
+)
 OFFER_FIELDS = (
     "title",
+    "summary",
     "provider",
     "category",
     "need_areas",
     "address",
+    "directions",
     "contact",
     "opening_hours",
     "languages",
@@ -35,6 +60,9 @@ OFFER_FIELDS = (
     "what_to_bring",
     "age_min",
     "age_max",
+    "german_min",
+    "german_max",
+    "topics",
     "access",
     "opening_possible",
     "keywords",
@@ -50,6 +78,34 @@ def demo_offers() -> dict[str, Any]:
     """The sample catalogue as read from `demo_data/offers.yaml`."""
     data: dict[str, Any] = yaml.safe_load(DEMO_OFFERS_FILE.read_text(encoding="utf-8"))
     return data
+
+
+def demo_texts() -> dict[str, dict[str, str]]:
+    """German text -> locale -> translation (machine drafts), from `offer_texts.yaml`."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ten times faster
+    data: dict[str, dict[str, str]] = yaml.load(
+        DEMO_TEXTS_FILE.read_text(encoding="utf-8"),
+        Loader=loader,  # noqa: S506 - a safe loader either way
+    )
+    return data
+
+
+def _drafts(offer: Offer, memory: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
+    out = []
+    for name in TRANSLATED:
+        source = getattr(offer, name) or ""
+        for locale, text in (memory.get(source) or {}).items() if source else ():
+            out.append(
+                {
+                    "offer_id": offer.id,
+                    "locale": locale,
+                    "field": name,
+                    "text": text,
+                    "source": source,
+                    "reviewed": False,
+                }
+            )
+    return out
 
 
 def _gemeinde_ids(names: list[str], by_name: dict[str, int], where: str) -> list[int]:
@@ -81,6 +137,7 @@ async def _load_catalogue(
                 gemeinde_ids=_gemeinde_ids(st.get("gemeinden", []), by_name, st["name"]),
                 need_areas=list(st.get("need_areas", [])),
                 is_default=bool(st.get("is_default", False)),
+                response_days=int(st.get("response_days", 3)),
             )
         )
         stellen += 1
@@ -90,6 +147,7 @@ async def _load_catalogue(
         for o in await s.scalars(select(Offer).where(Offer.buendnis_id == buendnis.id))
     }
     offers = 0
+    added: list[Offer] = []
     for raw in spec.get("offers", []):
         row = {**defaults, **raw}
         if (row["title"], row["provider"]) in existing:
@@ -102,8 +160,13 @@ async def _load_catalogue(
         )
         s.add(offer)
         existing[(offer.title, offer.provider)] = offer
+        added.append(offer)
         offers += 1
     await s.flush()
+    memory = demo_texts()
+    drafts = [row for offer in added for row in _drafts(offer, memory)]
+    if drafts:
+        await s.execute(insert(OfferText), drafts)
 
     rules = 0
     have_rules = {

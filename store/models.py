@@ -89,6 +89,8 @@ class Servicestelle(Base):
     gemeinde_ids: Mapped[list[Any]] = mapped_column(default=list)  # empty: whole Bündnis
     need_areas: Mapped[list[Any]] = mapped_column(default=list)  # empty: all areas
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Working days until it usually gets in touch after a referral (told to the person).
+    response_days: Mapped[int] = mapped_column(Integer, default=3)
 
 
 class Offer(Base):
@@ -99,11 +101,13 @@ class Offer(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     buendnis_id: Mapped[int] = mapped_column(ForeignKey("buendnis.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(300), default="")  # one plain sentence
     provider: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(60))  # Arbeitshilfe category
     need_areas: Mapped[list[Any]] = mapped_column(default=list)
     gemeinde_ids: Mapped[list[Any]] = mapped_column(default=list)  # empty: whole Bündnis
     address: Mapped[str] = mapped_column(String(300), default="")
+    directions: Mapped[str] = mapped_column(String(300), default="")  # how to get there
     contact: Mapped[str] = mapped_column(String(300), default="")
     opening_hours: Mapped[str] = mapped_column(String(300), default="")
     languages: Mapped[list[Any]] = mapped_column(default=list)
@@ -112,6 +116,10 @@ class Offer(Base):
     what_to_bring: Mapped[str] = mapped_column(String(300), default="")
     age_min: Mapped[int | None] = mapped_column(Integer)
     age_max: Mapped[int | None] = mapped_column(Integer)
+    # German the offer needs at least / is meant for at most (offers.taxonomy.GERMAN_LEVELS)
+    german_min: Mapped[str | None] = mapped_column(String(4))
+    german_max: Mapped[str | None] = mapped_column(String(4))
+    topics: Mapped[list[Any]] = mapped_column(default=list)  # offers.taxonomy.TOPICS
     access: Mapped[dict[str, Any]] = mapped_column(default=dict)  # status -> yes | no | ask
     opening_possible: Mapped[bool] = mapped_column(Boolean, default=False)
     keywords: Mapped[list[Any]] = mapped_column(default=list)
@@ -120,6 +128,23 @@ class Offer(Base):
     source: Mapped[str] = mapped_column(String(300), default="")
     last_checked: Mapped[dt.date | None] = mapped_column(Date)
     is_sample: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class OfferText(Base):
+    """One text field of an offer in one language, with its review status.
+
+    `source` is the German text it was translated from: when the offer's German text changes,
+    the translation no longer counts (the person sees German with a note until it is redone)."""
+
+    __tablename__ = "offer_text"
+    __table_args__ = (UniqueConstraint("offer_id", "locale", "field"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offer.id", ondelete="CASCADE"))
+    locale: Mapped[str] = mapped_column(String(8))
+    field: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(String(300))
+    source: Mapped[str] = mapped_column(String(300))
+    reviewed: Mapped[bool] = mapped_column(Boolean, default=False)  # else a machine draft
 
 
 class AccessOverride(Base):

@@ -64,7 +64,7 @@ class Person:
         asked: list[str] = []
         for _ in range(limit):
             ask = (await self.last())["ask"]
-            if ask is None:
+            if ask in (None, "@next"):  # the end (then perhaps the way on to the Erstberatung)
                 return asked
             asked.append(ask)
             value = answers.get(ask)

@@ -124,7 +124,7 @@ async def test_catalogue_export_and_all_or_nothing_import(admin_api: Api):
     before = await _count(api)
     lines = csv_text.splitlines()
     bad = lines[1].replace("Sprachcafé", "Neues Angebot").split(";")
-    bad[3] = "keine Kategorie"  # the category column
+    bad[lines[0].split(";").index("category")] = "keine Kategorie"
     body = ("\ufeff" + "\n".join([*lines, ";".join(bad)]) + "\n").encode()
     r = await api.client.post("/api/v1/offers/import?format=csv", content=body, headers=gfs)
     assert r.status_code == 422 and r.json()["error"]["code"] == "import_refused"

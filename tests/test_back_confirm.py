@@ -17,6 +17,7 @@ from dialogs.lexicon import Lexicon
 from dialogs.loader import load_flow
 from dialogs.messages import M
 from dialogs.model import QUESTION_KINDS, Flow
+from places.gemeinden import with_gemeinden
 from tests.engine_driver import drive
 from tests.helpers import FLOWS
 from wegweiser import i18n
@@ -24,7 +25,8 @@ from wegweiser import i18n
 LEXICON = Lexicon(i18n.translate, i18n.languages())
 DEMO = load_flow(FLOWS / "demo.yaml")
 SURVEY = load_flow(FLOWS / "befragung-lebenslage.yaml")
-INTAKE = load_flow(FLOWS / "erstberatung.yaml")
+# as the runtime's preparer gives it: the Gemeinden of a Bündnis as choices
+INTAKE = with_gemeinden(load_flow(FLOWS / "erstberatung.yaml"), ((1, "Moers"), (2, "Münster")))
 
 
 def started(flow: Flow, locale: str = "de") -> tuple[State, list]:
@@ -165,8 +167,8 @@ def test_changing_an_answer_drops_the_earlier_answers_that_depended_on_it():
 
 def _in_intake(locale: str = "de") -> State:
     state, _ = started(INTAKE, locale)
-    other = Press(encode(Op.ANSWER, INTAKE.version, "gemeinde", "other"))
-    return drive(INTAKE, state, other, LEXICON).state
+    moers = Press(encode(Op.ANSWER, INTAKE.version, "gemeinde", "g1"))
+    return drive(INTAKE, state, moers, LEXICON).state
 
 
 @pytest.mark.parametrize("command", ["restart", "start"])

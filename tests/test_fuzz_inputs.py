@@ -808,10 +808,8 @@ def intake_world(db_url: str, tmp_path: Path) -> Iterator[tuple[Loop, dict[str, 
     async def setup() -> dict[str, Any]:
         ids = await seed(loop.services.sessions)
         victim = IntakeChat(loop.services, user="31337")
-        await victim.intake(goal="Ich möchte eine Ausbildung machen.")
-        await victim.press("Weiter")
-        await victim.press("Ja, bitte melden")
-        await victim.press("Hier im Chat")
+        await victim.intake()
+        await victim.refer(goal="Ich möchte eine Ausbildung machen.")
         await victim.press("Ja, ich bin einverstanden")
         async with loop.services.sessions() as s:
             [referral] = (await s.scalars(select(Referral))).all()
@@ -826,8 +824,8 @@ def intake_world(db_url: str, tmp_path: Path) -> Iterator[tuple[Loop, dict[str, 
 
 def _intake_presses(world: dict[str, Any], version: str) -> st.SearchStrategy[str]:
     ids = [str(world["referral"]), *map(str, world["offers"]), "0", "9" * 40, "-1", "١"]
-    items = ["angebote", "wie_weiter", "kontaktweg", "einwilligung", "telefon", "x"]
-    codes = ["refer", "finish", "bot", "phone", "yes", "no", "", "x"]
+    items = ["angebote", "wie_weiter", "dringend", "kontaktweg", "einwilligung", "telefon", "x"]
+    codes = ["refer", "finish", "deadline", "bot", "phone", "yes", "no", "", "x"]
     return st.one_of(
         st.builds(lambda c: encode(Op.REPLY, "", "", c), st.sampled_from(ids)),
         st.builds(
@@ -846,6 +844,10 @@ def _intake_presses(world: dict[str, Any], version: str) -> st.SearchStrategy[st
             st.sampled_from(["restart", "delete", "end", "x"]),
             st.sampled_from(["yes", "no", ""]),
         ),
+        st.builds(
+            lambda c: encode(Op.GO, "", "", c), st.sampled_from(["erstberatung", "demo", ""])
+        ),
+        st.builds(lambda i: encode(Op.MORE, version, i, ""), st.sampled_from(items)),
         _forged("00000000"),
     )
 
@@ -863,7 +865,8 @@ def test_intake_forged_presses_never_touch_another_person(
         before = await snapshot(loop.services.sessions, world["victim"])
         chat = IntakeChat(loop.services, user=user)
         if data.draw(st.booleans(), label="full intake"):
-            await chat.intake(goal=data.draw(fuzz_texts().map(lambda t: t[:300]), label="goal"))
+            await chat.intake()
+            await chat.refer(goal=data.draw(fuzz_texts().map(lambda t: t[:200]), label="goal"))
         else:
             await chat.start()
         mine = chat.buttons

@@ -1,6 +1,9 @@
 """Golden conversations: inputs and the exact expected replies, replayed through the runtime.
 
-Optional `seed: intake` loads the test Bündnis with offers first.
+Optional `seed: intake` loads the test Bündnis with offers first. Optional `first_offer:
+{text: …, within: N}` measures how soon a person reaches a useful offer: the first reply
+showing `text` must come at the N-th input or earlier. Referral dates are computed on a
+fixed day (`TODAY`), so a golden reads the same every day.
 Inputs: "/cmd arg" is a command, "lang:xx" picks a language, "#N" presses the N-th button
 of the latest reply that had buttons, "@label" the button with that label, anything else is
 typed text. Besides what the person
@@ -13,6 +16,7 @@ like code.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +36,7 @@ from wegweiser.services import build
 
 GOLDENS = Path(__file__).resolve().parent / "goldens"
 FILES = sorted(GOLDENS.glob("*.yaml"))
+TODAY = dt.date(2026, 12, 7)  # a Monday: "meistens bis" three working days later is Thursday
 
 
 class _Dumper(yaml.SafeDumper):
@@ -133,10 +138,35 @@ async def _replay(golden: dict[str, Any], db_url: str, tmp_path: Path) -> list[d
     return observed
 
 
+def _first_offer_at(observed: list[dict[str, Any]], text: str) -> int | None:
+    """The 1-based number of the input after which `text` was first shown."""
+    for n, seen in enumerate(observed, start=1):
+        shown = "\n".join(o["text"] for o in seen["out"]).replace(i18n.FSI, "")
+        if text in shown.replace(i18n.PDI, ""):
+            return n
+    return None
+
+
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
-def test_golden(path: Path, db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+def test_golden(
+    path: Path,
+    db_url: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("referrals.effects.today", lambda: TODAY)
+    monkeypatch.setattr(
+        "referrals.lifecycle.utcnow", lambda: dt.datetime.combine(TODAY, dt.time(10))
+    )
     golden = yaml.safe_load(path.read_text(encoding="utf-8"))
     observed = asyncio.run(_replay(golden, db_url, tmp_path))
+    if "first_offer" in golden:
+        wanted = golden["first_offer"]
+        at = _first_offer_at(observed, wanted["text"])
+        assert at is not None and at <= wanted["within"], (
+            f"first offer {wanted['text']!r} after input {at}, wanted at most {wanted['within']}"
+        )
     if request.config.getoption("--update-goldens"):
         golden["steps"] = observed
         text = yaml.dump(golden, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)

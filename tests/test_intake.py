@@ -75,38 +75,42 @@ async def conversation(services) -> Conversation:
 
 async def test_offers_per_area_with_details_paging_and_gap_signal(services, ids):
     chat = Chat(services)
-    out = await chat.intake(needs=("Deutsch lernen", "Arbeit", "Wohnen"), goal=GOAL)
+    out = await chat.intake(needs=("Deutsch lernen", "Arbeit", "Bus, Bahn, Führerschein"))
     shown = texts(out)
     assert "Angebote, die vielleicht für dich passen" in shown
     assert "Thema: Deutsch lernen (1 von 3)" in shown
+    # title and one line each; the offer elsewhere says where
+    assert "1. Deutschkurs am Abend\nDeutsch lernen am Abend, für Anfänger." in shown
+    assert "2. Sprachcafé – in Moers\nDeutsch üben mit Ehrenamtlichen." in shown
     labels = [b["label"] for b in chat.buttons]
-    assert "Deutschkurs am Abend" in labels
-    assert "Nur mit Erlaubnis" not in labels  # access "no" for Duldung: hidden
-    details = texts(await chat.press("Deutschkurs am Abend"))
+    assert labels[:2] == ["1. Deutschkurs am Abend", "2. Sprachcafé"]
+    assert not any("Nur mit Erlaubnis" in x or "B1" in x for x in labels)  # Duldung, A1
+    details = texts(await chat.press("1. Deutschkurs"))
     for part in ("Aegidiimarkt 3", "0251 111", "Mo–Do 18–20 Uhr", "Ausweis oder Duldung"):
         assert part in details
-    assert "Sprachen: Deutsch, Arabisch" in details
-    assert "Die Servicestelle prüft die Einzelheiten" in details
+    assert "Sprachen: Deutsch, Arabisch" in details and "Deutsch: bis A2" in details
+    assert "Die Servicestelle prüft die Einzelheiten" not in details  # no hedge at the end
+    assert len(details.splitlines()) <= 10
     await chat.press("Zurück")
     page2 = texts(await chat.press("Nächstes Thema"))
     assert "Thema: Arbeit (2 von 3)" in page2
-    ask = texts(await chat.press("Jobcoaching"))
+    ask = texts(await chat.press("1. Jobcoaching"))
     assert "Vielleicht geht das nicht für deinen Aufenthalt" in ask  # access "ask" for Duldung
     await chat.press("Zurück")
     page3 = texts(await chat.press("Nächstes Thema"))
-    assert "Thema: Wohnen (3 von 3)" in page3 and "noch kein Angebot" in page3
+    assert "Thema: Bus, Bahn, Führerschein (3 von 3)" in page3 and "noch kein Angebot" in page3
     assert "Nächstes Thema" not in [b["label"] for b in chat.buttons]
     async with services.sessions() as s:
         gaps = (await s.execute(select(OfferGap.need_area, OfferGap.gemeinde_id))).all()
         counts = (await s.execute(select(IntakeNeedCount.need_area, IntakeNeedCount.count))).all()
-    assert gaps == [("wohnen", ids["muenster"])]
-    assert sorted(counts) == [("arbeit", 1), ("sprache", 1), ("wohnen", 1)]
+    assert gaps == [("mobilitaet", ids["muenster"])]
+    assert sorted(counts) == [("arbeit", 1), ("mobilitaet", 1), ("sprache", 1)]
 
 
 async def test_need_counts_add_up_over_people(services, ids):
     for n in range(3):
         chat = Chat(services, user=f"p{n}")
-        await chat.intake(needs=("Deutsch lernen",), goal=None)
+        await chat.intake(needs=("Deutsch lernen",))
     async with services.sessions() as s:
         total = await s.scalar(
             select(func.sum(IntakeNeedCount.count)).where(IntakeNeedCount.need_area == "sprache")
@@ -116,14 +120,13 @@ async def test_need_counts_add_up_over_people(services, ids):
 
 async def test_intake_without_referral_leaves_only_anonymous_aggregates(services, ids):
     chat = Chat(services)
-    await chat.intake(needs=("Deutsch lernen", "Wohnen"), goal=GOAL)
+    await chat.intake(needs=("Deutsch lernen", "Bus, Bahn, Führerschein"))
     conv = await conversation(services)
-    assert conv.state["answers"]["goal"] == GOAL  # while the person decides
+    assert conv.state["answers"]["needs"] == ["sprache", "mobilitaet"]  # while the person looks
     out = await chat.finish()
     assert "Deine Antworten habe ich jetzt gelöscht" in texts(out)
     conv = await conversation(services)
     assert conv.state["answers"] == {} and conv.state["data"] == {}
-    assert await occurrences(services, "Pflegerin") == []
     assert await count(services, Referral) == 0
     assert await count(services, SurveyResponse) == 0  # an intake is not a survey response
     assert await count(services, OfferGap) == 1
@@ -134,7 +137,7 @@ async def test_intake_without_referral_leaves_only_anonymous_aggregates(services
 
 async def test_stale_offer_button_after_finishing_is_answered(services, ids):
     chat = Chat(services)
-    await chat.intake(goal=None)
+    await chat.intake()
     old = list(chat.buttons)
     await chat.finish()
     out = await chat.send(Press(old[0]["data"]))
@@ -179,26 +182,26 @@ async def test_without_a_buendnis_the_gemeinde_decides_it(services, ids):
     await chat.start()
     labels = [b["label"] for b in chat.buttons]
     assert labels == ["Moers", "Münster", "Andere Stadt oder weiß nicht"]
-    await chat.intake(goal=None)
+    await chat.intake()
     assert (await conversation(services)).buendnis_id == ids["buendnis"]
 
 
 async def test_other_gemeinde_gets_the_offers_of_the_whole_buendnis(services, ids):
     chat = Chat(services)
-    out = await chat.intake(gemeinde="Andere Stadt", needs=("Arbeit",), goal=None, link="test-link")
-    assert "Jobcoaching" in [b["label"] for b in chat.buttons], texts(out)
+    out = await chat.intake(gemeinde="Andere Stadt", needs=("Arbeit",), link="test-link")
+    assert "1. Jobcoaching" in [b["label"] for b in chat.buttons], texts(out)
 
 
-async def test_without_buendnis_or_gemeinde_the_gap_is_still_counted(services, ids):
+async def test_an_unknown_town_without_a_buendnis_is_answered_at_once(services, ids):
     chat = Chat(services)
-    out = await chat.intake(gemeinde="Andere Stadt", needs=("Arbeit",), goal=None)
-    assert "noch kein Angebot" in texts(out)
-    async with services.sessions() as s:
-        gap = (await s.scalars(select(OfferGap))).one()
-    assert (gap.buendnis_id, gap.gemeinde_id, gap.need_area) == (None, None, "arbeit")
-    out = await chat.press("Weiter")
-    assert "kenne ich leider noch keine Servicestelle" in texts(out)
-    assert await count(services, Referral) == 0
+    await chat.start()
+    out = await chat.press("Andere Stadt")  # the third input: no question more
+    shown = texts(out)
+    assert "Angebote kenne ich bisher in: Moers, Münster" in shown
+    assert "jmd4you.de" in shown and "mbeon.de" in shown
+    assert "Deine Antworten habe ich jetzt gelöscht" in shown
+    assert (await conversation(services)).state["finished"] is True
+    assert await count(services, Referral) == 0 and await count(services, OfferGap) == 0
 
 
 # ---------------------------------------------------------------- consent and referral
@@ -206,24 +209,23 @@ async def test_without_buendnis_or_gemeinde_the_gap_is_still_counted(services, i
 
 async def test_nothing_personal_is_stored_before_consent(services, ids):
     chat = Chat(services)
-    await chat.intake(goal=GOAL)
-    await chat.press("Weiter")
-    out = await chat.press("Ja, bitte melden")
-    assert out[-1]["text"] == "Wie soll die Servicestelle dich erreichen?"
-    await chat.press("Per Telefon")
-    consent = texts(await chat.text(PHONE))
-    # the screen names the Servicestelle, every answer that goes there, and the keeping
+    await chat.intake()
+    consent = await chat.refer("Per Telefon", PHONE, goal=GOAL)
+    # one screen: who gets it, which answers (by name), how, how long; the answers behind "mehr"
     for part in (
         "Diese Angaben gehen an: JMD Münster",
-        "Stadt – Münster",
-        "Aufenthalt – Duldung",
-        "Hilfe bei – Deutsch lernen",
-        f"– {GOAL}",
+        "Das sind deine Antworten zu: Stadt, Alter, Aufenthalt, Deutsch, Hilfe bei",
+        "Dein Ziel",
         f"So erreicht sie dich: {PHONE}",
         "90 Tage",
     ):
         assert part in consent, part
-    assert "/delete" not in consent  # no tappable command next to the consent button
+    assert GOAL not in consent and len(consent.splitlines()) <= 9
+    full = texts(await chat.press("Alle Antworten zeigen"))
+    for part in ("Stadt – Münster", "Aufenthalt – Duldung", "Hilfe bei – Deutsch lernen"):
+        assert part in full, part
+    assert f"– {GOAL}" in full
+    assert "/delete" not in full  # no tappable command next to the consent button
     assert await count(services, Referral) == 0
     assert await count(services, ReferralEvent) == 0
     out = await chat.press("Nein")
@@ -235,17 +237,20 @@ async def test_nothing_personal_is_stored_before_consent(services, ids):
 
 async def test_consent_creates_exactly_the_shown_referral(services, ids):
     chat = Chat(services)
-    await chat.intake(goal=GOAL)
-    consent = await chat.refer()
-    assert "So erreicht sie dich: Hier im Chat (ohne Telefonnummer)" in consent
+    await chat.intake()
+    consent = await chat.refer(goal=GOAL)
+    assert "So erreicht sie dich: Hier im Chat" in consent
+    consent = texts(await chat.press("Alle Antworten zeigen"))
     out = await chat.press("Ja, ich bin einverstanden")
-    assert "Deine Anfrage ist bei JMD Münster" in texts(out)
+    last = out[-1]["text"]  # who, how, by when, and how to ask
+    assert "Deine Anfrage ist jetzt bei JMD Münster" in last
+    assert "Sie schreibt dir hier im Chat, meistens bis" in last and "0251 000" in last
     assert "/delete" in texts(out)  # how to withdraw: told after, not next to the button
     async with services.sessions() as s:
         referral = (await s.scalars(select(Referral))).one()
         events = (await s.scalars(select(ReferralEvent))).all()
         conv = (await s.scalars(select(Conversation))).one()
-    assert referral.servicestelle_id == ids["jmd"]  # Münster + Sprache + Arabisch
+    assert referral.servicestelle_id == ids["jmd"]  # Münster + Sprache + the chat's language
     assert referral.status == "new" and referral.contact_via == "bot"
     assert referral.contact_value is None and referral.conversation_id == conv.id
     shared = {a["item"]: a["answer"] for a in referral.shared["answers"]}
@@ -257,7 +262,7 @@ async def test_consent_creates_exactly_the_shown_referral(services, ids):
     assert conv.state["answers"] == {}  # the answers now live only in the referral
     roles = {a["role"] for a in referral.shared["answers"]} - {None}
     assert roles == {"gemeinde", "age", "status", "languages", "german", "interpreter", "needs"}
-    again = texts(await chat.intake(goal=None))
+    again = texts(await chat.intake())
     assert "Thema:" in again
     out = await chat.press("Weiter")
     assert "schon eine offene Anfrage bei JMD Münster" in texts(out)
@@ -265,7 +270,7 @@ async def test_consent_creates_exactly_the_shown_referral(services, ids):
 
 async def test_contact_details_are_validated(services, ids):
     chat = Chat(services)
-    await chat.intake(needs=("Arbeit",), goal=None)
+    await chat.intake(needs=("Arbeit",))
     await chat.refer("Per Telefon")
     out = await chat.text("ruf mich an")
     assert "nicht wie eine Telefonnummer" in texts(out)
@@ -277,7 +282,8 @@ async def test_contact_details_are_validated(services, ids):
         assert "nicht wie eine E-Mail-Adresse" in texts(await chat.text(bad))
     out = await chat.text("amira@example.org")
     assert "So erreicht sie dich: amira@example.org" in texts(out)
-    await chat.press("Ja, ich bin einverstanden")
+    out = await chat.press("Ja, ich bin einverstanden")
+    assert "Sie schreibt dir eine E-Mail, meistens bis" in out[-1]["text"]
     async with services.sessions() as s:
         referral = (await s.scalars(select(Referral))).one()
     assert (referral.contact_via, referral.contact_value) == ("email", "amira@example.org")
@@ -286,8 +292,8 @@ async def test_contact_details_are_validated(services, ids):
 
 async def test_under_16_gets_offers_and_direct_contact_but_no_referral(services, ids):
     chat = Chat(services)
-    await chat.intake(age="Unter 16", goal=None)
-    assert "Deutschkurs am Abend" in [b["label"] for b in chat.buttons]
+    await chat.intake(age="Unter 16")
+    assert "1. Deutschkurs am Abend" in [b["label"] for b in chat.buttons]
     version = services.flows["erstberatung"].version
     out = await chat.press("Weiter")
     shown = texts(out)
@@ -302,12 +308,12 @@ async def test_under_16_gets_offers_and_direct_contact_but_no_referral(services,
 
 async def test_mydata_and_delete(services, ids):
     chat = Chat(services)
-    await chat.intake(goal=GOAL)
+    await chat.intake()
     out = await chat.cmd("mydata")
     mine = texts(out)
-    assert "Deine Antworten bis jetzt" in mine and GOAL in mine
+    assert "Deine Antworten bis jetzt" in mine and "Aufenthalt – Duldung" in mine
     assert out[-1]["text"].startswith("Thema:")  # then the list again, with its buttons
-    await chat.refer("Per Telefon", PHONE)
+    await chat.refer("Per Telefon", PHONE, goal=GOAL)
     await chat.press("Ja, ich bin einverstanden")
     mine = texts(await chat.cmd("mydata"))
     assert "Anfrage bei JMD Münster (Stand: neu" in mine
@@ -335,8 +341,8 @@ async def test_mydata_and_delete(services, ids):
 @pytest.mark.parametrize("lang", ["ar", "uk"])
 async def test_mydata_shows_the_referral_in_the_persons_language(services, ids, lang):
     chat = Chat(services)
-    await chat.intake(goal=GOAL)
-    await chat.refer("Per Telefon", PHONE)
+    await chat.intake()
+    await chat.refer("Per Telefon", PHONE, goal=GOAL)
     await chat.press("Ja, ich bin einverstanden")
     await chat.cmd("language")
     await chat.send(Press(encode(Op.LANGUAGE, "", "", lang)))
@@ -358,11 +364,12 @@ async def test_mydata_shows_the_referral_in_the_persons_language(services, ids, 
 
 async def test_retention_deletes_finished_referrals_and_stale_intake_answers(services, ids):
     chat = Chat(services)
-    await chat.intake(goal=GOAL)
-    await chat.refer()
+    await chat.intake()
+    await chat.refer(goal=GOAL)
     await chat.press("Ja, ich bin einverstanden")
     other = Chat(services, user="other")
-    await other.intake(goal="Zweites Ziel")
+    await other.intake()
+    await other.refer(goal="Zweites Ziel")  # then no answer to the consent question
     from referrals import lifecycle as referrals
 
     async with services.sessions() as s, s.begin():
@@ -410,7 +417,7 @@ async def test_danger_words_get_emergency_numbers_and_the_question_again(service
 
 async def test_danger_words_and_help_after_the_questions(services, ids):
     chat = Chat(services)
-    await chat.intake(goal=None)
+    await chat.intake()
     out = await chat.text("ich bin in gefahr")
     assert "112" in out[0]["text"] and out[-1]["text"].startswith("Thema: Deutsch lernen")
     assert chat.buttons_now(out)  # the list again, with its buttons
@@ -422,8 +429,9 @@ async def test_danger_words_and_help_after_the_questions(services, ids):
 
 async def test_the_goal_text_is_not_taken_as_danger_unless_it_is(services, ids):
     chat = Chat(services)
-    out = await chat.intake(goal="Ich möchte Deutsch lernen und arbeiten.")
-    assert "112" not in texts(out)
+    await chat.intake()
+    out = await chat.refer(goal="Ich möchte Deutsch lernen und arbeiten.")
+    assert "112" not in out
 
 
 FORGED = [
@@ -445,7 +453,7 @@ FORGED = [
 
 async def test_forged_and_out_of_order_buttons_always_get_an_answer(services, ids):
     chat = Chat(services)
-    await chat.intake(goal=None)
+    await chat.intake()
     version = services.flows["erstberatung"].version[:8]
     for data in FORGED:
         out = await chat.send(Press(data.format(v=version)))
@@ -464,9 +472,9 @@ async def test_forged_and_out_of_order_buttons_always_get_an_answer(services, id
 async def test_logs_carry_no_message_text_and_no_messenger_id(services, ids, caplog):
     caplog.set_level(logging.DEBUG)
     chat = Chat(services, user="55501234")
-    await chat.intake(goal=GOAL)
+    await chat.intake()
     await chat.text("ich will nicht mehr leben")
-    await chat.refer("Per Telefon", PHONE)
+    await chat.refer("Per Telefon", PHONE, goal=GOAL)
     await chat.press("Ja, ich bin einverstanden")
     await chat.cmd("mydata")
     await chat.delete()
@@ -481,21 +489,21 @@ async def test_logs_carry_no_message_text_and_no_messenger_id(services, ids, cap
 
 async def test_resume_after_a_restart_shows_the_question_again(services, ids):
     chat = Chat(services)
-    await chat.intake(goal=None)
+    await chat.intake()
     out = await chat.cmd("resume")
     assert out[-1]["text"].startswith("Thema: Deutsch lernen")
     await chat.press("Weiter")
     await chat.press("Ja, bitte melden")
     out = await chat.cmd("resume")
-    assert out[-1]["text"] == "Wie soll die Servicestelle dich erreichen?"
-    await chat.press("Per E-Mail")
+    assert out[-1]["text"].startswith("Ist es dringend?")
+    out = await chat.press("Überspringen")
     out = await chat.cmd("resume")
-    assert out[-1]["text"] == "Bitte schreib deine E-Mail-Adresse."
+    assert out[-1]["ask"] == "lesen" and out[-1]["text"].startswith("Kannst du lesen")
 
 
 async def test_changing_the_language_on_an_offer_page_shows_the_page_again(services, ids):
     chat = Chat(services)
-    await chat.intake(goal=None)
+    await chat.intake()
     out = await chat.cmd("language")
     assert out[-1]["ask"] == "@language"
     out = await chat.press("English")

@@ -50,13 +50,13 @@ async def catalogue(db):
             [
                 make_offer(
                     b.id,
-                    "6 Nebenbei Sprache",
+                    "4 Nebenbei Sprache",
                     need_areas=["arbeit", "sprache"],
                     gemeinde_ids=[A],
                     languages=["ar"],
                 ),
-                make_offer(b.id, "5 Nachbarort", gemeinde_ids=[B], languages=["ar"]),
-                make_offer(b.id, "4 Kreisweit", languages=["ar"]),
+                make_offer(b.id, "6 Nachbarort", gemeinde_ids=[B], languages=["ar"]),
+                make_offer(b.id, "5 Kreisweit", languages=["ar"]),
                 make_offer(b.id, "3 Ohne Arabisch", gemeinde_ids=[A], languages=["de"]),
                 make_offer(
                     b.id,
@@ -107,9 +107,9 @@ async def test_offers_per_area_in_ranking_order(db, catalogue):
         "1 Passt genau",
         "2 Nur fragen",
         "3 Ohne Arabisch",
-        "4 Kreisweit",
-        "5 Nachbarort",
-        "6 Nebenbei Sprache",
+        "4 Nebenbei Sprache",  # the person's Gemeinde before the main need area
+        "5 Kreisweit",
+        "6 Nachbarort",
     ]
     first, second = result["sprache"][:2]
     assert first.access == "yes" and second.access == "ask"

@@ -13,17 +13,27 @@ from sqlalchemy import delete, func, select
 
 from offers.io import COLUMNS, ImportRefused, export_offers, import_offers
 from store.demo import load_demo
-from store.models import Buendnis, Offer
+from store.models import Buendnis, Offer, OfferText
 from tests.test_cli import env_for
 
 FIELDS = [c.name for c in Offer.__table__.columns if c.name != "id"]
 
 
 async def snapshot(db) -> dict[tuple, dict]:
+    """Every offer's fields and its translations (language, field, text, source, reviewed)."""
     async with db() as s:
         offers = list(await s.scalars(select(Offer)))
+        texts = list(await s.scalars(select(OfferText)))
     return {
-        (o.buendnis_id, o.title, o.provider): {f: getattr(o, f) for f in FIELDS} for o in offers
+        (o.buendnis_id, o.title, o.provider): {f: getattr(o, f) for f in FIELDS}
+        | {
+            "texts": sorted(
+                (t.locale, t.field, t.text, t.source, t.reviewed)
+                for t in texts
+                if t.offer_id == o.id
+            )
+        }
+        for o in offers
     }
 
 
@@ -65,7 +75,7 @@ async def test_round_trip(db, tmp_path, suffix):
     await export(db, second)
     if suffix == ".csv":
         assert first.read_bytes() == second.read_bytes()
-        assert first.read_bytes().startswith(b"\xef\xbb\xbfbuendnis;title;provider;")
+        assert first.read_bytes().startswith(b"\xef\xbb\xbfbuendnis;title;summary;provider;")
     else:
         rows = lambda p: list(load_workbook(p).worksheets[0].iter_rows(values_only=True))  # noqa: E731
         assert rows(first) == rows(second)
@@ -76,7 +86,7 @@ async def test_export_of_one_buendnis_and_comma_delimiter(db, tmp_path):
     path = tmp_path / "stadt.csv"
     n = await export(db, path, buendnis="demo-stadt", delimiter=",")
     text = path.read_text(encoding="utf-8-sig")
-    assert n == 10 and text.startswith("buendnis,title,provider,")
+    assert n == 12 and text.startswith("buendnis,title,summary,provider,")
     assert "demo-kreis" not in text
     with pytest.raises(ValueError, match="unknown Bündnis"):
         await export(db, tmp_path / "x.csv", buendnis="nope")
@@ -340,7 +350,7 @@ def test_cli_import_reports_rows_and_export_writes(tmp_path):
     assert cli("db", "upgrade").returncode == 0
     assert cli("demo", "load").returncode == 0
     r = cli("offers", "export", "all.xlsx")
-    assert r.returncode == 0 and "48 offer(s) written" in r.stdout
+    assert r.returncode == 0 and "54 offer(s) written" in r.stdout
     bad = tmp_path / "bad.csv"
     write_csv(bad, list(GOOD_ROW), [GOOD_ROW, {**GOOD_ROW, "title": "X", "access_AG": "?"}])
     r = cli("offers", "import", "bad.csv", "--buendnis", "demo-kreis")
@@ -348,4 +358,4 @@ def test_cli_import_reports_rows_and_export_writes(tmp_path):
     assert "bad.csv: row 3, column access_AG: '?' is not one of yes/no/ask" in r.stderr
     assert "nothing imported" in r.stderr
     r = cli("offers", "import", "all.xlsx")
-    assert r.returncode == 0 and "0 created, 48 updated" in r.stdout
+    assert r.returncode == 0 and "0 created, 54 updated" in r.stdout

@@ -1,4 +1,4 @@
-"""Referral lifecycle (store/referrals.py): transitions, attribution, notices to the person in
+"""Referral lifecycle (referrals/lifecycle.py): transitions, attribution, notices to the person in
 their language, relay and replies, refusal of invalid changes."""
 
 from __future__ import annotations
@@ -28,10 +28,8 @@ async def services(db_url, tmp_path):
 async def referred(services) -> tuple[Chat, int]:
     await seed(services.sessions)
     chat = Chat(services)
-    await chat.intake(goal=None)
-    await chat.press("Weiter")
-    await chat.press("Ja, bitte melden")
-    await chat.press("Hier im Chat")
+    await chat.intake()
+    await chat.refer()
     await chat.press("Ja, ich bin einverstanden")
     async with services.sessions() as s:
         return chat, (await s.scalars(select(Referral.id))).one()

@@ -68,7 +68,10 @@ async def test_demo_completes_and_leaves_only_anonymous_response(services):
     await run_demo(rt, version)
     texts = [p["text"] for p in await outbox(services)]
     assert texts[0].startswith("Bitte wähle deine Sprache.\n")
-    assert texts[-1] == "Danke für deine Antworten!"
+    assert texts[-2:] == [
+        "Danke für deine Antworten!",
+        "Möchtest du jetzt Hilfe in deiner Nähe finden? Ich zeige dir passende Angebote.",
+    ]
     async with services.sessions() as s:
         [resp] = (await s.execute(select(SurveyResponse))).scalars().all()
         answers = [(a.item_id, a.code, a.number) for a in await stored_answers(s)]

@@ -231,25 +231,27 @@ def _person_asks_for_a_referral(tg: Telegram) -> None:
     """The Erstberatung in Telegram, with buttons, up to the consent to the referral."""
     tg.do(tg.tg.user_command, PERSON, "/start", payload="jmd-plakat", first_name="Amira")
     tg.press("Deutsch")
-    for label in ("Münster", "18 bis 20", "Duldung", "Arabisch"):
+    for label in ("Münster", "18 bis 20", "Duldung", "Ein bisschen (A1)"):
         tg.press(label)
-    tg.press("Deutsch", same_question=True)
-    tg.press("Fertig", same_question=True)
-    tg.press("Ein bisschen")
-    tg.press("Ja")
     tg.press("Deutsch lernen")
-    tg.press("Fertig", same_question=True)
-    tg.press("Nein")  # no German course at the moment
-    tg.press("A2")
+    tg.press("Fertig", same_question=True)  # then the offers
+    tg.press("Weiter")
+    tg.press("Ja, bitte melden")
+    tg.press("Überspringen")  # urgent?
+    tg.press("Überspringen")  # reading and writing
     tg.press("Ehrenamtliche")
     tg.press("Fertig", same_question=True)
     tg.wait(tg.has_text("wichtigstes Ziel"), "the question for a goal")
     tg.do(tg.tg.user_text, PERSON, GOAL)
-    tg.press("Weiter")
-    tg.press("Ja, bitte melden")
-    tg.press("Hier im Chat (ohne Telefonnummer)")
+    tg.press("Arabisch")
+    tg.press("Deutsch", same_question=True)
+    tg.press("Fertig", same_question=True)
+    tg.press("Ja")  # someone who translates
+    tg.press("Hier im Chat")
     tg.press("Ja, ich bin einverstanden")
-    tg.wait(tg.has_text("Deine Anfrage ist bei JMD Münster"), "the confirmation of the referral")
+    tg.wait(
+        tg.has_text("Deine Anfrage ist jetzt bei JMD Münster"), "the confirmation of the referral"
+    )
 
 
 def test_servicestelle_works_a_referral_from_telegram(

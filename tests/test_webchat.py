@@ -109,7 +109,8 @@ async def test_demo_flow_completes_through_the_web_channel(services, client):
     [toggled] = r.json()["messages"]
     assert [b["selected"] for b in toggled["buttons"] if b["label"] == "Wohnen"] == [True]
     r = await p.say(button=button(r, "Fertig"))
-    assert texts(r)[-1] == "Danke für deine Antworten!"
+    assert texts(r)[-2] == "Danke für deine Antworten!"
+    assert texts(r)[-1].startswith("Möchtest du jetzt Hilfe in deiner Nähe finden?")
 
     async with services.sessions() as s:
         [resp] = (await s.execute(select(SurveyResponse))).scalars().all()

@@ -256,6 +256,49 @@ def offers_export(
     typer.echo(f"{count} offer(s) written to {file}")
 
 
+@offers_app.command("status")
+def offers_status(
+    buendnis: Annotated[str | None, typer.Option(help="only this Bündnis (code)")] = None,
+) -> None:
+    """Per language: how many offer texts are translated, reviewed, outdated, missing."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from offers.texts import catalogue_coverage
+    from store.models import Buendnis
+    from wegweiser.services import build, check_database
+
+    cfg = settings()
+
+    async def go() -> list[Any] | None:
+        services = build(cfg)
+        try:
+            await check_database(services.engine)
+            async with services.sessions() as s:
+                scope = None
+                if buendnis is not None:
+                    scope = await s.scalar(select(Buendnis.id).where(Buendnis.code == buendnis))
+                    if scope is None:
+                        return None
+                return await catalogue_coverage(s, scope)
+        finally:
+            await services.close()
+
+    try:
+        rows = run(go)
+    except SQLAlchemyError as e:
+        raise _catalogue_db_error(e) from None
+    if rows is None:
+        raise fail(f"--buendnis: unknown Bündnis {buendnis!r}", 2)
+    head = f"{'locale':<8}{'texts':>7}{'translated':>12}{'reviewed':>10}{'outdated':>10}"
+    typer.echo(head + f"{'missing':>9}{'offers complete':>17}")
+    for c in rows:
+        typer.echo(
+            f"{c.locale:<8}{c.texts:>7}{c.translated:>12}{c.reviewed:>10}{c.outdated:>10}"
+            f"{c.missing:>9}{f'{c.offers_complete}/{c.offers}':>17}"
+        )
+
+
 # ---------------------------------------------------------------- chat
 
 

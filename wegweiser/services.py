@@ -13,6 +13,7 @@ from dialogs.lexicon import Lexicon
 from dialogs.model import Flow
 from dialogs.registry import load_serving
 from offers import effects as offer_effects
+from places import effects as place_effects
 from places.gemeinden import GemeindeChoices
 from referrals.effects import Referrals
 from store.db import DatabaseUnavailable, make_engine, sessions
@@ -50,6 +51,7 @@ def handlers(settings: Settings) -> Handlers:
     return Handlers(
         (
             *offer_effects.HANDLERS,
+            *place_effects.HANDLERS,
             *Referrals(settings.referral_retention_days).handlers(),
             *responses.HANDLERS,
         )

@@ -48,6 +48,7 @@ from admin_api.schemas import (
     with_examples,
 )
 from offers.io import ImportRefused, ImportReport, RowError, export_offers, import_offers
+from offers.taxonomy import GERMAN_RANK, TOPICS
 from store.models import Buendnis, Offer, today
 
 router = APIRouter(prefix="/offers", tags=["offers"], responses=ERROR_RESPONSES)
@@ -63,15 +64,22 @@ AccessMap = Annotated[
 Age = Annotated[int, Field(ge=0, le=120)]
 Category = text(60, 1)
 Short = text(120)
+German = Literal["none", "a1", "a2", "b1", "b2", "c1"]  # offers.taxonomy.GERMAN_LEVELS
+Topics = Annotated[
+    list[Annotated[str, Field(pattern=r"^[a-z_]{2,20}$")]],
+    Field(max_length=30, description="offers.taxonomy.TOPICS codes, e.g. ['no_home', 'debts']"),
+]
 
 
 class OfferFields(Strict):
     title: Name
+    summary: Long = ""  # type: ignore[valid-type]
     provider: Name
     category: Category  # type: ignore[valid-type]
     need_areas: Tags = Field(default_factory=list)
     gemeinde_ids: Ids = Field(default_factory=list)
     address: Long = ""  # type: ignore[valid-type]
+    directions: Long = ""  # type: ignore[valid-type]
     contact: Long = ""  # type: ignore[valid-type]
     opening_hours: Long = ""  # type: ignore[valid-type]
     languages: Locales = Field(default_factory=list)
@@ -80,6 +88,9 @@ class OfferFields(Strict):
     what_to_bring: Long = ""  # type: ignore[valid-type]
     age_min: Age | None = None
     age_max: Age | None = None
+    german_min: German | None = None
+    german_max: German | None = None
+    topics: Topics = Field(default_factory=list)
     access: AccessMap = Field(default_factory=dict)
     opening_possible: bool = False
     keywords: Tags = Field(default_factory=list)
@@ -109,11 +120,13 @@ class OfferIn(OfferFields):
 
 class OfferPatch(Patch):
     title: Name | None = None
+    summary: Long | None = None  # type: ignore[valid-type]
     provider: Name | None = None
     category: Category | None = None  # type: ignore[valid-type]
     need_areas: Tags | None = None
     gemeinde_ids: Ids | None = None
     address: Long | None = None  # type: ignore[valid-type]
+    directions: Long | None = None  # type: ignore[valid-type]
     contact: Long | None = None  # type: ignore[valid-type]
     opening_hours: Long | None = None  # type: ignore[valid-type]
     languages: Locales | None = None
@@ -122,6 +135,9 @@ class OfferPatch(Patch):
     what_to_bring: Long | None = None  # type: ignore[valid-type]
     age_min: Age | None = None
     age_max: Age | None = None
+    german_min: German | None = None
+    german_max: German | None = None
+    topics: Topics | None = None
     access: AccessMap | None = None
     opening_possible: bool | None = None
     keywords: Tags | None = None
@@ -135,11 +151,13 @@ class OfferOut(Orm):
     id: int
     buendnis_id: int
     title: str
+    summary: str
     provider: str
     category: str
     need_areas: list[str]
     gemeinde_ids: list[int]
     address: str
+    directions: str
     contact: str
     opening_hours: str
     languages: list[str]
@@ -148,6 +166,9 @@ class OfferOut(Orm):
     what_to_bring: str
     age_min: int | None
     age_max: int | None
+    german_min: str | None
+    german_max: str | None
+    topics: list[str]
     access: dict[str, str]
     opening_possible: bool
     keywords: list[str]
@@ -158,16 +179,37 @@ class OfferOut(Orm):
     is_sample: bool
 
 
-NULLABLE = {"age_min", "age_max", "valid_from", "valid_to", "last_checked"}
+NULLABLE = {
+    "age_min",
+    "age_max",
+    "german_min",
+    "german_max",
+    "valid_from",
+    "valid_to",
+    "last_checked",
+}
 
 
 def _check_ranges(
-    age_min: int | None, age_max: int | None, frm: dt.date | None, to: dt.date | None
+    age_min: int | None,
+    age_max: int | None,
+    frm: dt.date | None,
+    to: dt.date | None,
+    german: tuple[str | None, str | None] = (None, None),
 ) -> None:
     if age_min is not None and age_max is not None and age_min > age_max:
         raise invalid("age_min must not exceed age_max", "age_min")
     if frm is not None and to is not None and frm > to:
         raise invalid("valid_from must not be after valid_to", "valid_from")
+    low, high = (GERMAN_RANK.get(level or "") for level in german)
+    if low is not None and high is not None and low > high:
+        raise invalid("german_min must not be above german_max", "german_min")
+
+
+def _check_topics(topics: list[str] | None) -> None:
+    unknown = [t for t in topics or [] if t not in TOPICS]
+    if unknown:
+        raise invalid(f"unknown topic {unknown[0]!r}; known: {', '.join(TOPICS)}", "topics")
 
 
 def months_before(day: dt.date, months: int) -> dt.date:
@@ -430,7 +472,9 @@ async def import_catalogue(
 
 async def add_offer(s: AsyncSession, who: Principal, body: OfferIn) -> Offer:
     """Create an offer in the caller's Bündnis (admin: the one named), audited."""
-    _check_ranges(body.age_min, body.age_max, body.valid_from, body.valid_to)
+    german = (body.german_min, body.german_max)
+    _check_ranges(body.age_min, body.age_max, body.valid_from, body.valid_to, german)
+    _check_topics(body.topics)
     buendnis_id = target_buendnis(who, body.buendnis_id)
     if await s.get(Buendnis, buendnis_id) is None:
         raise not_found("Bündnis", "buendnis_id")
@@ -465,9 +509,16 @@ async def update_offer(s: AsyncSession, who: Principal, offer_id: int, body: Off
         )
     merged = {
         k: changes.get(k, getattr(offer, k))
-        for k in ("age_min", "age_max", "valid_from", "valid_to")
+        for k in ("age_min", "age_max", "valid_from", "valid_to", "german_min", "german_max")
     }
-    _check_ranges(merged["age_min"], merged["age_max"], merged["valid_from"], merged["valid_to"])
+    _check_ranges(
+        merged["age_min"],
+        merged["age_max"],
+        merged["valid_from"],
+        merged["valid_to"],
+        (merged["german_min"], merged["german_max"]),
+    )
+    _check_topics(changes.get("topics"))
     for key, value in changes.items():
         setattr(offer, key, value)
     await audit(s, who, "update", "offer", offer.id)

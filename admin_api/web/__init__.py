@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from admin_api.web import (
     errors,
     pages_auth,
+    pages_offer_texts,
     pages_offers,
     pages_referrals,
     pages_results,
@@ -25,6 +26,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 PAGE_ROUTERS: list[APIRouter] = [
     pages_auth.router,
     pages_referrals.router,
+    pages_offer_texts.router,  # before pages_offers: /offers/uebersetzungen is no offer id
     pages_offers.router,
     pages_waves.router,
     pages_results.router,

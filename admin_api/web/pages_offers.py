@@ -33,7 +33,15 @@ from admin_api.web.session import CSRF_FAILED, CSRF_FIELD, CheckedForm, Coordina
 from admin_api.web.templating import redirect, render
 from admin_api.web.upload import UploadTooLarge, UploadUnreadable, read_upload
 from offers.io import TEXT_FIELDS, RowError
-from offers.taxonomy import ACCESS_VALUES, CATEGORIES, KNOWN_STATUSES, NEED_AREAS, STATUSES
+from offers.taxonomy import (
+    ACCESS_VALUES,
+    CATEGORIES,
+    GERMAN_LEVELS,
+    KNOWN_STATUSES,
+    NEED_AREAS,
+    STATUSES,
+    TOPICS,
+)
 from store.models import Offer, today
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
@@ -75,6 +83,10 @@ IMPORT_REASONS: dict[str, str] = {
     "buendnis_other": S_("Die Zeile gehört zum Bündnis „%(value)s“, nicht zu Ihrem."),
     "unknown_buendnis": S_("Unbekanntes Bündnis „%(value)s“."),
     "duplicate_row": S_("Titel und Träger stehen schon in Zeile %(value)s."),
+    "bad_german": S_("„%(value)s“ ist kein Deutschniveau (A0, A1, A2, B1, B2, C1)."),
+    "german_order": S_("Das Höchstniveau Deutsch liegt unter dem Mindestniveau."),
+    "bad_topic": S_("„%(value)s“ ist kein bekanntes Thema."),
+    "bad_review": S_("„%(value)s“ ist weder reviewed noch draft noch ein übersetztes Feld."),
 }
 UNKNOWN_REASON = S_("Ungültiger Wert.")
 EMPTY_UPLOAD = S_("Bitte wählen Sie eine Datei aus; die hochgeladene Datei ist leer.")
@@ -103,6 +115,8 @@ RANGE_ERRORS: dict[str, str] = {
     "age_min": S_("Das Mindestalter darf nicht über dem Höchstalter liegen."),
     "valid_from": S_("„Gültig ab“ darf nicht nach „Gültig bis“ liegen."),
     "gemeinde_ids": S_("Diese Gemeinde gehört nicht zu Ihrem Bündnis."),
+    "german_min": S_("Das nötige Deutsch darf nicht über dem Höchstniveau liegen."),
+    "topics": S_("Unbekanntes Thema."),
 }
 
 LIST_FIELDS = ("languages", "keywords")
@@ -137,6 +151,9 @@ def _offer_form(offer: Offer) -> dict[str, Any]:
         values[name] = value.isoformat() if value else ""
     values["access"] = {s: (offer.access or {}).get(s, "ask") for s in KNOWN_STATUSES}
     values["opening_possible"] = offer.opening_possible
+    values["german_min"] = offer.german_min or ""
+    values["german_max"] = offer.german_max or ""
+    values["topics"] = {str(t) for t in offer.topics or []}
     return values
 
 
@@ -161,6 +178,9 @@ def _patch_from(form: dict[str, str]) -> dict[str, Any]:
         if form.get(f"access_{s}", "ask") in ACCESS_VALUES
     }
     sent["opening_possible"] = form.get("opening_possible") == "1"
+    for name in ("german_min", "german_max"):
+        sent[name] = form.get(name) if form.get(name) in GERMAN_LEVELS else None
+    sent["topics"] = [code for code in TOPICS if form.get(f"topic_{code}") == "1"]
     return sent
 
 
@@ -178,6 +198,9 @@ def _form_values(form: dict[str, str], sent: dict[str, Any]) -> dict[str, Any]:
         values[name] = form.get(name, "")
     values["access"] = {s: sent["access"].get(s, "ask") for s in KNOWN_STATUSES}
     values["opening_possible"] = sent["opening_possible"]
+    values["german_min"] = sent["german_min"] or ""
+    values["german_max"] = sent["german_max"] or ""
+    values["topics"] = set(sent["topics"])
     return values
 
 
@@ -307,6 +330,8 @@ async def _edit_page(
         "need_areas": NEED_AREAS,
         "gemeinden": gemeinden,
         "statuses": {code: STATUSES[code] for code in KNOWN_STATUSES},
+        "german_levels": GERMAN_LEVELS,
+        "topics": {code: name for code, (_area, name) in TOPICS.items()},
         "access_labels": ACCESS_LABELS,
         "stale": stale(offer, today()),
         "stale_months": STALE_MONTHS,
