@@ -12,6 +12,7 @@ from dialogs.expr import evaluate
 from dialogs.io import Command, Press, State, Text, Unsupported
 from dialogs.lexicon import GERMAN_ONLY
 from dialogs.messages import M
+from tests.engine_driver import drive
 from tests.helpers import demo_flow, last_ask, text_of
 
 FLOW = demo_flow()
@@ -174,7 +175,7 @@ def test_any_input_sequence_is_safe(seq):
     state = State()
     for event in seq:
         before = state
-        r = step(FLOW, state, event, GERMAN_ONLY)
+        r = drive(FLOW, state, event, GERMAN_ONLY)
         assert r.replies, f"no reply to {event!r}"
         state = r.state
         if state.item is not None:
