@@ -29,6 +29,7 @@ CATEGORIES = ("emergency", "self_harm", "sexual_violence", "home_violence", "thr
 DEFAULT_GAP = 2  # other words allowed between two elements of a phrase
 FUZZY_MIN = 7  # words this long match with one typo; from FUZZY_TWO on with two
 FUZZY_TWO = 11
+CACHE_WORDS = 50_000  # words whose matches are remembered
 WITHIN = 8  # an unordered `all:` pattern: its elements within this many words
 
 # Letters typed interchangeably in Arabic-script languages (Sorani, Urdu, Pashto keyboards),
@@ -49,9 +50,16 @@ _WORD = re.compile(r"\w+")
 
 def words(text: str) -> list[str]:
     """The words of a text, folded the way lexicon entries are."""
-    folded = normalize(text).translate(_FOLD)
-    folded = _PERSIAN_PREFIX.sub(r"\1", _REPEATS.sub(r"\1", folded))
-    return _WORD.findall(folded)
+    return _WORD.findall(_REPEATS.sub(r"\1", normalize(text).translate(_FOLD)))
+
+
+def variants(text: str) -> list[list[str]]:
+    """The words, and — when the text has a separate Persian "می" — the words with it joined
+    to the next one, as written without the space ("می خوام" → "میخوام"; Pashto مې stays)."""
+    plain = words(text)
+    folded = _REPEATS.sub(r"\1", normalize(text).translate(_FOLD))
+    joined = _WORD.findall(_PERSIAN_PREFIX.sub(r"\1", folded))
+    return [plain] if joined == plain else [plain, joined]
 
 
 # ---------------------------------------------------------------- compiled lexicons
@@ -286,15 +294,19 @@ class Detector:
         self.patterns = [p for lex in self.lexicons for p in lex.patterns]
         self.exceptions = [p for lex in self.lexicons for p in lex.exceptions]
         self.index = _Index([*self.patterns, *self.exceptions])
+        self._cache: dict[str, frozenset[Atom]] = {}
 
     def matches(self, text: str) -> list[Pattern]:
         """Every pattern that matches somewhere no exception matches too."""
-        found = words(text[:4000])
-        if not found:
-            return []
-        cache: dict[str, frozenset[Atom]] = {}
-        seen = [cache.setdefault(w, self.index.atoms(w)) for w in found]
-        present = frozenset().union(*seen)
+        found: dict[int, Pattern] = {}
+        for tokens in variants(text[:4000]):
+            for p in self._matches(tokens):
+                found[id(p)] = p
+        return list(found.values())
+
+    def _matches(self, tokens: list[str]) -> list[Pattern]:
+        seen = [self._atoms(w) for w in tokens]
+        present = frozenset().union(*seen) if seen else frozenset()
         if not present:
             return []
         blocked: dict[str, set[int]] = {c: set() for c in CATEGORIES}
@@ -311,6 +323,15 @@ class Detector:
             if any(blocked[p.category].isdisjoint(range(a, b + 1)) for a, b in spans):
                 out.append(p)
         return out
+
+    def _atoms(self, word: str) -> frozenset[Atom]:
+        """What one word matches; remembered (bounded), most messages reuse their words."""
+        found = self._cache.get(word)
+        if found is None:
+            if len(self._cache) > CACHE_WORDS:
+                self._cache.clear()
+            found = self._cache[word] = self.index.atoms(word)
+        return found
 
     def detect(self, text: str) -> Detection | None:
         found = self.matches(text)
