@@ -97,9 +97,9 @@ class LexiconError(ValueError):
     pass
 
 
-def _atom(raw: str, where: str) -> Atom:
-    exact = raw.startswith("=")
-    body = raw[1:] if exact else raw
+def _atom(raw: str, where: str, fuzzy_ok: bool = True) -> Atom:
+    exact = raw.startswith("=") or not fuzzy_ok
+    body = raw[1:] if raw.startswith("=") else raw
     start, end = body.startswith("*"), body.endswith("*") and len(body) > 1
     core = body.strip("*")
     folded = words(core)
@@ -113,7 +113,9 @@ def _atom(raw: str, where: str) -> Atom:
     return Atom(kind, text, fuzzy)
 
 
-def _element(raw: str, classes: Mapping[str, frozenset[Atom]], where: str) -> frozenset[Atom]:
+def _element(
+    raw: str, classes: Mapping[str, frozenset[Atom]], where: str, fuzzy_ok: bool = True
+) -> frozenset[Atom]:
     atoms: set[Atom] = set()
     for alt in raw.split("|"):
         if alt.startswith("$"):
@@ -121,7 +123,7 @@ def _element(raw: str, classes: Mapping[str, frozenset[Atom]], where: str) -> fr
                 raise LexiconError(f"{where}: unknown word class {alt!r}")
             atoms |= classes[alt[1:]]
         elif alt:
-            atoms.add(_atom(alt, where))
+            atoms.add(_atom(alt, where, fuzzy_ok))
     if not atoms:
         raise LexiconError(f"{where}: empty element in {raw!r}")
     return frozenset(atoms)
@@ -130,9 +132,10 @@ def _element(raw: str, classes: Mapping[str, frozenset[Atom]], where: str) -> fr
 def _pattern(
     entry: Any, locale: str, category: str, classes: Mapping[str, frozenset[Atom]], where: str
 ) -> Pattern:
+    fuzzy_ok = category in CATEGORIES  # exceptions match exactly: "durgence" is no "urgence"
     if isinstance(entry, Mapping) and "all" in entry:
         parts = [str(p) for p in entry["all"]]
-        elements = tuple(_element(p, classes, where) for p in parts)
+        elements = tuple(_element(p, classes, where, fuzzy_ok) for p in parts)
         within = int(entry.get("within", WITHIN))
         return Pattern(locale, category, elements, (within,) * len(elements), False, str(entry))
     if not isinstance(entry, str) or not entry.strip():
@@ -144,7 +147,7 @@ def _pattern(
         if re.fullmatch(r"~\d+", token):
             gap = int(token[1:])
             continue
-        elements.append(_element(token, classes, where))
+        elements.append(_element(token, classes, where, fuzzy_ok))
         gaps.append(gap)
         gap = DEFAULT_GAP
     if not elements:
@@ -232,10 +235,11 @@ class _Index:
     def _fuzzy(self, word: str) -> set[Atom]:
         found: set[Atom] = set()
         limit = 2 if len(word) >= FUZZY_TWO else 1
-        for text, _score, _i in process.extract(
+        for text, score, _i in process.extract(
             word, self.fuzzy_exact, scorer=Levenshtein.distance, score_cutoff=limit, limit=None
         ):
-            found.update(a for a in self.exact[text] if a.fuzzy)
+            if score < 2 or len(text) >= FUZZY_TWO:  # two typos only between two long words
+                found.update(a for a in self.exact[text] if a.fuzzy)
         for length, stems in self.fuzzy_stems.items():
             for cut in {length - 1, length, length + 1}:
                 if cut < FUZZY_MIN - 1 or cut > len(word):
