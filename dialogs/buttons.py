@@ -24,11 +24,12 @@ class Op(enum.Enum):
     AREA = "n"  # offers list: item: list item; code: need-area page to show
     OPEN = "o"  # offers list: item: list item; code: offer id whose details to show
     REPLY = "y"  # code: referral id; the next text goes to that referral's thread
+    CARE = "h"  # after help in danger: item "care", code: pause | urgent
 
 
 # Buttons that steer rather than answer: channels put them below the choices, always in the
 # same order, never on a row with an everyday answer.
-CONTROLS = (Op.DONE, Op.SKIP, Op.SHOW, Op.KEEP, Op.BACK, Op.END)
+CONTROLS = (Op.DONE, Op.SKIP, Op.SHOW, Op.KEEP, Op.BACK, Op.END, Op.CARE)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dialogs import care
 from dialogs.asking import answer_line, ask, confirm_question, language_picker, show_info
 from dialogs.buttons import Op, parse
 from dialogs.effects import Answer, Completed, Forget, InvitationsSet, StartOver
@@ -119,6 +120,7 @@ class Moves:
         st.answers[item.id] = value
         st.history.append(item.id)
         st.toggles, st.suggestion = [], None
+        st.care = None  # they went on: the help has done its part
         self._advance_from(self.flow.successor(item))
 
     def _acted(self, item: Item, data: dict[str, Any]) -> None:
@@ -210,7 +212,10 @@ class Moves:
         if answer not in ("yes", "no"):
             return False
         st.confirm = None
-        if answer == "no":
+        if kind in care.CONFIRMS:
+            if not care.confirmed(self.run, kind, answer == "yes"):
+                self._reask_quietly()
+        elif answer == "no":
             self.run.say(M.NOTHING_DELETED)
             self._reask_quietly()
         elif kind == "restart":

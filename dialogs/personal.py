@@ -112,15 +112,16 @@ def thread_opened(run: Run, referral_id: int, data: Mapping[str, Any]) -> bool:
     return True
 
 
-def reply_typed(run: Run, text: str) -> bool:
-    """The typed text goes to the open thread; False when it was empty (asked again)."""
+def reply_typed(run: Run, text: str, urgent: str | None = None) -> bool:
+    """The typed text goes to the open thread; False when it was empty (asked again).
+    `urgent`: it speaks of danger (its category), the referral is marked urgent."""
     referral_id = run.state.thread
     assert referral_id is not None
     if not text.strip():  # only characters the runtime cleaned away: nothing to pass on
         run.say(IM.REPLY_ASK.with_(servicestelle=str(run.state.data.get("@thread") or "")))
         return False
     run.state.thread = None
-    run.wait(f"reply:{referral_id}", ThreadReply(referral_id, text))
+    run.wait(f"reply:{referral_id}", ThreadReply(referral_id, text, urgent))
     return True
 
 

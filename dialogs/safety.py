@@ -283,7 +283,7 @@ def _spans(pattern: Pattern, seen: Sequence[frozenset[Atom]]) -> Iterator[tuple[
 @dataclass(frozen=True)
 class Detection:
     categories: tuple[str, ...]  # most urgent first
-    locale: str  # the lexicon of the first category's match
+    locale: str  # the lexicon most matches come from (the language it is probably written in)
 
     @property
     def category(self) -> str:
@@ -342,8 +342,10 @@ class Detector:
         if not found:
             return None
         categories = tuple(c for c in CATEGORIES if any(p.category == c for p in found))
-        first = next(p for p in found if p.category == categories[0])
-        return Detection(categories, first.locale)
+        votes: dict[str, int] = {}
+        for p in found:  # the language most of the matches come from
+            votes[p.locale] = votes.get(p.locale, 0) + 1
+        return Detection(categories, max(votes, key=lambda loc: votes[loc]))
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,10 @@ from dialogs.loader import load_flows
 from dialogs.model import ROLES
 
 ROOT = Path(__file__).resolve().parent.parent
-CODE = ("bot", "offers", "places", "referrals", "surveys", "results", "store", "admin_api", "wegweiser")
+CODE = (
+    "bot", "care", "offers", "places", "referrals", "surveys", "results", "store", "admin_api",
+    "wegweiser",
+)  # fmt: skip
 
 
 def test_import_contracts_hold():
@@ -36,7 +39,9 @@ def _strings(path: Path) -> set[str]:
     return {
         node.value
         for node in ast.walk(tree)
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docstrings
     }
 
 
