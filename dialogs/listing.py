@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dialogs.actions import ACTIONS
-from dialogs.asking import ask, shown_answer
+from dialogs.asking import ask, care_controls, shown_answer
 from dialogs.buttons import Op, encode
 from dialogs.effects import (
     OfferOpened,
@@ -101,6 +101,7 @@ def offers_page(run: Run, item: Item, page: int, intro: bool = False) -> None:
     buttons.append(Button(M.CONTINUE, encode(Op.DONE, v, item.id, "")))
     if run.state.history:
         buttons.append(Button(M.BACK, encode(Op.BACK, v, item.id, "")))
+    buttons.extend(care_controls(run))
     run.replies.append(Reply(parts=tuple(parts), buttons=tuple(buttons), ask=item.id))
 
 

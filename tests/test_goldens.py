@@ -1,6 +1,7 @@
 """Golden conversations: inputs and the exact expected replies, replayed through the runtime.
 
-Optional `seed: intake` loads the test Bündnis with offers first.
+Optional `seed: intake` loads the test Bündnis with offers first (`intake-jugendamt`: and its
+Jugendamt).
 Inputs: "/cmd arg" is a command, "lang:xx" picks a language, "#N" presses the N-th button
 of the latest reply that had buttons, "@label" the button with that label, anything else is
 typed text. Besides what the person
@@ -26,7 +27,7 @@ from dialogs.effects import Completed, OffersWanted, ReferralWanted
 from dialogs.io import Command, Event, Press, Text
 from store.models import OutboxMessage
 from tests.conftest import settings_for
-from tests.intake_support import seed
+from tests.intake_support import add_jugendamt, seed
 from wegweiser import i18n
 from wegweiser.services import build
 
@@ -80,11 +81,12 @@ def _effect(effect: Any) -> str:
 
 
 def _state(state: dict[str, Any] | None, before: dict[str, Any]) -> dict[str, Any]:
-    """The question waiting, a pending confirmation, and how the answers changed."""
+    """The question waiting, a pending confirmation, the help after danger (what is kept of it),
+    and how the answers changed."""
     if state is None:
         return {"deleted": True}
     answers = state.get("answers") or {}
-    out = {k: state.get(k) for k in ("item", "confirm") if state.get(k) is not None}
+    out = {k: state.get(k) for k in ("item", "confirm", "care") if state.get(k) is not None}
     changed = {k: v for k, v in answers.items() if k not in before or before[k] != v}
     if changed:
         out["set"] = changed
@@ -104,8 +106,10 @@ async def _replay(golden: dict[str, Any], db_url: str, tmp_path: Path) -> list[d
         return await apply(turn, effects)
 
     services.runtime.handlers.apply = recording  # type: ignore[method-assign]
-    if golden.get("seed") == "intake":  # the small Bündnis of tests/intake_support.py
-        await seed(services.sessions)
+    if golden.get("seed") in ("intake", "intake-jugendamt"):  # tests/intake_support.py
+        ids = await seed(services.sessions)
+        if golden["seed"] == "intake-jugendamt":  # and its Jugendamt in the catalogue
+            await add_jugendamt(services.sessions, ids["buendnis"])
     buttons: list[dict[str, Any]] = []
     answers: dict[str, Any] = {}
     observed = []
