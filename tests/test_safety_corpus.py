@@ -4,7 +4,8 @@ messages as people write them (`tests/safety_corpus/<locale>.yaml`).
 A danger message counts as found when its category is among the categories detected (so the
 help fits); a calm message is a false alarm when anything is detected. The suite fails below
 90 % recall or above 2 % false alarms in any locale or category. `python -m
-tests.test_safety_corpus` prints the table that docs/safety.md shows.
+tests.test_safety_corpus` prints the table that docs/safety.md shows (a test checks it is the
+current one).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 import yaml
 
 from dialogs import safety
+from dialogs.helplines import helplines
 from wegweiser.i18n import LOCALE_ORDER as LOCALES
 
 CORPUS = Path(__file__).resolve().parent / "safety_corpus"
@@ -125,6 +127,15 @@ def test_recall_and_false_alarms_per_locale_and_category():
         if pooled.rate < MIN_RECALL:
             problems.append(f"{category}: recall {pooled.rate:.0%}: {pooled.missed}")
     assert not problems, "\n".join(problems)
+
+
+def test_docs_show_the_measured_table_and_every_line_with_its_source():
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "safety.md").read_text("utf-8")
+    assert table([score(locale) for locale in sorted(LOCALES)]) in docs, (
+        "docs/safety.md: paste the table `python -m tests.test_safety_corpus` prints"
+    )
+    for line in helplines().lines.values():
+        assert line.number in docs and line.source in docs, line.id
 
 
 if __name__ == "__main__":
