@@ -280,6 +280,14 @@ def _spans(pattern: Pattern, seen: Sequence[frozenset[Atom]]) -> Iterator[tuple[
             yield start, end
 
 
+def _by_first(patterns: Iterable[Pattern]) -> dict[Atom, list[Pattern]]:
+    index: dict[Atom, list[Pattern]] = {}
+    for p in patterns:
+        for atom in p.elements[0]:
+            index.setdefault(atom, []).append(p)
+    return index
+
+
 @dataclass(frozen=True)
 class Detection:
     categories: tuple[str, ...]  # most urgent first
@@ -299,6 +307,13 @@ class Detector:
         self.exceptions = [p for lex in self.lexicons for p in lex.exceptions]
         self.index = _Index([*self.patterns, *self.exceptions])
         self._cache: dict[str, frozenset[Atom]] = {}
+        # each pattern under the atoms of its first element: only those can match at all
+        self._first = [_by_first(self.patterns), _by_first(self.exceptions)]
+
+    def _candidates(self, present: frozenset[Atom], exceptions: bool) -> list[Pattern]:
+        index = self._first[exceptions]
+        found = {id(p): p for atom in present for p in index.get(atom, ())}
+        return [p for p in found.values() if all(present & e for e in p.elements)]
 
     def matches(self, text: str) -> list[Pattern]:
         """Every pattern that matches somewhere no exception matches too."""
@@ -314,15 +329,12 @@ class Detector:
         if not present:
             return []
         blocked: dict[str, set[int]] = {c: set() for c in CATEGORIES}
-        for ex in self.exceptions:
-            if all(present & e for e in ex.elements):
-                for a, b in _spans(ex, seen):
-                    for c in CATEGORIES if ex.category == "*" else ex.category.split(","):
-                        blocked[c].update(range(a, b + 1))
+        for ex in self._candidates(present, exceptions=True):
+            for a, b in _spans(ex, seen):
+                for c in CATEGORIES if ex.category == "*" else ex.category.split(","):
+                    blocked[c].update(range(a, b + 1))
         out = []
-        for p in self.patterns:
-            if not all(present & e for e in p.elements):
-                continue
+        for p in self._candidates(present, exceptions=False):
             spans = _spans(p, seen)
             if any(blocked[p.category].isdisjoint(range(a, b + 1)) for a, b in spans):
                 out.append(p)

@@ -274,7 +274,11 @@ async def test_counts_are_anonymous_batched_and_outside_the_persons_transaction(
         rows = (await s.execute(select(SafetyCount.category, SafetyCount.count))).all()
     assert sorted(rows) == [("home_violence", 1), ("self_harm", 4)]
     assert {c.name for c in inspect(SafetyCount).columns} == {
-        "id", "buendnis_id", "category", "day", "count"
+        "id",
+        "buendnis_id",
+        "category",
+        "day",
+        "count",
     }
     for message in messages:
         assert await occurrences(services, message) == []
