@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dialogs.asking import answer_line, shown_answer
+from dialogs.care_messages import HM
 from dialogs.effects import DataWanted, ThreadOpened, ThreadReply
 from dialogs.intake_messages import IM
 from dialogs.io import Msg, Reply
@@ -81,6 +82,9 @@ def _shared_line(run: Run, answer: Mapping[str, Any]) -> Msg | str:
     item = run.flow.item(str(answer.get("item", "")))
     value = answer.get("value")
     stored = str(answer.get("answer", ""))
+    if answer.get("role") == "urgent" and value in HM.TOPIC:  # an urgent contact's one field
+        topic = HM.CONSENT_TOPIC.with_(topic=HM.TOPIC[str(value)])
+        return IM.CONSENT_LINE.with_(question=HM.FIELD_TOPIC, answer=topic)
     if item is None or value is None or run.flow.kind != "intake":
         return f"{answer.get('question', '')} – {stored}"
     shown = stored if item.source else shown_answer(run.flow, item, value)

@@ -221,6 +221,8 @@ async def test_urgent_contact_only_with_consent_shares_the_topic_and_nothing_of_
     assert [a["value"] for a in ref.shared["answers"]] == ["home_violence"]
     assert events == ["transition", "urgent"]
     assert await occurrences(services, "schlägt") == []
+    out = await chat.cmd("mydata")  # what the person shared, in their words
+    assert "Anliegen – Dringend: Gewalt zu Hause" in texts(out)
 
 
 async def test_unknown_age_is_asked_and_younger_means_no_referral(services, ids):
