@@ -132,7 +132,10 @@ def urgent(run: Run) -> bool:
     if age == "u16":
         show(run)
         return False
-    if not stelle or care.get("sent"):
+    if stelle and care.get("sent"):  # once is enough: it is on its way
+        run.say(HM.SENT.with_(servicestelle=stelle["name"]))
+        return False
+    if not stelle:
         run.say(HM.NO_STELLE)
         return False
     if age not in KNOWN_AGES:
