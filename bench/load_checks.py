@@ -49,7 +49,7 @@ async def wait_drained(url: str, within: float) -> tuple[int, float]:
 async def database(url: str, groups: list[tuple[int, list[int]]]) -> dict[str, Any]:
     """Counts that must hold whatever was killed: every person who finished has as many
     referrals as the fault-free reference person of the same path (one after consent, else
-    none), one response per participation marker, no answer row twice.
+    none), one response per participation marker, no response whose packed answers do not fit.
 
     `groups`: (reference person, people of the same path who finished)."""
     engine = make_engine(url)
@@ -62,9 +62,9 @@ async def database(url: str, groups: list[tuple[int, list[int]]]) -> dict[str, A
         ),
         "survey_responses": "SELECT count(*) FROM survey_response",
         "participation_markers": "SELECT count(*) FROM participation_marker",
-        "survey_answers_twice": (
-            "SELECT count(*) FROM (SELECT response_id, item_id, code FROM survey_answer "
-            "GROUP BY response_id, item_id, code HAVING count(*) > 1) d"
+        "survey_responses_malformed": (  # packed answers that do not fit their layout
+            "SELECT count(*) FROM survey_response r JOIN survey_layout l ON l.id = r.layout_id "
+            "WHERE length(r.codes) <> 2 * l.width"
         ),
         "inbound_keys_twice": (
             "SELECT count(*) FROM (SELECT conversation_id, key FROM inbound_seen "
@@ -135,7 +135,7 @@ def failures(db: dict[str, Any], tx: dict[str, Any], people: dict[str, Any]) -> 
     problems = []
     for key in (
         "referrals_twice_for_one_conversation",
-        "survey_answers_twice",
+        "survey_responses_malformed",
         "inbound_keys_twice",
         "referrals_unlike_reference",
         "survey_responses_unlike_reference",

@@ -122,7 +122,7 @@ def free_port() -> int:
 
 async def prepare(url: str) -> None:
     """Migrate, load the demo Bündnis, add an Erstberatung entry point and an open wave."""
-    from store import waves
+    from surveys import waves
     from wegweiser.services import build
     from wegweiser.settings import load_settings
 

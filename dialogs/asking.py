@@ -29,8 +29,10 @@ def ask(run: Run, item: Item, lead: tuple[Msg, ...] = ()) -> None:
     flow, state = run.flow, run.state
     v = flow.version
     ctx = flow.context(item.id)
-    default = state.defaults.get(item.id)
+    default = run.default(item)
     parts: list[Msg] = [*lead, run.text(item)]
+    if item.hint:
+        parts.append(run.message(item, item.hint))
     buttons: list[Button] = []
     controls: list[Button] = []
     if item.kind in ("single", "yesno", "consent"):
@@ -47,16 +49,17 @@ def ask(run: Run, item: Item, lead: tuple[Msg, ...] = ()) -> None:
         parts.append(M.MULTI_HINT)
         controls.append(Button(M.DONE, encode(Op.DONE, v, item.id, "")))
     elif item.kind == "number":
-        parts.append(M.NUMBER_HINT.with_(min=fmt(item.min), max=fmt(item.max)))
+        parts.append(number_hint(item))
     elif item.kind == "text" and item.format is None:
         parts.append(M.TEXT_HINT.with_(max=item.max_length or 500))
     if item.kind in ("number", "text") and default is not None:
         shown = fmt(default) if isinstance(default, int | float) else str(default)
         if len(shown) > KEEP_LABEL_CHARS:
             shown = shown[: KEEP_LABEL_CHARS - 1] + "…"
-        parts.append(M.EARLIER_ANSWER.with_(answer=shown))
+        if item.id in state.defaults:  # the person's own earlier answer, not the item's default
+            parts.append(M.EARLIER_ANSWER.with_(answer=shown))
         controls.append(Button(M.KEEP.with_(answer=shown), encode(Op.KEEP, v, item.id, "")))
-    if not item.required:
+    if not run.required(item):
         controls.append(Button(M.SKIP, encode(Op.SKIP, v, item.id, "")))
     if state.history:
         controls.append(Button(M.BACK, encode(Op.BACK, v, item.id, "")))
@@ -82,6 +85,19 @@ def care_controls(run: Run) -> tuple[Button, ...]:
 def not_understood(run: Run) -> Msg:
     """After help in danger, text that answers nothing is not refused: a kind word instead."""
     return HM.LISTEN if run.state.care else M.NOT_UNDERSTOOD
+
+
+def number_hint(item: Item, too: tuple[Msg, Msg, Msg] | None = None) -> Msg:
+    """ "A number from min to max", or the one bound there is; `too` gives the messages for
+    (both bounds, only a lowest, only a highest) instead."""
+    both, low, high = too or (M.NUMBER_HINT, M.NUMBER_HINT_FROM, M.NUMBER_HINT_UP_TO)
+    if item.min is not None and item.max is not None:
+        return both.with_(min=fmt(item.min), max=fmt(item.max))
+    if item.min is not None:
+        return low.with_(min=fmt(item.min))
+    if item.max is not None:
+        return high.with_(max=fmt(item.max))
+    return M.NUMBER_HINT_ANY
 
 
 def _control_rank(data: str) -> int:

@@ -25,6 +25,13 @@ def flow_messages(flow: Flow) -> Iterator[tuple[int, str, str, str]]:
             yield item.line, ctx, item.text, f"{item.kind} question {item.id}"
         if item.field:
             yield item.line, ctx, item.field, f"short name of {item.id} (consent screen, /mydata)"
+        for text, what in (
+            (item.hint, "hint"),
+            (item.constraint_message, "message when an answer does not fit"),
+            (item.required_message, "message when the question is skipped"),
+        ):
+            if text:
+                yield item.line, ctx, text, f"{what} of {item.id}"
         if item.kind in ("yesno", "consent"):
             for choice in item.choices:
                 yield item.line, ctx, choice.label, f"answer {choice.code}"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import enum
+import hashlib
 from dataclasses import dataclass
 
 MAX_BYTES = 64
 VERSION_CHARS = 8  # a prefix of the flow version is enough to spot a stale button
+DIGEST_MARK = "~"  # never part of an answer code
 
 
 class Op(enum.Enum):
@@ -40,8 +43,16 @@ class Pressed:
     code: str
 
 
+def digest(code: str) -> str:
+    """A short stand-in for an answer code too long for a button (XLSForm choice names)."""
+    raw = hashlib.sha256(code.encode()).digest()
+    return DIGEST_MARK + base64.b32encode(raw).decode()[:7].lower()
+
+
 def encode(op: Op, version: str, item: str, code: str) -> str:
     data = f"{op.value}:{version[:VERSION_CHARS]}:{item}:{code}"
+    if len(data.encode()) > MAX_BYTES and code:
+        data = f"{op.value}:{version[:VERSION_CHARS]}:{item}:{digest(code)}"
     if len(data.encode()) > MAX_BYTES:
         raise ValueError(f"button data too long for item {item!r} code {code!r}")
     return data

@@ -192,33 +192,33 @@ class _Engine(Moves):
         elif p.op is Op.SHOW:
             st.suggestion = None
             self._ask(item)
-        elif p.op is Op.KEEP and item.id in st.defaults:
-            self._answer(item, st.defaults[item.id])
+        elif p.op is Op.KEEP and (kept := run.default(item)) is not None:
+            self._answer(item, kept)
         elif p.op is Op.SKIP:
-            if item.required:
-                run.say(M.REQUIRED)
+            if run.required(item):
+                run.say(run.message(item, item.required_message, M.REQUIRED))
                 self._ask(item)
             else:
                 self._answer(item, None)
         elif p.op is Op.DONE and item.kind == "multi":
-            if not st.toggles and item.required:
-                run.say(M.CHOOSE_AT_LEAST_ONE)
+            chosen = [c.code for c in item.choices if c.code in st.toggles]
+            if not chosen and run.required(item):
+                run.say(run.message(item, item.required_message, M.CHOOSE_AT_LEAST_ONE))
                 self._ask(item)
             else:
-                chosen = [c.code for c in item.choices if c.code in st.toggles]
                 self._answer(item, chosen or None)
         elif (choice := item.choice(p.code)) is None:
             run.say(M.STALE_BUTTON)
             self._ask(item)
         elif p.op is Op.TOGGLE and item.kind == "multi":
-            toggles = st.toggles
-            toggles.remove(p.code) if p.code in toggles else toggles.append(p.code)
+            toggles, code = st.toggles, choice.code
+            toggles.remove(code) if code in toggles else toggles.append(code)
             self._ask(item)
         elif p.op in (Op.ANSWER, Op.END) and item.kind in ("single", "yesno", "consent"):
             if choice.confirm:
                 self._confirm(f"end:{item.id}:{choice.code}")
             else:
-                self._answer(item, p.code)
+                self._answer(item, choice.code)
         else:
             run.say(M.STALE_BUTTON)
             self._ask(item)

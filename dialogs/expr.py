@@ -19,6 +19,9 @@ Position decides whether a word is an item id (REF) or a literal (VALUE), so ite
 
 Literals are kept as strings; a literal that looks like a decimal number also compares
 numerically with number answers.
+
+Imported XLSForms keep ODK's own expressions instead (dialogs/xpath.py); they are carried in
+the same `Expr` as the tree `("odk", <xpath tree>)` and evaluated with ODK's meaning.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from dialogs import xpath, xpath_eval
 from dialogs.model import NO, YES, Expr
 
 MAX_LENGTH = 500
@@ -284,9 +288,25 @@ def _eval(tree: tuple, answers: Mapping[str, object]) -> bool:
     raise ValueError(f"not a condition tree: {tree!r}")
 
 
-def evaluate(expr: Expr, answers: Mapping[str, object]) -> bool:
-    """True when the condition holds; unanswered or skipped items are absent or None."""
+def evaluate(
+    expr: Expr,
+    answers: Mapping[str, object],
+    current: object = None,
+    columns: Mapping[str, str] | None = None,
+) -> bool:
+    """True when the condition holds; unanswered or skipped items are absent or None.
+    ODK expressions also see the answer being checked (`current`, their `.`) and the columns
+    of the choice being filtered."""
+    if expr.tree[0] == "odk":
+        scope = xpath_eval.Scope(answers, xpath_eval.answer_value(current), columns)
+        return xpath_eval.holds(expr.tree[1], scope)
     return _eval(expr.tree, answers)
+
+
+def parse_odk(source: str, *, dot: bool = False, columns: bool = False) -> Expr:
+    """An ODK expression (dialogs/xpath.py) as an `Expr`; raises xpath.XPathError."""
+    parsed = xpath.parse(source, dot=dot, columns=columns)
+    return Expr(source=source, tree=("odk", parsed.tree), names=parsed.refs)
 
 
 # --- inspection, for flow validation ---------------------------------------------------------
@@ -295,6 +315,10 @@ def evaluate(expr: Expr, answers: Mapping[str, object]) -> bool:
 def conditions(expr: Expr) -> Iterator[tuple[str, str, tuple[str, ...]]]:
     """Every leaf as (operator, item id, literals); operator is an OP, "in", "has",
     "answered" or "true"."""
+    if expr.tree[0] == "odk":  # ODK's comparisons are not checked against codes (as in ODK)
+        for ref in sorted(expr.names):
+            yield "odk", ref, ()
+        return
     stack = [expr.tree]
     while stack:
         tree = stack.pop()

@@ -7,13 +7,14 @@ reads (an Erstberatung without a `needs` item could never find offers).
 from __future__ import annotations
 
 import difflib
+import re
 import string
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from dialogs.actions import ACTIONS
 from dialogs.expr import ORDERING, conditions, number
-from dialogs.model import CHOICE_KINDS, REQUIRED_ROLES, ROLES, Item
+from dialogs.model import CHOICE_KINDS, QUESTION_KINDS, REQUIRED_ROLES, ROLES, Expr, Item
 
 REPEATABLE_ROLES = frozenset({"contact"})  # e.g. a phone item and an e-mail item
 Finding = tuple[int, str | None, str]  # (line, item id, message)
@@ -79,20 +80,32 @@ def _recipients(items: Sequence[Item]) -> Iterator[Finding]:
         seen[item.id] = item
 
 
+_PLACEHOLDER_ITEM = re.compile(r"[A-Za-z_][\w-]*")  # str.format reads '.' and '[' itself
+
+
 def _placeholders(items: Sequence[Item]) -> Iterator[Finding]:
-    """`{name}` in a text must be a value an earlier action gives."""
+    """`{name}` in a text must be a value an earlier action gives, or a question (its answer
+    is shown; empty while unanswered, as in ODK)."""
     known: set[str] = set()
+    answers = {item.id for item in items if item.kind in QUESTION_KINDS}
     for item in items:
-        texts = [item.text, item.field or ""]
-        for text in texts:
+        texts = [item.text, item.field, item.hint, item.constraint_message, item.required_message]
+        for text in filter(None, texts):
             try:
                 names = {name for _, name, _, _ in string.Formatter().parse(text) if name}
             except ValueError as e:
                 yield item.line, item.id, f"text: broken placeholder ({e})"
                 continue
-            for name in sorted(names - known):
-                hint = f"available here: {', '.join(sorted(known))}" if known else "none here"
+            for name in sorted(names - known - answers):
+                shown = sorted(known | {a for a in answers if _PLACEHOLDER_ITEM.fullmatch(a)})
+                hint = f"available here: {', '.join(shown)}" if shown else "none here"
                 yield item.line, item.id, f"text: unknown placeholder '{{{name}}}' ({hint})"
+            for name in sorted((names & answers) - known):
+                if not _PLACEHOLDER_ITEM.fullmatch(name):
+                    message = (
+                        f"text: '{{{name}}}' cannot name an item whose id has '.' or digits first"
+                    )
+                    yield item.line, item.id, message
         if item.action in ACTIONS:
             known.update(ACTIONS[item.action].keys)
 
@@ -134,11 +147,21 @@ def check_graph(drafts: Sequence[Drafted]) -> list[Finding]:
             found.append((d.item.line, d.item.id, message))
     by_id = {d.item.id: d.item for d in items}
     for d in items:
-        if d.item.when is not None:
-            messages = _when_problems(d.item, by_id, position)
+        for key, expr in _expressions(d.item, d.lines):
+            messages = _when_problems(d.item, key, expr, by_id, position)
             for message in dict.fromkeys(messages):  # once each, in order
-                found.append((d.lines["when"], d.item.id, message))
+                found.append((d.lines.get(key, d.item.line), d.item.id, message))
     return found
+
+
+def _expressions(item: Item, lines: dict[str, int]) -> Iterator[tuple[str, Expr]]:
+    """(key, expression) for every condition of an item."""
+    if item.when is not None:
+        yield ("relevant" if "relevant" in lines else "when"), item.when
+    for key in ("constraint", "required_if", "choice_filter"):
+        expr = getattr(item, key)
+        if expr is not None:
+            yield key, expr
 
 
 def _cycles(items: list[_Draft], successor: Callable[[int], int | None]) -> list[Finding]:
@@ -163,18 +186,21 @@ def _cycles(items: list[_Draft], successor: Callable[[int], int | None]) -> list
     return found
 
 
-def _when_problems(item: Item, items: dict[str, Item], position: dict[str, int]) -> list[str]:
-    assert item.when is not None
+def _when_problems(
+    item: Item, key: str, expr: Expr, items: dict[str, Item], position: dict[str, int]
+) -> list[str]:
     messages: list[str] = []
-    for name in sorted(item.when.names):
+    for name in sorted(expr.names):
         ref = items.get(name)
         if ref is None:
-            messages.append(f"when: unknown item '{name}'{suggest(name, items)}")
+            messages.append(f"{key}: unknown item '{name}'{suggest(name, items)}")
         elif ref.kind == "info":
-            messages.append(f"when: item '{name}' is an info item and has no answer")
+            messages.append(f"{key}: item '{name}' is an info item and has no answer")
+        elif name == item.id and key == "constraint":
+            continue  # its own answer: the same as '.'
         elif item.id in position and position.get(name, len(position)) >= position[item.id]:
-            messages.append(f"when: item '{name}' is not always asked before '{item.id}'")
-    for op, name, literals in conditions(item.when):
+            messages.append(f"{key}: item '{name}' is not always asked before '{item.id}'")
+    for op, name, literals in conditions(expr):
         ref = items.get(name)
         if ref is None or ref.kind == "info":
             continue

@@ -27,13 +27,13 @@ from dialogs.model import (
     Item,
     NodeKind,
 )
+from dialogs.odk_keys import ANSWERED, CHOICE_ONLY, COMMON, OdkKeys, default_problem
 from dialogs.yaml_nodes import (
     CODE,
     FLOW_ID,
     NUMERIC,
     Fields,
     FlowError,
-    NodeReader,
     Problem,
     line_of,
     peek_id,
@@ -45,13 +45,16 @@ DEFAULT_MAX_LENGTH = 500
 YESNO_CHOICES = (Choice(YES, "Ja", ("j", "jo", "jep")), Choice(NO, "Nein", ("n", "nö", "ne")))
 CONSENT_CHOICES = (Choice(YES, "Ja, ich bin einverstanden", ()), Choice(NO, "Nein", ()))
 _FLOW_KEYS = ("id", "title", "kind", "items")
-_CHOICE_KEYS = ("code", "label", "synonyms", "confirm")
-_COMMON_KEYS = ("id", "kind", "text", "required", "when", "next", "role", "field", "share")
+_CHOICE_KEYS = ("code", "label", "synonyms", "confirm", "data")
+_COMMON_KEYS = (
+    *("id", "kind", "text", "required", "when", "next", "role", "field", "share"),
+    *COMMON,
+)
 _KIND_KEYS = {
-    "single": ("choices", "source"),
-    "multi": ("choices",),
-    "number": ("min", "max", "integer"),
-    "text": ("max_length", "format"),
+    "single": ("choices", "source", *ANSWERED, *CHOICE_ONLY),
+    "multi": ("choices", *ANSWERED, *CHOICE_ONLY),
+    "number": ("min", "max", "integer", *ANSWERED),
+    "text": ("max_length", "format", *ANSWERED),
     "consent": ("recipient",),
     "action": ("action",),
 }
@@ -69,7 +72,7 @@ class _Draft:
 
 
 @dataclass
-class _Reader(NodeReader):
+class _Reader(OdkKeys):
     """Reads one file's items and choices."""
 
     def item(self, node: Node) -> _Draft | None:
@@ -92,12 +95,13 @@ class _Reader(NodeReader):
                 self.add(key_line, f"unknown key '{key}'{suggest(key, _ITEM_KEYS)}", item_id)
             elif kind is not None and key not in allowed:
                 self.add(key_line, f"'{key}' is not allowed for {kind} items", item_id)
-        when = None
+        when = self.odk_expr(fields, "relevant", line, item_id)
         if "when" in fields and (source := self.text(fields, "when", line, item_id)):
             try:
                 when = parse(source)
             except ExprError as e:
                 self.add(fields["when"][0], f"when: cannot parse '{source}': {e}", item_id)
+        self.odk_conflicts(fields, item_id)
         if kind == "action" and "text" in fields:
             self.add(fields["text"][0], "'text' is not allowed for action items", item_id)
         item = Item(
@@ -121,6 +125,13 @@ class _Reader(NodeReader):
             source=self.optional(fields, "source", line, item_id),
             action=self.optional(fields, "action", line, item_id),
             recipient=self.optional(fields, "recipient", line, item_id, ITEM_ID),
+            hint=self.odk_text(fields, "hint", line, item_id),
+            constraint=self.odk_expr(fields, "constraint", line, item_id),
+            constraint_message=self.odk_text(fields, "constraint_message", line, item_id),
+            required_if=self.odk_expr(fields, "required_if", line, item_id),
+            required_message=self.odk_text(fields, "required_message", line, item_id),
+            default=self.odk_default(fields, kind, item_id),
+            choice_filter=self.odk_expr(fields, "choice_filter", line, item_id),
         )
         if kind == "action" and item.action is None and "action" not in fields:
             self.add(line, "missing 'action' (action items name what to do)", item_id)
@@ -156,6 +167,10 @@ class _Reader(NodeReader):
         return DEFAULT_MAX_LENGTH
 
     def check_range(self, item: Item, fields: Fields) -> None:
+        codes = {c.code for c in item.choices}
+        bounds = (item.min, item.max, item.integer)
+        if problem := default_problem(item.kind, item.default, codes, *bounds):
+            self.add(fields["default"][0], problem, item.id)
         if item.min is not None and item.max is not None and item.min > item.max:
             message = f"min {item.min:g} is greater than max {item.max:g}"
             self.add(fields["min"][0], message, item.id)
@@ -183,6 +198,8 @@ class _Reader(NodeReader):
         result: list[Choice] = []
         code_lines: dict[str, int] = {}
         synonym_codes: dict[str, str] = {}
+        # ODK's allow_choice_duplicates: the filter shows one of them at a time
+        duplicates_allowed = "choice_filter" in fields
         for choice_node in node.value:
             choice_line = line_of(choice_node)
             choice_fields = self.fields(choice_node, "a choice", _CHOICE_KEYS, item)
@@ -194,7 +211,7 @@ class _Reader(NodeReader):
             confirm = self.boolean(choice_fields, "confirm", item, False)
             if code is None:
                 continue
-            if code in code_lines:
+            if code in code_lines and not duplicates_allowed:
                 message = f"duplicate choice code '{code}' (first at line {code_lines[code]})"
                 self.add(choice_fields["code"][0], message, item)
                 continue
@@ -205,7 +222,8 @@ class _Reader(NodeReader):
                 if other != code:
                     message = f"synonym '{synonym}' is used by choices '{other}' and '{code}'"
                     self.add(choice_fields["synonyms"][0], message, item)
-            result.append(Choice(code, label or "", synonyms, confirm))
+            data = self.choice_data(choice_fields, item)
+            result.append(Choice(code, label or "", synonyms, confirm, data))
         return tuple(result)
 
     def synonyms(self, fields: Fields, item: str) -> tuple[str, ...]:
@@ -286,6 +304,11 @@ def _read_into(reader: _Reader, path: str) -> tuple[Flow | None, int]:
     flow_kind = cast(Literal["demo", "survey", "intake"], kind)
     items_ = tuple(d.item for d in drafts)
     return Flow(flow_id, version, title, items_, path=path, kind=flow_kind), id_line
+
+
+def read_flow(path: str | os.PathLike[str]) -> tuple[Flow | None, int, list[Problem]]:
+    """One file: the flow (None when it has problems), the line of its id, its problems."""
+    return _read(os.fspath(path))
 
 
 def load_flow(path: str | os.PathLike[str]) -> Flow:

@@ -47,12 +47,18 @@ class M:
     DONE = N_("Fertig")
     SKIP = N_("Überspringen")
     NUMBER_HINT = N_("Bitte schreib eine Zahl von {min} bis {max}.")
+    NUMBER_HINT_FROM = N_("Bitte schreib eine Zahl ab {min}.")
+    NUMBER_HINT_UP_TO = N_("Bitte schreib eine Zahl bis {max}.")
+    NUMBER_HINT_ANY = N_("Bitte schreib eine Zahl.")
     TEXT_HINT = N_("Bitte schreib kurz (höchstens {max} Zeichen).")
     NOT_UNDERSTOOD = N_("Das habe ich nicht verstanden. Bitte nutze die Knöpfe.")
     DID_YOU_MEAN = N_("Meinst du: {answer}?")
     NO_OTHER = N_("Nein, etwas anderes")
     NOT_A_NUMBER = N_("Bitte schreib nur eine Zahl.")
     OUT_OF_RANGE = N_("Die Zahl muss zwischen {min} und {max} liegen.")
+    TOO_SMALL = N_("Die Zahl muss mindestens {min} sein.")
+    TOO_BIG = N_("Die Zahl darf höchstens {max} sein.")
+    CONSTRAINT = N_("Diese Antwort passt hier nicht. Bitte versuch es noch einmal.")
     TEXT_TOO_LONG = N_("Das ist zu lang. Bitte höchstens {max} Zeichen.")
     MESSAGE_TOO_LONG = N_(
         "Deine Nachricht ist zu lang. Bitte schreib kürzer (höchstens {max} Zeichen)."

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from dialogs.buttons import DIGEST_MARK, digest
+
 NodeKind = Literal[
     "info", "single", "multi", "number", "text", "yesno", "consent", "offers", "action"
 ]
@@ -56,6 +58,11 @@ class Choice:
     label: str  # German source label (msgid, context = "<flow>:<item>")
     synonyms: tuple[str, ...] = ()  # German typed-answer synonyms
     confirm: bool = False  # ends the flow and discards answers: asked once more, own row
+    data: tuple[tuple[str, str], ...] = ()  # further columns (XLSForm), read by choice_filter
+
+    def columns(self) -> dict[str, str]:
+        """What a choice_filter sees of this choice: its columns, `name` being its code."""
+        return {**dict(self.data), "name": self.code}
 
 
 @dataclass(frozen=True)
@@ -88,9 +95,26 @@ class Item:
     source: str | None = None  # single items: choices filled in at run time (CHOICE_SOURCES)
     action: str | None = None  # action items: what to do (dialogs.actions.ACTIONS)
     recipient: str | None = None  # consent items: the action item that names the recipient
+    # From XLSForm (ODK's meaning; expressions in dialogs/xpath.py):
+    hint: str | None = None  # shown under the question
+    constraint: Expr | None = None  # an answer must make it true (`.` is the answer)
+    constraint_message: str | None = None  # said when it does not
+    required_if: Expr | None = None  # required only while this holds
+    required_message: str | None = None  # said when a required item is skipped
+    default: str | float | tuple[str, ...] | None = None  # answer offered before any is given
+    choice_filter: Expr | None = None  # only choices for which it holds are shown
 
     def choice(self, code: str) -> Choice | None:
-        return next((c for c in self.choices if c.code == code), None)
+        found = next((c for c in self.choices if c.code == code), None)
+        if found is None and code.startswith(DIGEST_MARK):  # a long code's button
+            found = next((c for c in self.choices if digest(c.code) == code), None)
+        return found
+
+    @property
+    def reads(self) -> frozenset[str]:
+        """Item ids whose answers decide whether and how this item is asked."""
+        exprs = (self.when, self.constraint, self.required_if, self.choice_filter)
+        return frozenset().union(*(e.names for e in exprs if e is not None))
 
     @property
     def asks(self) -> bool:
@@ -130,13 +154,13 @@ class Flow:
         return f"{self.id}:{item_id}"
 
     def dependents(self, item_id: str) -> set[str]:
-        """Items whose `when:` reads `item_id`, directly or through another such item."""
+        """Items whose conditions read `item_id`, directly or through another such item."""
         found: set[str] = set()
         frontier = {item_id}
         while frontier:
             name = frontier.pop()
             for it in self.items:
-                if it.when is not None and name in it.when.names and it.id not in found:
+                if name in it.reads and it.id not in found:
                     found.add(it.id)
                     frontier.add(it.id)
         return found

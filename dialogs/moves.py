@@ -95,17 +95,25 @@ class Moves:
                         return
                     self._acted(item, {})
                     return
-                else:
+                elif (shown := self.run.shown(item)).choices or not item.choices:
                     self.state.item = item.id
-                    self._ask(item)
+                    self._preset(shown)
+                    self._ask(shown)
                     return
+                # a choice_filter that lets no choice through: nothing to ask (ODK: no answer)
             item = self.flow.successor(item)
         self._finish()
 
+    def _preset(self, item: Item) -> None:
+        """On entering a multiple choice: its default (or earlier answer) ticked. Only then —
+        a person who unticks everything must not get the default back."""
+        if item.kind == "multi":
+            default = self.run.default(item)
+            offered = {c.code for c in item.choices}
+            chosen = default if isinstance(default, list) else []
+            self.state.toggles = [c for c in chosen if c in offered]
+
     def _ask(self, item: Item) -> None:
-        if item.kind == "multi" and not self.state.toggles:
-            default = self.state.defaults.get(item.id)
-            self.state.toggles = list(default) if isinstance(default, list) else []
         if item.kind == "consent" and item.recipient:
             consent_screen(self.run, item)
         else:
@@ -113,6 +121,12 @@ class Moves:
 
     def _answer(self, item: Item, value: object) -> None:
         st = self.state
+        if value is not None and item.constraint is not None:
+            if not evaluate(item.constraint, {**st.answers, item.id: value}, current=value):
+                self.run.say(self.run.message(item, item.constraint_message, M.CONSTRAINT))
+                st.suggestion = None  # a multiple choice keeps its toggles to be changed
+                self._ask(item)
+                return
         earlier = st.defaults.pop(item.id, _MISSING)
         if earlier is not _MISSING and earlier != value:
             for dependent in self.flow.dependents(item.id):  # their answers no longer fit
@@ -182,6 +196,8 @@ class Moves:
                     st.defaults[item_id] = value
                 st.item, st.finished = item_id, False
                 st.toggles, st.suggestion = [], None
+                if item.asks:
+                    self._preset(item)
                 self._reask()
                 return
         self.run.say(M.NO_BACK)

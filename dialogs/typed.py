@@ -7,7 +7,7 @@ import math
 import re
 from collections.abc import Callable
 
-from dialogs.asking import ask, fmt, not_understood
+from dialogs.asking import ask, not_understood, number_hint
 from dialogs.buttons import Op, encode
 from dialogs.intake_messages import IM
 from dialogs.io import Button, Msg, Reply
@@ -31,7 +31,7 @@ def typed(run: Run, item: Item, text: str, answer: Answer) -> None:
         run.say(not_understood(run))
         ask(run, item)
         return
-    if not item.required and words in SKIP_WORDS | run.ctx.skip_words(run.state.locale):
+    if not run.required(item) and words in SKIP_WORDS | run.ctx.skip_words(run.state.locale):
         answer(item, None)
     elif item.kind == "number":
         _number(run, item, text, answer)
@@ -105,7 +105,7 @@ def _number(run: Run, item: Item, text: str, answer: Answer) -> None:
         or (item.min is not None and number < item.min)
         or (item.max is not None and number > item.max)
     ):
-        run.say(M.OUT_OF_RANGE.with_(min=fmt(item.min), max=fmt(item.max)))
+        run.say(number_hint(item, (M.OUT_OF_RANGE, M.TOO_SMALL, M.TOO_BIG)))
         ask(run, item)
     else:
         answer(item, int(number) if item.integer else number)

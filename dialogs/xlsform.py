@@ -1,50 +1,41 @@
 """Import an XLSForm (the KoBoToolbox/ODK survey format) as a Wegweiser survey flow (YAML).
 
-Supported: sheets `survey`, `choices`, `settings`; question types select_one, select_multiple,
-integer, decimal, text, note (begin/end group are flattened; metadata types such as start or
-deviceid are left out on purpose: Wegweiser records no times or devices). Columns: type, name,
-label (or `label::Language (code)`), required, relevant (→ `when:`), constraint (→ min/max
-of numbers). The German label is the flow text (source language). Labels in a supported
-language (`label::العربية (ar)`) are collected as translations keyed by (context, German text),
-for `wegweiser.catalogs.merge` to put into that language's gettext catalog; columns in other
-languages are reported.
+The workbook is read by pyxform, exactly as ODK and KoBo read it (dialogs/xlsform_book.py):
+every header spelling, language column, setting and type alias pyxform knows. Questions keep
+ODK's meaning (dialogs/xlsform_items.py): relevant (a group's too), constraint, required
+(also as an expression), choice_filter, hints, messages, defaults, `or_other`, `${q}` in
+labels; expressions stay ODK's own and are evaluated with ODK's rules (dialogs/xpath.py).
 
-Every problem names sheet, row and column: `survey!C7 (relevant): …`.
+What a chat cannot ask is refused, one line per root cause naming its cell and grouped:
+`survey!E24 (type): 'geopoint': locations are not asked in a chat`. With `skip_unsupported`
+the rest is imported and everything left out is listed, including what depended on it. The
+result passes every check the running bot applies before it is returned.
 """
 
 from __future__ import annotations
 
 import re
+import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-ITEM_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*$")
-CODE = re.compile(r"[a-z0-9_§.+-]+$")
-FLOW_ID = re.compile(r"[a-z0-9_-]+$")
-SUPPORTED = ("select_one", "select_multiple", "integer", "decimal", "text", "note")
-FLATTENED = ("begin group", "end group", "begin_group", "end_group")
-LEFT_OUT = (
-    "start",
-    "end",
-    "today",
-    "deviceid",
-    "subscriberid",
-    "simserial",
-    "phonenumber",
-    "username",
-    "email",
-    "audit",
-)
-_LANG_COL = re.compile(r"label::(.+?)(?:\s*\(([A-Za-z_-]+)\))?$")
-_GERMAN = ("de", "deu", "ger", "german", "deutsch")
+from dialogs.loader import read_flow
+from dialogs.registry import check_flow
+from dialogs.xlsform_book import Book, Cell, ReadError, read_book
+from dialogs.xlsform_items import Converter, Draft, Group, Issue
+from dialogs.xlsform_text import DEFAULT, Languages, languages, locale_of
+
+FLOW_ID = re.compile(r"[^a-z0-9_-]+")
+MAX_LINES = 20  # a refusal an operator reads to the end
+MAX_CELLS = 6
 
 
 class XLSFormError(Exception):
-    """Problems in the form; `problems` lists every one as 'sheet!CELL (column): message'."""
+    """The form cannot be imported; `problems` are the lines to show, one per root cause."""
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
@@ -56,356 +47,241 @@ class Imported:
     flow_id: str
     yaml_text: str
     notes: list[str] = field(default_factory=list)  # what was left out, for the operator
-    # locale -> {(msgctxt, German msgid): translation}; empty cells are left out
+    # locale -> {(msgctxt, source msgid): translation}; empty cells are left out
     translations: dict[str, dict[tuple[str, str], str]] = field(default_factory=dict)
+    left_out: list[str] = field(default_factory=list)  # `--skip-unsupported`: what and why
 
 
-@dataclass
-class _Sheet:
-    name: str
-    header: dict[str, int]  # column name (lower case) -> 0-based index
-    rows: list[tuple[int, list[Any]]]  # (1-based row number, values)
-
-    def cell(self, row: int, col: str) -> str:
-        idx = self.header.get(col)
-        return f"{self.name}!{_letter(idx)}{row}" if idx is not None else f"{self.name}!?{row}"
-
-    def get(self, values: list[Any], col: str) -> str:
-        idx = self.header.get(col)
-        if idx is None or idx >= len(values) or values[idx] is None:
-            return ""
-        v = values[idx]
-        if isinstance(v, float) and v.is_integer():
-            v = int(v)
-        return str(v).strip()
+def supported_locale(code: str, locales: Sequence[str], source: str = "de") -> str | None:
+    """`ar`, `fa-AF`, `FA_af`, `Arabic (ar)` → one of `locales`; None for the source language
+    and languages we do not have."""
+    found = locale_of(code, locales)
+    return None if found == source else found
 
 
-def _letter(idx: int | None) -> str:
-    if idx is None:
-        return "?"
-    n, out = idx + 1, ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out
+def grouped(issues: Iterable[Issue], prefix: str = "") -> list[str]:
+    """One line per (sheet, column, message), the cells listed; at most MAX_LINES lines."""
+    groups: dict[tuple[str, str, str], tuple[list[Cell], list[str]]] = {}
+    for issue in issues:
+        key = (issue.cell.sheet, issue.cell.column, issue.message)
+        cells, subjects = groups.setdefault(key, ([], []))
+        if issue.cell not in cells:
+            cells.append(issue.cell)
+        if issue.subject and issue.subject not in subjects:
+            subjects.append(issue.subject)
+    lines = []
+    order = sorted(groups.items(), key=lambda kv: (kv[0][0] != "survey", _first_row(kv[1][0])))
+    for (sheet, column, message), (cells, subjects) in order:
+        shown = [f"{c.letter or '?'}{c.row}" for c in cells if c.row is not None][:MAX_CELLS]
+        more = len(cells) - len(shown)
+        where = f"{sheet}!{', '.join(shown)}" if shown else sheet
+        if more > 0 and shown:
+            where += f" and {more} more"
+        about = f"{', '.join(subjects)}: " if subjects else ""
+        lines.append(f"{prefix}{where} ({column}): {about}{message}")
+    if len(lines) > MAX_LINES:
+        rest = len(lines) - (MAX_LINES - 1)
+        lines = [*lines[: MAX_LINES - 1], f"{prefix}… and {rest} more kinds of problems"]
+    return lines
 
 
-def _sheets(data: bytes) -> dict[str, _Sheet]:
-    from openpyxl import load_workbook
+def _first_row(cells: list[Cell]) -> int:
+    return min((c.row for c in cells if c.row is not None), default=0)
 
+
+def _flow_id(book: Book, default_id: str) -> str:
+    given = book.settings.get("form_id") or book.settings.get("id_string") or default_id
+    flow_id = FLOW_ID.sub("-", str(given).lower()).strip("-")[:64]
+    return flow_id or FLOW_ID.sub("-", default_id.lower()).strip("-") or "xlsform"
+
+
+class _Import:
+    def __init__(self, book: Book, lang: Languages, flow_id: str, skip: bool) -> None:
+        self.book, self.lang, self.flow_id, self.skip = book, lang, flow_id, skip
+        self.conv = Converter(book, lang, flow_id)
+        self.drafts: list[Draft] = []
+        self.under: dict[str, list[Group]] = {}  # item id -> its groups
+        self.groups: list[Group] = []
+        self.left: list[Issue] = []  # --skip-unsupported: what was left out and why
+
+    def convert(self) -> None:
+        self.conv.assign_ids()
+        stack: list[tuple[tuple[str, ...], Group]] = []
+        for el, path in self.conv.elements():
+            while stack and stack[-1][0] != path[: len(stack[-1][0])]:
+                stack.pop()
+            parents = [g for p, g in stack if path[: len(p)] == p]
+            if el.get("type") == "group":
+                group = self.conv.group(el, parents)
+                self.groups.append(group)
+                stack.append(((*path, str(el.get("name"))), group))
+                continue
+            draft = self.conv.draft(el, parents)
+            self.drafts.append(draft)
+            self.under[draft.id] = parents
+
+    def roots(self) -> list[Issue]:
+        """Decide what stays; return the root causes of everything that cannot."""
+        roots: list[Issue] = [g.issue for g in self.groups if g.issue is not None]
+        roots += [i for d in self.drafts for i in d.issues]
+        needed = {n for d in self.drafts if d.optional is None for n in d.reads}
+        for d in self.drafts:
+            if d.optional is not None and d.name in needed and not d.issues:  # feeds logic
+                message = "used by later questions, but a chat does not compute it"
+                d.issues.append(Issue(self.book.survey.cell(d.row, "type"), message, d.subject))
+                roots.append(d.issues[-1])
+        out = {d.id for d in self.drafts if d.issues or d.optional is not None}
+        out |= {d.id for d in self.drafts if any(g.issue for g in self.under[d.id])}
+        gone = set(self.conv.inside)  # XLSForm names that are not there to be read
+        changed = True
+        while changed:  # whatever reads something left out is left out too
+            gone |= {d.name for d in self.drafts if d.id in out}
+            changed = False
+            for d in self.drafts:
+                if d.id not in out and (d.reads & gone or d.reads - set(self.conv.kinds)):
+                    out.add(d.id)
+                    changed = True
+        self.out = out
+        return roots
+
+    def kept(self) -> list[Draft]:
+        return [d for d in self.drafts if d.id not in self.out]
+
+    def leave_out(self) -> None:
+        for d in self.drafts:
+            if d.optional is not None and not d.issues:
+                cell = self.book.survey.cell(d.row, "type")
+                self.left.append(Issue(cell, d.optional, d.subject))
+            elif d.issues:
+                self.left.extend(d.issues)
+            elif d.id in self.out:
+                cell = self.book.survey.cell(d.row, "name")
+                in_group = any(g.issue for g in self.under[d.id])
+                why = (
+                    "its group is left out"
+                    if in_group
+                    else "depends on a question that is left out"
+                )
+                self.left.append(Issue(cell, why))
+        self.left += [g.issue for g in self.groups if g.issue is not None]
+
+    def document(self, drafts: list[Draft]) -> dict[str, Any]:
+        title = str(self.book.form.get("title") or self.flow_id)
+        return {"id": self.flow_id, "title": title, "kind": "survey",
+                "items": [d.doc for d in drafts]}  # fmt: skip
+
+    def validate(self, doc: dict[str, Any]) -> tuple[str, list[tuple[str | None, str]]]:
+        """The YAML text and what the loader and the registry say about it."""
+        text = "# Imported from an XLSForm. Texts are source strings (gettext msgids).\n"
+        text += yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"{self.flow_id}.yaml"
+            path.write_text(text, encoding="utf-8")
+            flow, _, problems = read_flow(path)
+            if flow is not None:
+                problems = check_flow(flow)
+        return text, [(p.item, _bare(p.message, p.item)) for p in problems]
+
+
+_KEY_COLUMNS = {"relevant": "relevant", "constraint": "constraint", "required_if": "required",
+                "choice_filter": "choice_filter", "default": "default"}  # fmt: skip
+
+
+def _issue(book: Book, draft: Draft | None, message: str) -> Issue:
+    """A problem of the whole flow at the cell it comes from: the column its key names."""
+    key = message.split(":", 1)[0].split(" ", 1)[0]
+    column = _KEY_COLUMNS.get(key, "name")
+    return Issue(book.survey.cell(draft.row if draft else None, column), message)
+
+
+def _bare(message: str, item: str | None) -> str:
+    prefix = f"item '{item}': "
+    return message[len(prefix) :] if item and message.startswith(prefix) else message
+
+
+def import_xlsform(
+    data: bytes,
+    *,
+    locales: Sequence[str],
+    default_id: str = "xlsform",
+    suffix: str | None = None,
+    skip_unsupported: bool = False,
+) -> Imported:
+    """The flow for an XLSForm; XLSFormError lists the root causes when it cannot be made."""
     try:
-        wb = load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except Exception as e:  # any reader error means "not an xlsx" to the operator
-        raise XLSFormError([f"cannot read the file as .xlsx: {type(e).__name__}"]) from None
-    sheets: dict[str, _Sheet] = {}
-    for ws in wb.worksheets:
-        rows = list(ws.iter_rows(values_only=True))
-        if not rows:
-            continue
-        header = {
-            str(h).strip().lower()
-            if not str(h).lower().startswith("label::")
-            else str(h).strip(): i
-            for i, h in enumerate(rows[0])
-            if h is not None and str(h).strip()
-        }
-        body = [(n + 2, list(r)) for n, r in enumerate(rows[1:]) if any(v is not None for v in r)]
-        sheets[ws.title.strip().lower()] = _Sheet(ws.title.strip().lower(), header, body)
-    return sheets
-
-
-def supported_locale(code: str) -> str | None:
-    """`ar`, `fa-AF`, `FA_af` → the Wegweiser locale; None for German or an unsupported code."""
-    from wegweiser.i18n import LOCALE_ORDER, SOURCE
-
-    wanted = code.replace("-", "_").lower()
-    return next((loc for loc in LOCALE_ORDER if loc.lower() == wanted and loc != SOURCE), None)
-
-
-def _label_column(
-    sheet: _Sheet, problems: list[str], notes: list[str]
-) -> tuple[str | None, dict[str, str]]:
-    """The German label column (`label::Deutsch (de)`), else a plain `label`; and the
-    translation columns as {locale: column}."""
-    german, others, languages = None, [], {}
-    for col in sheet.header:
-        m = _LANG_COL.match(col)
-        if not m:
-            continue
-        name, code = m.group(1).strip(), (m.group(2) or "").lower()
-        if code in _GERMAN or name.lower() in _GERMAN:
-            german = col
-        elif locale := supported_locale(code):
-            languages[locale] = col
-        else:
-            others.append(col)
-    if others:
-        notes.append(f"{sheet.name}: not imported (no supported language): {', '.join(others)}")
-    if german:
-        return german, languages
-    if "label" in sheet.header:
-        return "label", languages
-    problems.append(f"{sheet.name}!1: no German label column (label::Deutsch (de) or label)")
-    return None, languages
-
-
-# ------------------------------------------------------------------ relevant / constraint
-
-_TOKEN = re.compile(
-    r"\s*(?:(?P<ref>\$\{[^}]*\})|(?P<str>'[^']*'|\"[^\"]*\")|(?P<num>-?\d+(?:\.\d+)?)"
-    r"|(?P<op>!=|>=|<=|=|>|<)|(?P<p>[(),])|(?P<word>[A-Za-z_][A-Za-z0-9_-]*)|(?P<dot>\.))"
-)
-
-
-def _tokens(source: str) -> list[tuple[str, str]]:
-    out, i = [], 0
-    while i < len(source):
-        if source[i:].strip() == "":
+        book = read_book(data, suffix)
+    except ReadError as e:
+        raise XLSFormError([f"pyxform refuses the form: {e}"]) from None
+    flow_id = _flow_id(book, default_id)
+    default_language = str(book.form.get("default_language") or DEFAULT)
+    plain = "label" in book.survey.columns.values()  # a label column without a language
+    lang = languages(book.form, default_language, plain, locales)
+    job = _Import(book, lang, flow_id, skip_unsupported)
+    job.convert()
+    roots = job.roots()
+    if roots and not skip_unsupported:
+        raise XLSFormError(grouped(roots))
+    for _ in range(3):  # checks of the whole flow; with skipping, drop what fails and retry
+        kept = job.kept()
+        if not kept:
+            raise XLSFormError([*grouped(roots), "survey: no question left to import"])
+        text, problems = job.validate(job.document(kept))
+        if not problems:
             break
-        m = _TOKEN.match(source, i)
-        if not m or m.end() == i:
-            raise ValueError(f"cannot read '{source[i : i + 12]}'")
-        kind = m.lastgroup or ""
-        out.append((kind, m.group(kind)))
-        i = m.end()
-    return out
+        by_id = {d.id: d for d in kept}
+        issues = [_issue(job.book, by_id.get(i or ""), m) for i, m in problems]
+        if not skip_unsupported or any(i not in by_id for i, _ in problems):
+            raise XLSFormError(grouped(issues))
+        for (item_id, _), issue in zip(problems, issues, strict=True):
+            by_id[item_id or ""].issues.append(issue)
+        roots = job.roots()
+    else:
+        raise XLSFormError(grouped(issues))
+    job.leave_out()
+    return _result(job, kept, text)
 
 
-def _literal(text: str) -> str:
-    inner = text[1:-1]
-    return inner.lower() if CODE.match(inner.lower()) else f"'{inner}'"
-
-
-def translate_relevant(source: str, kinds: dict[str, str]) -> str:
-    """XLSForm `relevant` → Wegweiser `when:`; ValueError names what is not supported."""
-    toks = _tokens(source)
-    out: list[str] = []
-    i = 0
-    while i < len(toks):
-        kind, text = toks[i]
-        if kind == "ref":
-            name = text[2:-1]
-            if name not in kinds:
-                raise ValueError(f"${{{name}}} names no earlier question")
-            out.append(name)
-        elif kind == "word" and text == "selected":
-            # selected(${q}, 'code')
-            parts = toks[i + 1 : i + 6]
-            shape = [k for k, _ in parts]
-            if shape != ["p", "ref", "p", "str", "p"] or parts[0][1] != "(" or parts[2][1] != ",":
-                raise ValueError("selected() needs the form selected(${question}, 'code')")
-            name = parts[1][1][2:-1]
-            if name not in kinds:
-                raise ValueError(f"${{{name}}} names no earlier question")
-            code = _literal(parts[3][1])
-            out.append(f"{code} in {name}" if kinds[name] == "multi" else f"{name} == {code}")
-            i += 6
-            continue
-        elif kind == "word" and text in ("and", "or"):
-            out.append(text)
-        elif kind == "word" and text == "not":
-            out.append("not")
-        elif kind == "word":
-            raise ValueError(f"function or word '{text}' is not supported")
-        elif kind == "op":
-            out.append("==" if text == "=" else text)
-        elif kind == "str":
-            out.append(_literal(text))
-        elif kind == "num":
-            out.append(text)
-        elif kind == "p" and text in "()":
-            out.append(text)
-        else:
-            raise ValueError(f"'{text}' is not supported here")
-        i += 1
-    return " ".join(out).replace("( ", "(").replace(" )", ")")
-
-
-_BOUND = re.compile(r"^\.\s*(>=|<=|>|<)\s*(-?\d+(?:\.\d+)?)$")
-
-
-def translate_constraint(source: str, integer: bool) -> tuple[float | None, float | None]:
-    """`. >= 0 and . <= 15` → (0, 15). Only bounds joined by `and` are supported."""
-    low = high = None
-    for part in re.split(r"\s+and\s+", source.strip()):
-        m = _BOUND.match(part.strip())
-        if not m:
-            raise ValueError(f"only bounds like '. >= 0 and . <= 15' are supported, not '{part}'")
-        op, value = m.group(1), float(m.group(2))
-        step = 1 if integer else 0
-        if op == ">=":
-            low = value
-        elif op == ">":
-            if not integer:
-                raise ValueError("'>' on decimals cannot be expressed; use '>='")
-            low = value + step
-        elif op == "<=":
-            high = value
-        else:
-            if not integer:
-                raise ValueError("'<' on decimals cannot be expressed; use '<='")
-            high = value - step
-    return low, high
-
-
-# ------------------------------------------------------------------ the import
-
-
-def import_xlsform(data: bytes, default_id: str = "xlsform") -> Imported:
-    problems: list[str] = []
+def _result(job: _Import, kept: list[Draft], text: str) -> Imported:
+    lang = job.lang
     notes: list[str] = []
-    sheets = _sheets(data)
-    survey = sheets.get("survey")
-    if survey is None:
-        raise XLSFormError(["the workbook has no 'survey' sheet"])
-    for col in ("type", "name"):
-        if col not in survey.header:
-            problems.append(f"survey!1: missing column '{col}'")
-    if problems:
-        raise XLSFormError(problems)
-    settings = sheets.get("settings")
-    s_values = settings.rows[0][1] if settings and settings.rows else []
-    flow_id = (settings.get(s_values, "form_id") if settings else "") or default_id
-    flow_id = re.sub(r"[^a-z0-9_-]+", "-", flow_id.lower()).strip("-") or default_id
-    title = (settings.get(s_values, "form_title") if settings else "") or flow_id
-    label_col, languages = _label_column(survey, problems, notes)
+    if lang.source_locale != "de":
+        shown = "the unnamed label column" if lang.source == DEFAULT else lang.source
+        notes.append(
+            f"no German column: the flow's source texts are {shown}; German speakers see them "
+            "until a German form is imported"
+        )
+    if lang.unknown:
+        notes.append(
+            f"languages without a Wegweiser locale, not imported: {', '.join(lang.unknown)}"
+        )
+    if job.conv.media:
+        notes.append("images, audio and video in labels are not shown in a chat")
     translations: dict[str, dict[tuple[str, str], str]] = {}
-
-    def translated(locale: str, context: str, msgid: str, text: str) -> None:
-        if msgid and text:
-            translations.setdefault(locale, {})[(context, msgid)] = text
-
-    lists: dict[str, list[dict[str, Any]]] = {}
-    choice_texts: dict[tuple[str, str], dict[str, str]] = {}  # (list, code) -> {locale: label}
-    choices = sheets.get("choices")
-    if choices is not None:
-        c_label, c_languages = _label_column(choices, problems, notes)
-        for col in ("list_name", "name"):
-            if col not in choices.header:
-                problems.append(f"choices!1: missing column '{col}'")
-        if "list_name" in choices.header and "name" in choices.header and c_label:
-            for row, values in choices.rows:
-                list_name = choices.get(values, "list_name")
-                code = choices.get(values, "name").lower()
-                label = choices.get(values, c_label)
-                if not CODE.match(code):
-                    problems.append(
-                        f"{choices.cell(row, 'name')} (name): choice name '{code}' must be "
-                        "lower-case letters, digits and _ . + - §"
-                    )
-                    continue
-                if not label:
-                    problems.append(f"{choices.cell(row, c_label)} ({c_label}): empty label")
-                entries = lists.setdefault(list_name, [])
-                if any(e["code"] == code for e in entries):
-                    problems.append(
-                        f"{choices.cell(row, 'name')} (name): duplicate choice '{code}' "
-                        f"in list '{list_name}'"
-                    )
-                    continue
-                entries.append({"code": code, "label": label})
-                choice_texts[(list_name, code)] = {
-                    loc: choices.get(values, col) for loc, col in c_languages.items()
-                }
-
-    items: list[dict[str, Any]] = []
-    kinds: dict[str, str] = {}
-    for row, values in survey.rows:
-        qtype = survey.get(values, "type")
-        name = survey.get(values, "name")
-        base = qtype.split()[0] if qtype else ""
-        where = survey.cell(row, "type")
-        if qtype in FLATTENED or base in FLATTENED or qtype.replace(" ", "_") in FLATTENED:
-            continue
-        if base in LEFT_OUT:
-            notes.append(f"{where}: '{qtype}' left out (Wegweiser records no times or devices)")
-            continue
-        if base not in SUPPORTED:
-            problems.append(
-                f"{where} (type): question type '{qtype}' is not supported "
-                f"(supported: {', '.join(SUPPORTED)})"
-            )
-            continue
-        if not ITEM_ID.match(name or ""):
-            problems.append(f"{survey.cell(row, 'name')} (name): '{name}' is not a valid item id")
-            continue
-        if name in kinds:
-            problems.append(f"{survey.cell(row, 'name')} (name): duplicate name '{name}'")
-            continue
-        label = survey.get(values, label_col) if label_col else ""
-        if not label:
-            problems.append(f"{survey.cell(row, label_col or 'label')} ({label_col}): empty label")
-        item: dict[str, Any] = {"id": name}
-        if base in ("select_one", "select_multiple"):
-            parts = qtype.split()
-            if len(parts) != 2:
-                problems.append(f"{where} (type): '{qtype}' needs a list name")
-                continue
-            if parts[1] not in lists:
-                problems.append(f"{where} (type): choice list '{parts[1]}' is not on 'choices'")
-                continue
-            item["kind"] = "single" if base == "select_one" else "multi"
-        else:
-            item["kind"] = {
-                "integer": "number",
-                "decimal": "number",
-                "text": "text",
-                "note": "info",
-            }[base]
-        item["text"] = label
-        required = survey.get(values, "required").lower() in ("yes", "true", "1", "true()")
-        if item["kind"] != "info" and not required:
-            item["required"] = False
-        relevant = survey.get(values, "relevant")
-        if relevant:
-            try:
-                item["when"] = translate_relevant(relevant, kinds)
-            except ValueError as e:
-                problems.append(f"{survey.cell(row, 'relevant')} (relevant): {e}")
-        if item["kind"] == "number":
-            item["integer"] = base == "integer"
-            constraint = survey.get(values, "constraint")
-            low = high = None
-            if constraint:
-                try:
-                    low, high = translate_constraint(constraint, base == "integer")
-                except ValueError as e:
-                    problems.append(f"{survey.cell(row, 'constraint')} (constraint): {e}")
-            item["min"] = _num(low if low is not None else 0)
-            item["max"] = _num(high if high is not None else 999)
-        elif survey.get(values, "constraint"):
-            problems.append(
-                f"{survey.cell(row, 'constraint')} (constraint): constraints are supported on "
-                "integer and decimal questions only"
-            )
-        context = f"{flow_id}:{name}"
-        for loc, col in languages.items():
-            translated(loc, context, label, survey.get(values, col))
-        if item["kind"] in ("single", "multi"):
-            item["choices"] = lists[qtype.split()[1]]
-            for choice in item["choices"]:
-                for loc, text in choice_texts[(qtype.split()[1], choice["code"])].items():
-                    translated(loc, context, choice["label"], text)
-        items.append(item)
-        kinds[name] = item["kind"]
-    if not items and not problems:
-        problems.append("survey: no questions to import")
-    if problems:
-        raise XLSFormError(problems)
-    doc = {"id": flow_id, "title": title, "kind": "survey", "items": items}
-    text = "# Imported from an XLSForm. Texts are German source strings.\n" + yaml.safe_dump(
-        doc, allow_unicode=True, sort_keys=False, width=100
-    )
-    return Imported(flow_id, text, notes, translations)
+    for d in kept:
+        context = f"{job.flow_id}:{d.id}"
+        for msgid, by_locale in d.texts:
+            for loc, translated in by_locale.items():
+                if translated != msgid:
+                    translations.setdefault(loc, {})[(context, msgid)] = translated
+    left = grouped(job.left, "left out: ")
+    return Imported(job.flow_id, text, [*notes, *left], translations, left)
 
 
-def _num(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else value
-
-
-def import_file(path: Path, default_id: str | None = None) -> Imported:
+def import_file(
+    path: Path,
+    *,
+    locales: Sequence[str],
+    default_id: str | None = None,
+    skip_unsupported: bool = False,
+) -> Imported:
     try:
         data = path.read_bytes()
     except OSError as e:
         raise XLSFormError([f"cannot read {path}: {e.strerror or e}"]) from None
-    return import_xlsform(data, default_id or path.stem.lower())
+    return import_xlsform(
+        data,
+        locales=locales,
+        default_id=default_id or path.stem.lower(),
+        suffix=path.suffix.lower() or None,
+        skip_unsupported=skip_unsupported,
+    )

@@ -23,11 +23,11 @@ BOOL = "tag:yaml.org,2002:bool"
 NUMERIC = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 
 FLOW_ID = re.compile(r"[a-z0-9_-]+")
-CODE = re.compile(r"[a-z0-9_§.+-]+")
+CODE = re.compile(r"[\w§.+-]+")  # any case: XLSForm choice names are kept as they are
 PATTERN_HINTS = {
     FLOW_ID: "lower-case letters, digits, '_' and '-'",
     ITEM_ID: "letters, digits, '_', '.' and '-', not starting with '.' or '-'",
-    CODE: "lower-case letters, digits and _ § . + -",
+    CODE: "letters, digits and _ § . + -",
 }
 
 

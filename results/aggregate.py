@@ -1,32 +1,28 @@
-"""Counting in the database: every figure comes from a GROUP BY, never a loop over rows.
+"""Counting a wave: its packed responses are read in one query and counted with numpy
+(vectorised over all responses; never a Python loop over rows).
 
-Counts are numbers of *respondents*, so a multiple-choice item gives one figure per option
-with the number of respondents asked as its base. A response holds at most one answer row per
-(item, code) — the runtime writes it so — hence `count(*)` per (item, code) counts
-respondents and lets the database aggregate by hashing instead of sorting. A single-valued
-item has exactly one row per respondent asked (a skip is a row without code), so its base is
-the sum of its cells; only multiple-choice items need a count of distinct responses.
+Counts are numbers of *respondents*: a multiple-choice item gives one figure per option with
+the number of respondents asked as its base; a single-valued item's base is the sum of its
+cells ("keine Angabe" included). Any item can be crossed with any other: respondents who
+were not asked the row variable or skipped it form the "keine Angabe" row, so column sums
+stay exact when the row variable is single-valued.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Select, and_, func, select, text
+import numpy as np
+from sqlalchemy import func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.types import LargeBinary
 
-from store.models import SurveyAnswer, SurveyDropout, SurveyResponse
+from results.storage import NO_ANSWER, NO_ANSWER_VALUE, Layout, load_layouts
+from store.models import SurveyDropout, SurveyResponse
 
-NO_ANSWER = "keine_angabe"  # category of a skipped item (or a skipped cross-tab variable)
-
-
-def _category(code: str | None, number: float | None) -> str:
-    if code is not None:
-        return code
-    if number is not None:
-        return str(int(number)) if float(number).is_integer() else str(number)
-    return NO_ANSWER
+__all__ = ["NO_ANSWER", "Counts", "CrossCounts", "WaveData", "dropouts", "wave_data"]
 
 
 @dataclass(frozen=True)
@@ -45,82 +41,192 @@ class CrossCounts:
     rows: dict[str, dict[str, int]]  # item -> row category -> respondents asked
 
 
-def _in_wave(query: Select, wave_id: int) -> Select:
-    return query.join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id).where(
-        SurveyResponse.wave_id == wave_id
-    )
+@dataclass
+class _Item:
+    """One item's answers in one block of responses: a category number per response
+    (0: not asked) or, for multiple choice, a boolean matrix response × category."""
+
+    names: list[str | None]  # category by number
+    values: np.ndarray | None  # (n,) for single-valued items
+    bits: np.ndarray | None  # (n, categories) for multiple choice
+    present: np.ndarray  # (n,) asked
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def rows(self) -> np.ndarray:
+        """As a single-valued row variable: the row per response (not asked counts as
+        "keine Angabe")."""
+        if "rows" not in self.cache:
+            assert self.values is not None
+            self.cache["rows"] = np.where(self.present, self.values, NO_ANSWER_VALUE)
+        return self.cache["rows"]
+
+    def row_bits(self) -> np.ndarray:
+        """As a multiple-choice row variable: response × row (not asked: "keine Angabe")."""
+        if "row_bits" not in self.cache:
+            assert self.bits is not None
+            rows = self.bits.copy()
+            rows[:, NO_ANSWER_VALUE] |= ~self.present
+            self.cache["row_bits"] = rows
+        return self.cache["row_bits"]
+
+    def hits(self, as_rows: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """(response, category) of every chosen category: a sparse view of the bits."""
+        key = "row_hits" if as_rows else "hits"
+        if key not in self.cache:
+            self.cache[key] = np.nonzero(self.row_bits() if as_rows else self.bits)
+        return self.cache[key]
 
 
-async def respondents(s: AsyncSession, wave_id: int) -> int:
-    n = await s.scalar(
-        select(func.count()).select_from(SurveyResponse).where(SurveyResponse.wave_id == wave_id)
-    )
-    return int(n or 0)
+@dataclass
+class _Block:
+    """The responses of one wave that share a layout, as a (responses × words) matrix."""
+
+    layout: Layout
+    words: np.ndarray
+    items: dict[str, _Item] = field(default_factory=dict)
+
+    def item(self, item_id: str) -> _Item | None:
+        if item_id in self.items:
+            return self.items[item_id]
+        slot = self.layout.slots.get(item_id)
+        if slot is None:
+            return None
+        names = self.layout.categories(item_id)
+        block = self.words[:, slot.offset : slot.offset + slot.words]
+        if slot.multi:
+            raw = np.ascontiguousarray(block, dtype="<u2").view(np.uint8)
+            bits = np.unpackbits(raw, axis=1, bitorder="little")[:, : len(names)].view(bool)
+            # bit 0 is never set: a word is non-zero exactly when something was chosen
+            found = _Item(names, None, bits, block.any(axis=1))
+        else:
+            values = block[:, 0].astype(np.intp)
+            if values.size and values.max() >= len(names):
+                raise ValueError(f"unknown category number in item {item_id!r}")
+            found = _Item(names, values, None, values != 0)
+        self.items[item_id] = found
+        return found
 
 
-async def counts(s: AsyncSession, wave_id: int, multi: frozenset[str] = frozenset()) -> Counts:
-    a = SurveyAnswer
-    cells: dict[str, dict[str, int]] = {}
-    query = _in_wave(select(a.item_id, a.code, a.number, func.count()), wave_id).group_by(
-        a.item_id, a.code, a.number
-    )
-    for item_id, code, number, c in (await s.execute(query)).all():
-        cat = _category(code, number)
-        cells.setdefault(item_id, {})[cat] = cells.get(item_id, {}).get(cat, 0) + int(c)
-    bases = {item_id: sum(per.values()) for item_id, per in cells.items() if item_id not in multi}
-    if multi:
-        asked = (
-            _in_wave(select(a.item_id, a.response_id), wave_id)
-            .where(a.item_id.in_(sorted(multi)))
-            .distinct()
-            .subquery()
-        )
-        bases_q = select(asked.c.item_id, func.count()).group_by(asked.c.item_id)
-        bases.update({item_id: int(c) for item_id, c in (await s.execute(bases_q)).all()})
-    return Counts(await respondents(s, wave_id), cells, bases)
-
-
-async def cross_counts(
-    s: AsyncSession, wave_id: int, by: str, multi: frozenset[str] = frozenset()
-) -> CrossCounts:
-    """Every item crossed with the single-valued item `by` (age band, status, Gemeinde, …);
-    respondents who skipped `by` form the NO_ANSWER row, so column sums stay exact."""
-    a = SurveyAnswer
-    b = aliased(SurveyAnswer)
-    join_b = and_(b.response_id == a.response_id, b.item_id == by)
-    query = (
-        _in_wave(select(a.item_id, b.code, a.code, a.number, func.count()), wave_id)
-        .outerjoin(b, join_b)
-        .where(a.item_id != by)
-        .group_by(a.item_id, b.code, a.code, a.number)
-    )
-    cells: dict[str, dict[tuple[str, str], int]] = {}
-    for item_id, row, code, number, c in (await s.execute(query)).all():
-        key = (row or NO_ANSWER, _category(code, number))
-        per_item = cells.setdefault(item_id, {})
-        per_item[key] = per_item.get(key, 0) + int(c)
-    rows: dict[str, dict[str, int]] = {}
-    for item_id, per_cell in cells.items():
-        if item_id in multi:
+def _add(into: dict, names_a: list, names_b: list | None, matrix: np.ndarray) -> None:
+    """Add the non-zero figures of a count vector/matrix under their category names."""
+    for idx in zip(*np.nonzero(matrix), strict=True):
+        a = names_a[idx[0]]
+        if a is None:
             continue
-        per_item = rows.setdefault(item_id, {})
-        for (row, _), c in per_cell.items():
-            per_item[row] = per_item.get(row, 0) + c
-    if multi:
-        asked = (
-            _in_wave(select(a.item_id, b.code.label("row"), a.response_id), wave_id)
-            .outerjoin(b, join_b)
-            .where(a.item_id.in_(sorted(multi - {by})))
-            .distinct()
-            .subquery()
+        if names_b is None:
+            into[a] = into.get(a, 0) + int(matrix[idx])
+        elif names_b[idx[1]] is not None:
+            key = (a, names_b[idx[1]])
+            into[key] = into.get(key, 0) + int(matrix[idx])
+
+
+def _frequency(it: _Item) -> tuple[np.ndarray, int]:
+    if it.values is not None:
+        counts = np.bincount(it.values, minlength=len(it.names))
+        counts[0] = 0
+        return counts, int(np.count_nonzero(it.present))
+    assert it.bits is not None
+    return np.count_nonzero(it.bits, axis=0), int(np.count_nonzero(it.present))
+
+
+def _cross(row: _Item, col: _Item) -> tuple[np.ndarray, np.ndarray]:
+    """(row categories × column categories) cells and the respondents asked `col` per row.
+    Column 0 (not asked) is counted along and then dropped: cheaper than masking."""
+    n_r, n_c = len(row.names), len(col.names)
+    if row.values is not None:
+        r = row.rows()
+        if col.values is not None:
+            cells = np.bincount(r * n_c + col.values, minlength=n_r * n_c).reshape(n_r, n_c)
+            cells[:, 0] = 0
+            return cells, cells.sum(axis=1)  # one category per asked respondent
+        who, cat = col.hits()
+        cells = np.bincount(r[who] * n_c + cat, minlength=n_r * n_c).reshape(n_r, n_c)
+        return cells, np.bincount(r[col.present], minlength=n_r)
+    who, cat = row.hits(as_rows=True)
+    if col.values is not None:
+        cells = np.bincount(cat * n_c + col.values[who], minlength=n_r * n_c).reshape(n_r, n_c)
+        cells[:, 0] = 0
+        return cells, cells.sum(axis=1)
+    assert col.bits is not None
+    # float64 matrix product: exact for counts far beyond any wave, and fast (BLAS)
+    cells = row.row_bits().T.astype(np.float64) @ col.bits.astype(np.float64)
+    return cells.round().astype(np.int64), np.bincount(cat[col.present[who]], minlength=n_r)
+
+
+class WaveData:
+    """The packed responses of one wave, ready to count."""
+
+    def __init__(self, blocks: list[_Block]) -> None:
+        self.blocks = blocks
+        self.respondents = sum(len(b.words) for b in blocks)
+
+    def item_ids(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for b in self.blocks:
+            seen.update(dict.fromkeys(b.layout.slots))
+        return list(seen)
+
+    def counts(self) -> Counts:
+        cells: dict[str, dict[str, int]] = {}
+        bases: dict[str, int] = {}
+        for b in self.blocks:
+            for item_id in b.layout.slots:
+                it = b.item(item_id)
+                assert it is not None
+                counts, base = _frequency(it)
+                if base:
+                    _add(cells.setdefault(item_id, {}), it.names, None, counts[:, None])
+                    bases[item_id] = bases.get(item_id, 0) + base
+        return Counts(self.respondents, cells, bases)
+
+    def cross(self, by: str, items: Iterable[str]) -> CrossCounts:
+        """The items (columns) crossed with `by` (rows)."""
+        cells: dict[str, dict[tuple[str, str], int]] = {}
+        rows: dict[str, dict[str, int]] = {}
+        wanted = [i for i in dict.fromkeys(items) if i != by]
+        for b in self.blocks:
+            row = b.item(by)
+            if row is None:  # the row variable is not in this layout: all "keine Angabe"
+                n = len(b.words)
+                row = _Item([None, NO_ANSWER], np.zeros(n, np.intp), None, np.zeros(n, bool))
+            for item_id in wanted:
+                col = b.item(item_id)
+                if col is None:
+                    continue
+                matrix, bases = _cross(row, col)
+                _add(cells.setdefault(item_id, {}), row.names, col.names, matrix)
+                _add(rows.setdefault(item_id, {}), row.names, None, bases[:, None])
+        return CrossCounts(
+            by, {i: c for i, c in cells.items() if c}, {i: r for i, r in rows.items() if r}
         )
-        rows_q = select(asked.c.item_id, asked.c.row, func.count()).group_by(
-            asked.c.item_id, asked.c.row
-        )
-        for item_id, row, c in (await s.execute(rows_q)).all():
-            per_item = rows.setdefault(item_id, {})
-            per_item[row or NO_ANSWER] = per_item.get(row or NO_ANSWER, 0) + int(c)
-    return CrossCounts(by, cells, rows)
+
+
+async def wave_data(s: AsyncSession, wave_id: int) -> WaveData:
+    """All responses of a wave in one query: on PostgreSQL concatenated per layout by the
+    server (one value instead of a row per response), elsewhere row by row."""
+    r = SurveyResponse
+    packed: dict[int, tuple[int, bytes]] = {}
+    if s.bind.dialect.name == "postgresql":
+        joined = func.string_agg(r.codes, type_coerce(b"", LargeBinary))
+        query = select(r.layout_id, func.count(), joined).where(r.wave_id == wave_id)
+        for layout_id, n, data in await s.execute(query.group_by(r.layout_id)):
+            packed[layout_id] = (int(n), bytes(data))
+    else:
+        parts: dict[int, list[bytes]] = {}
+        for layout_id, data in await s.execute(
+            select(r.layout_id, r.codes).where(r.wave_id == wave_id)
+        ):
+            parts.setdefault(layout_id, []).append(data)
+        packed = {k: (len(v), b"".join(v)) for k, v in parts.items()}
+    known = await load_layouts(s, packed)
+    blocks = []
+    for layout_id, (n, data) in sorted(packed.items()):
+        layout = known[layout_id]
+        if len(data) != n * layout.width * 2:
+            raise ValueError(f"responses of layout {layout_id} do not match its width")
+        words = np.frombuffer(data, dtype="<u2").reshape(n, layout.width)
+        blocks.append(_Block(layout, words))
+    return WaveData(blocks)
 
 
 async def dropouts(s: AsyncSession, flow_id: str, flow_version: str) -> dict[str, int]:
@@ -128,99 +234,3 @@ async def dropouts(s: AsyncSession, flow_id: str, flow_version: str) -> dict[str
         SurveyDropout.flow_id == flow_id, SurveyDropout.flow_version == flow_version
     )
     return {item: int(c) for item, c in (await s.execute(query)).all()}
-
-
-# The SQL below is assembled from generated names only (b0…, :by0… placeholders); every value
-# goes in as a bound parameter.
-
-
-def _by_pivot(bys: list[str]) -> str:
-    """Per response, its code for each cross-tab variable (one row per response)."""
-    cols = ", ".join(
-        f"max(x.code) FILTER (WHERE x.item_id = :by{i}) AS b{i}" for i in range(len(bys))
-    )
-    return (
-        f"SELECT x.response_id, {cols} FROM survey_answer x "  # noqa: S608 - generated names only
-        "JOIN survey_response rx ON rx.id = x.response_id "
-        "WHERE rx.wave_id = :w AND x.item_id IN ("
-        + ", ".join(f":by{i}" for i in range(len(bys)))
-        + ") GROUP BY x.response_id"
-    )
-
-
-async def all_counts(
-    s: AsyncSession, wave_id: int, bys: list[str], multi: frozenset[str] = frozenset()
-) -> tuple[Counts, dict[str, CrossCounts]]:
-    """Frequencies and every cross-tab. On PostgreSQL one pass over the answers with
-    GROUPING SETS (plus one over the multiple-choice rows for their bases); elsewhere one
-    query per cross-tab variable."""
-    if s.bind.dialect.name != "postgresql" or not bys:
-        data = await counts(s, wave_id, multi)
-        return data, {by: await cross_counts(s, wave_id, by, multi) for by in bys}
-    params: dict[str, object] = {"w": wave_id, **{f"by{i}": by for i, by in enumerate(bys)}}
-    b_cols = [f"p.b{i}" for i in range(len(bys))]
-    sets = ", ".join(
-        ["(a.item_id, a.code, a.number)"] + [f"(a.item_id, a.code, a.number, {b})" for b in b_cols]
-    )
-    grouping = f"GROUPING({', '.join(b_cols)})"
-    sql = (
-        f"WITH p AS ({_by_pivot(bys)}) "  # noqa: S608 - generated names only
-        f"SELECT a.item_id, a.code, a.number, {', '.join(b_cols)}, {grouping}, count(*) "
-        "FROM survey_answer a JOIN survey_response r ON r.id = a.response_id "
-        "LEFT JOIN p ON p.response_id = a.response_id "
-        f"WHERE r.wave_id = :w GROUP BY GROUPING SETS ({sets})"
-    )
-    n_by = len(bys)
-    full = (1 << n_by) - 1
-    cells: dict[str, dict[str, int]] = {}
-    cross_cells: dict[str, dict[str, dict[tuple[str, str], int]]] = {by: {} for by in bys}
-    for row in (await s.execute(text(sql), params)).all():
-        item_id, code, number = row[0], row[1], row[2]
-        group, c = row[3 + n_by], int(row[4 + n_by])
-        cat = _category(code, number)
-        if group == full:  # the frequency set: no cross-tab variable grouped
-            per = cells.setdefault(item_id, {})
-            per[cat] = per.get(cat, 0) + c
-            continue
-        i = next(j for j in range(n_by) if not group & (1 << (n_by - 1 - j)))
-        if item_id == bys[i]:
-            continue
-        per_x = cross_cells[bys[i]].setdefault(item_id, {})
-        key = (row[3 + i] or NO_ANSWER, cat)
-        per_x[key] = per_x.get(key, 0) + c
-    bases = {item_id: sum(per.values()) for item_id, per in cells.items() if item_id not in multi}
-    cross_rows: dict[str, dict[str, dict[str, int]]] = {by: {} for by in bys}
-    for by in bys:
-        for item_id, per_cell in cross_cells[by].items():
-            if item_id in multi:
-                continue
-            per_item = cross_rows[by].setdefault(item_id, {})
-            for (r, _), c in per_cell.items():
-                per_item[r] = per_item.get(r, 0) + c
-    if multi:
-        m_params = {**params, **{f"m{j}": m for j, m in enumerate(sorted(multi))}}
-        m_in = ", ".join(f":m{j}" for j in range(len(multi)))
-        m_sets = ", ".join(["(d.item_id)"] + [f"(d.item_id, d.b{i})" for i in range(n_by)])
-        d_cols = ", ".join(f"p.b{i}" for i in range(n_by))
-        sql = (
-            f"WITH p AS ({_by_pivot(bys)}), d AS (SELECT DISTINCT a.item_id, a.response_id, "  # noqa: S608 - generated names only
-            f"{d_cols} FROM survey_answer a JOIN survey_response r ON r.id = a.response_id "
-            f"LEFT JOIN p ON p.response_id = a.response_id "
-            f"WHERE r.wave_id = :w AND a.item_id IN ({m_in})) "
-            f"SELECT d.item_id, {', '.join(f'd.b{i}' for i in range(n_by))}, "
-            f"GROUPING({', '.join(f'd.b{i}' for i in range(n_by))}), count(*) "
-            f"FROM d GROUP BY GROUPING SETS ({m_sets})"
-        )
-        for row in (await s.execute(text(sql), m_params)).all():
-            item_id, group, c = row[0], row[1 + n_by], int(row[2 + n_by])
-            if group == full:
-                bases[item_id] = c
-                continue
-            i = next(j for j in range(n_by) if not group & (1 << (n_by - 1 - j)))
-            if item_id == bys[i]:
-                continue
-            per_item = cross_rows[bys[i]].setdefault(item_id, {})
-            r = row[1 + i] or NO_ANSWER
-            per_item[r] = per_item.get(r, 0) + c
-    data = Counts(await respondents(s, wave_id), cells, bases)
-    return data, {by: CrossCounts(by, cross_cells[by], cross_rows[by]) for by in bys}

@@ -22,7 +22,16 @@ def bar_chart(table: Table, notice: str, fmt: str = "png") -> bytes:
     labels = [textwrap.fill(label, 22) for _, label in table.cols]
     cells = table.cells[0]
     heights = [c.value or 0 for c in cells]
-    fig, ax = plt.subplots(figsize=(max(5.0, 0.9 * len(labels) + 2), 4.2), dpi=100)
+    # Margins from the label sizes instead of tight_layout, which draws every chart twice
+    # (half the export time of an XLSX): 30° labels of 8 pt, the title above, the notice below.
+    longest = max((len(line) for label in labels for line in label.split("\n")), default=1)
+    lines = max((label.count("\n") + 1 for label in labels), default=1)
+    below = 0.45 + 0.06 * longest * 0.5 + 0.13 * lines
+    width, height = max(5.0, 0.9 * len(labels) + 2), 3.4 + below
+    fig, ax = plt.subplots(figsize=(width, height), dpi=100)
+    fig.subplots_adjust(
+        left=0.85 / width, right=1 - 0.2 / width, top=1 - 0.55 / height, bottom=below / height
+    )
     try:
         bars = ax.bar(range(len(labels)), heights, color="#2f6f8f")
         for bar, cell in zip(bars, cells, strict=True):
@@ -38,7 +47,6 @@ def bar_chart(table: Table, notice: str, fmt: str = "png") -> bytes:
         ax.set_title(textwrap.fill(table.title, 70), fontsize=10)
         ax.spines[["top", "right"]].set_visible(False)
         fig.text(0.01, 0.01, textwrap.fill(notice, 140), fontsize=6, color="#555555")
-        fig.tight_layout(rect=(0, 0.06, 1, 1))
         out = io.BytesIO()
         fig.savefig(out, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
         return out.getvalue()

@@ -1,5 +1,6 @@
-"""Exports of a suppressed `Report`: CSV, XLSX, JSON, a FLOIP Flow Results package and the
-Bedarfsübersicht. Every export carries the notice "selbstselektierte Stichprobe, n, k".
+"""Exports of a suppressed `Report`: CSV, XLSX, JSON, a FLOIP Flow Results package, each with
+the Bedarfsübersicht (results/needs_overview.py). Every export carries the notice
+"selbstselektierte Stichprobe, n, k".
 
 Only published figures reach this module (suppressed ones are "<k" or "x" already); free
 text arrives scrubbed and GfS-approved. Every text cell is neutralised against spreadsheet
@@ -15,52 +16,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from results.needs_overview import BEDARF_HEADER, bedarfsuebersicht, figure
 from results.scrub import neutralise
-from results.tables import Cell, Report, Table
+from results.tables import Report, Table
 from results.texts import TextAnswer
 
 FORMATS = ("csv", "xlsx", "json", "floip")
-
-# Arbeitshilfe sections (004, Annex 3) and the need areas of item 2.2 that belong to them.
-SECTIONS: dict[str, str] = {
-    "1": "I. Datenlage",
-    "2": "II. Rahmenbedingungen / Lebenslage",
-    "3": "III. Beratung",
-    "4": "IV. Sprachförderung",
-    "5": "V. Schulische Bildung",
-    "6": "V. Arbeitsförderung und Ausbildung",
-    "7": "VI. Jugendhilfe",
-    "8": "VII. Entwicklungsbedarf (Lücken)",
-}
-NEED_SECTION: dict[str, str] = {
-    "sprache": "4",
-    "schule": "5",
-    "ausbildung": "6",
-    "arbeit": "6",
-    "beratung": "3",
-    "aufenthalt": "3",
-    "geld": "3",
-    "wohnen": "2",
-    "gesundheit": "2",
-    "familie": "2",
-    "freizeit": "2",
-    "mobilitaet": "2",
-}
-# Further items that speak to a section: (item id, answer code that signals a need)
-ITEM_SIGNALS: list[tuple[str, str, str]] = [
-    ("2", "2.4", "yes"),
-    ("2", "2.9", "nein"),
-    ("2", "2.10", "yes"),
-    ("2", "2.13", "yes"),
-    ("2", "2.16", "moechte"),
-    ("4", "1.6", "keiner"),
-    ("6", "1.8", "nein"),
-]
-NEEDS_ITEM = "2.2"
-
-
-def _figure(cell: Cell) -> int | str:
-    return cell.value if cell.value is not None else cell.shown
 
 
 def _text(value: Any) -> Any:
@@ -71,12 +32,12 @@ def _long_rows(table: Table) -> Iterator[list[Any]]:
     title = table.title
     for (rc, rl), row, rt in zip(table.rows, table.cells, table.row_totals, strict=True):
         for (cc, cl), cell in zip(table.cols, row, strict=True):
-            yield [title, table.item.id, table.by or "", rc, rl, cc, cl, _figure(cell)]
+            yield [title, table.item.id, table.by or "", rc, rl, cc, cl, figure(cell)]
         if table.by is not None:
-            yield [title, table.item.id, table.by, rc, rl, "gesamt", "Gesamt", _figure(rt)]
+            yield [title, table.item.id, table.by, rc, rl, "gesamt", "Gesamt", figure(rt)]
     if table.by is not None:
         for (cc, cl), cell in zip(table.cols, table.col_totals, strict=True):
-            yield [title, table.item.id, table.by, "gesamt", "Gesamt", cc, cl, _figure(cell)]
+            yield [title, table.item.id, table.by, "gesamt", "Gesamt", cc, cl, figure(cell)]
     yield [
         title,
         table.item.id,
@@ -85,63 +46,10 @@ def _long_rows(table: Table) -> Iterator[list[Any]]:
         "Gesamt",
         "gesamt",
         "Gesamt",
-        _figure(table.total),
+        figure(table.total),
     ]
 
 
-def bedarfsuebersicht(report: Report) -> list[list[Any]]:
-    """Need signals per Arbeitshilfe section, reusing figures already published (no new
-    counts): the need areas of 2.2 and single answers that signal a need."""
-    freq = {t.item.id: t for t in report.frequencies}
-    rows: list[list[Any]] = []
-    needs = freq.get(NEEDS_ITEM)
-    if needs is not None:
-        for (code, label), cell in zip(needs.cols, needs.cells[0], strict=True):
-            if code in NEED_SECTION:
-                sec = NEED_SECTION[code]
-                rows.append(
-                    [
-                        sec,
-                        SECTIONS[sec],
-                        f"{NEEDS_ITEM}:{code}",
-                        label,
-                        _figure(cell),
-                        _figure(needs.total),
-                    ]
-                )
-    for sec, item_id, code in ITEM_SIGNALS:
-        table = freq.get(item_id)
-        if table is None:
-            continue
-        for (c, label), cell in zip(table.cols, table.cells[0], strict=True):
-            if c == code:
-                text = f"{table.item.question} – {label}"
-                rows.append(
-                    [
-                        sec,
-                        SECTIONS[sec],
-                        f"{item_id}:{code}",
-                        text,
-                        _figure(cell),
-                        _figure(table.total),
-                    ]
-                )
-    rows.sort(key=lambda r: (r[0], r[2]))
-    rows.append(
-        [
-            "8",
-            SECTIONS["8"],
-            "",
-            "Lückensignale der Erstberatung: in dieser "
-            "Auswertung nicht enthalten (nur Befragungsdaten)",
-            "",
-            "",
-        ]
-    )
-    return rows
-
-
-BEDARF_HEADER = ["Abschnitt", "Arbeitshilfe", "Item:Code", "Bedarf", "Anzahl", "Basis (n)"]
 LONG_HEADER = [
     "Tabelle",
     "Item",
@@ -188,7 +96,7 @@ def to_csv(report: Report, texts: list[TextAnswer], sep: str = ",") -> bytes:
         w.writerow([])
         w.writerow(["Abbrüche (abgebrochene Befragungen je letzter Frage)"])
         for item, cell in report.dropouts:
-            w.writerow([_text(item), _figure(cell)])
+            w.writerow([_text(item), figure(cell)])
     w.writerow([])
     w.writerow(["Freitext (bereinigt und geprüft)", "Item", "Text"])
     for t in texts:
@@ -203,10 +111,10 @@ def _table_json(table: Table) -> dict[str, Any]:
         "by": table.by,
         "rows": [{"code": c, "label": label} for c, label in table.rows],
         "columns": [{"code": c, "label": label} for c, label in table.cols],
-        "cells": [[_figure(c) for c in row] for row in table.cells],
-        "row_totals": [_figure(c) for c in table.row_totals],
-        "column_totals": [_figure(c) for c in table.col_totals],
-        "total": _figure(table.total),
+        "cells": [[figure(c) for c in row] for row in table.cells],
+        "row_totals": [figure(c) for c in table.row_totals],
+        "column_totals": [figure(c) for c in table.col_totals],
+        "total": figure(table.total),
     }
 
 
@@ -237,7 +145,7 @@ def to_json(report: Report, texts: list[TextAnswer]) -> bytes:
         "bedarfsuebersicht": [
             dict(zip(BEDARF_HEADER, r, strict=True)) for r in bedarfsuebersicht(report)
         ],
-        "dropouts": {item: _figure(cell) for item, cell in report.dropouts},
+        "dropouts": {item: figure(cell) for item, cell in report.dropouts},
         "free_text": [{"item": t.item_id, "text": t.text} for t in texts],
     }
     return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
@@ -271,7 +179,7 @@ def to_floip(report: Report) -> bytes:
             "by": t.by or "",
             "row": rc,
             "response": cc,
-            "count": _figure(cell),
+            "count": figure(cell),
         }
         for t in [*report.frequencies, *report.crosstabs]
         for (rc, _), row in zip(t.rows, t.cells, strict=True)
@@ -360,9 +268,9 @@ def to_xlsx(
             header = [t.by_label or ""] + [_text(label) for _, label in t.cols]
             sheet.append(header + (["Gesamt"] if t.by else ["Basis (n)"]))
             for (_, rl), row, rt in zip(t.rows, t.cells, t.row_totals, strict=True):
-                sheet.append([_text(rl)] + [_figure(c) for c in row] + [_figure(rt)])
+                sheet.append([_text(rl)] + [figure(c) for c in row] + [figure(rt)])
             if t.by:
-                sheet.append(["Gesamt"] + [_figure(c) for c in t.col_totals] + [_figure(t.total)])
+                sheet.append(["Gesamt"] + [figure(c) for c in t.col_totals] + [figure(t.total)])
         sheet.column_dimensions["A"].width = 34
         if charts and item_id in charts:
             from openpyxl.drawing.image import Image
@@ -379,7 +287,7 @@ def to_xlsx(
         drop = wb.create_sheet("Abbrüche")
         drop.append(["Frage, bei der abgebrochen wurde", "Anzahl"])
         for item, cell in report.dropouts:
-            drop.append([_text(item), _figure(cell)])
+            drop.append([_text(item), figure(cell)])
     free = wb.create_sheet("Freitext")
     free.append(["Bereinigt (Kontaktdaten entfernt) und von der GfS freigegeben"])
     free.append(["Item", "Text"])

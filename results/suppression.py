@@ -10,13 +10,27 @@ until no hidden figure is determined by any combination of relations.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 MIN_K = 3
 DEFAULT_K = 5
+NULL_TOL = 1e-7  # below this distance from the relations' row space a figure counts as known
+
+
+_BLAS = ThreadpoolController()
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Suppression solves many small systems: BLAS threads only cost there, and on a busy
+    machine they spin against the server's own threads (ten times slower, measured)."""
+    with _BLAS.limit(limits=1, user_api="blas"):
+        yield
 
 
 def effective_k(k: int | None) -> int:
@@ -67,14 +81,14 @@ def determined(equations: Iterable[Equation], hidden: Iterable[int]) -> frozense
     if not rows:
         return frozenset()
     a = np.array(rows)
-    rank = np.linalg.matrix_rank(a)
-    found = set()
-    for idx, c in col.items():
-        e = np.zeros((1, len(unknowns)))
-        e[0, c] = 1
-        if np.linalg.matrix_rank(np.vstack([a, e])) == rank:
-            found.add(idx)
-    return frozenset(found)
+    # e_j lies in the row space iff x_j is zero in every solution of a @ x = 0: one SVD gives
+    # an orthonormal basis of those solutions; a column of it that is all zero means the
+    # figure is pinned down (its norm is e_j's distance from the row space).
+    _, sv, vt = np.linalg.svd(a)
+    tol = sv.max(initial=0.0) * max(a.shape) * np.finfo(float).eps
+    null = vt[int((sv > tol).sum()) :]
+    spread = np.linalg.norm(null, axis=0) if len(null) else np.zeros(len(unknowns))
+    return frozenset(idx for idx, c in col.items() if spread[c] < NULL_TOL)
 
 
 def suppress(

@@ -8,64 +8,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from results.aggregate import NO_ANSWER, CrossCounts, all_counts, dropouts
-from results.suppression import Equation, Suppression, effective_k, suppress
+from results.aggregate import NO_ANSWER, Counts, CrossCounts, WaveData, dropouts, wave_data
+from results.codebook import Codebook, CodebookItem, breakdown_items
+from results.suppression import Equation, Suppression, effective_k, one_blas_thread, suppress
 from store.models import Buendnis, Gemeinde, SurveyWave
 
-GEMEINDE_ITEM = "gemeinde"
-CROSS_BY: dict[str, str] = {
-    "1.2": "Altersgruppe",
-    "1.1": "Aufenthaltsstatus",
-    GEMEINDE_ITEM: "Gemeinde",
-    "1.3": "Geschlecht",
-}
+__all__ = [
+    "Codebook",
+    "CodebookItem",
+    "Report",
+    "Table",
+    "build_report",
+    "requested_pairs",
+    "standard_pairs",
+]
+
 NO_ANSWER_LABEL = "keine Angabe"
 SECONDARY = "x"
-
-
-@dataclass(frozen=True)
-class CodebookItem:
-    id: str
-    question: str  # German item text
-    kind: str  # single, multi, number, yesno, consent, text
-    choices: tuple[tuple[str, str], ...]  # (code, German label)
-    section: str  # Arbeitshilfe section ("1", "2", or "" for items outside it)
-
-    @property
-    def multi(self) -> bool:
-        return self.kind == "multi"
-
-
-@dataclass(frozen=True)
-class Codebook:
-    flow_id: str
-    flow_version: str
-    title: str
-    items: tuple[CodebookItem, ...]
-
-    @classmethod
-    def from_flow(cls, flow: Any) -> Codebook:
-        """From a dialogs.model.Flow (read by attribute; results does not import dialogs)."""
-        items = tuple(
-            CodebookItem(
-                it.id,
-                it.text,
-                it.kind,
-                tuple((c.code, c.label) for c in it.choices),
-                it.id.split(".")[0] if it.id[:1].isdigit() else "",
-            )
-            for it in flow.items
-            if it.kind != "info"
-        )
-        return cls(flow.id, flow.version, flow.title, items)
-
-    def item(self, item_id: str) -> CodebookItem | None:
-        return next((it for it in self.items if it.id == item_id), None)
 
 
 @dataclass(frozen=True)
@@ -185,17 +148,31 @@ def cross_table(
     freq: Table,
     freq_sup: Suppression,
     k: int,
+    *,
+    by_multi: bool = False,
+    totals: Sequence[int] | None = None,
+    hidden_rows: frozenset[int] = frozenset(),
 ) -> Table:
+    """`item` (columns) by `by` (rows). Column totals and the total are the frequency
+    table's figures (`totals`: its raw cells and base; by default the column sums, which are
+    the same when `by` is single-valued). Rows of a multiple-choice `by` overlap, so its
+    columns do not add up. `hidden_rows`: rows whose category the `by` item's own frequency
+    table hides; their totals stay hidden here."""
     cols = freq.cols
     r_n, c_n = len(rows), len(cols)
     values = [cells.get((r, c), 0) for r, _ in rows for c, _ in cols]
     values += [row_bases.get(r, 0) for r, _ in rows]
-    col_totals = [sum(cells.get((r, c), 0) for r, _ in rows) for c, _ in cols]
-    values += col_totals
-    values.append(sum(row_bases.get(r, 0) for r, _ in rows))
+    if totals is None:
+        totals = [sum(cells.get((r, c), 0) for r, _ in rows) for c, _ in cols]
+        totals = [*totals, sum(row_bases.get(r, 0) for r, _ in rows)]
+    values += list(totals)
     row_at, col_at, total_at = r_n * c_n, r_n * c_n + r_n, r_n * c_n + r_n + c_n
-    equations = [Equation(col_at + c, tuple(r * c_n + c for r in range(r_n))) for c in range(c_n)]
-    equations.append(Equation(total_at, tuple(row_at + r for r in range(r_n))))
+    equations = []
+    if not by_multi:
+        equations += [
+            Equation(col_at + c, tuple(r * c_n + c for r in range(r_n))) for c in range(c_n)
+        ]
+        equations.append(Equation(total_at, tuple(row_at + r for r in range(r_n))))
     if not item.multi:
         equations += [
             Equation(row_at + r, tuple(r * c_n + c for c in range(c_n))) for r in range(r_n)
@@ -206,6 +183,7 @@ def cross_table(
     forced = {col_at + c for c in range(c_n) if c in freq_sup.hidden}
     if c_n in freq_sup.hidden:
         forced.add(total_at)
+    forced |= {row_at + r for r in hidden_rows}
     fixed = frozenset(range(col_at, total_at + 1)) - forced
     sup = suppress(values, equations, k, forced=frozenset(forced), fixed=fixed)
     shown = _cells(values, sup, k)
@@ -223,7 +201,49 @@ def cross_table(
     )
 
 
-async def build_report(s: AsyncSession, wave_id: int, codebook: Codebook) -> Report:
+@dataclass
+class _Published:
+    """A frequency table with what cross-tables need of it."""
+
+    table: Table
+    sup: Suppression
+    values: list[int]  # raw cells and base
+
+
+def standard_pairs(codebook: Codebook, items: Iterable[str]) -> list[tuple[str, str]]:
+    """(item, by): every item with a frequency table (`items`) by each breakdown dimension."""
+    have = set(items)
+    return [
+        (item.id, by)
+        for by in breakdown_items(codebook)
+        if by in have
+        for item in codebook.items
+        if item.id in have and item.id not in (by, codebook.gemeinde)
+    ]
+
+
+def requested_pairs(
+    codebook: Codebook, item: str | None, by: str | None
+) -> list[tuple[str, str]] | None:
+    """The cross-tables one request asks for: `item` by `by`; every item by `by`; `item` by
+    each breakdown dimension; or (neither) None, the standard set."""
+    if item and by:
+        return [(item, by)]
+    if by:
+        return [(it.id, by) for it in codebook.items]
+    if item:
+        return [(item, b) for b in breakdown_items(codebook)]
+    return None
+
+
+async def build_report(
+    s: AsyncSession,
+    wave_id: int,
+    codebook: Codebook,
+    pairs: Sequence[tuple[str, str]] | None = None,
+) -> Report:
+    """The wave's suppressed frequency tables and cross-tables `pairs` ((item, by) item ids,
+    any two coded items; default: `standard_pairs`). Pairs without data are left out."""
     wave = await s.get(SurveyWave, wave_id)
     if wave is None:
         raise LookupError(f"no wave with id {wave_id}")
@@ -232,53 +252,18 @@ async def build_report(s: AsyncSession, wave_id: int, codebook: Codebook) -> Rep
     buendnis = await s.get(Buendnis, wave.buendnis_id)
     assert buendnis is not None
     k = effective_k(buendnis.suppression_k)
-    multi = frozenset(it.id for it in codebook.items if it.multi)
-    bys = [by for by in CROSS_BY if codebook.item(by) is not None]
-    data, crosses = await all_counts(s, wave_id, bys, multi)
+    data = await wave_data(s, wave_id)
     gemeinden = list(
         (await s.execute(select(Gemeinde).where(Gemeinde.buendnis_id == buendnis.id))).scalars()
     )
-    group_of, labels, merged = _gemeinde_groups(gemeinden, data.cells.get(GEMEINDE_ITEM, {}), k)
-    gemeinde_cells = _regroup(data.cells.get(GEMEINDE_ITEM, {}), group_of)
-    freqs: list[Table] = []
-    freq_sup: dict[str, tuple[Table, Suppression]] = {}
-    for item in codebook.items:
-        if item.kind == "text" and item.id != GEMEINDE_ITEM:
-            continue
-        if item.id not in data.bases:
-            continue
-        if item.id == GEMEINDE_ITEM:
-            g_item = CodebookItem(item.id, item.question, "single", (), item.section)
-            table, sup = frequency_table(g_item, gemeinde_cells, data.bases[item.id], k, labels)
-        else:
-            table, sup = frequency_table(item, data.cells.get(item.id, {}), data.bases[item.id], k)
-        freqs.append(table)
-        freq_sup[item.id] = (table, sup)
-    crosstabs: list[Table] = []
-    for by, by_label in CROSS_BY.items():
-        if by not in data.bases:
-            continue
-        cross: CrossCounts = crosses[by]
-        by_item = codebook.item(by)
-        if by == GEMEINDE_ITEM:
-            row_codes = sorted(
-                {group_of.get(c, c) for c in gemeinde_cells}, key=lambda c: labels.get(c, c)
-            )
-            rows = [(c, labels.get(c, c)) for c in row_codes if c != NO_ANSWER]
-        else:
-            rows = list(by_item.choices) if by_item else []
-        rows.append((NO_ANSWER, NO_ANSWER_LABEL))
-        for item in codebook.items:
-            if item.id == by or item.id not in freq_sup or item.id == GEMEINDE_ITEM:
-                continue
-            cells = cross.cells.get(item.id, {})
-            bases = cross.rows.get(item.id, {})
-            if by == GEMEINDE_ITEM:
-                cells = _regroup_pairs(cells, group_of)
-                bases = _regroup(bases, group_of)
-            freq, sup = freq_sup[item.id]
-            item_rows = [r for r in rows if r[0] != NO_ANSWER or bases.get(NO_ANSWER)]
-            crosstabs.append(cross_table(item, by, by_label, item_rows, cells, bases, freq, sup, k))
+    with one_blas_thread():
+        counts = data.counts()
+        cells = counts.cells.get(codebook.gemeinde or "", {})
+        group_of, labels, merged = _gemeinde_groups(gemeinden, cells, k)
+        published = _frequencies(codebook, counts, group_of, labels, k)
+        if pairs is None:
+            pairs = standard_pairs(codebook, published)
+        crosstabs = _crosstabs(codebook, data, published, pairs, group_of, k)
     drops = await dropouts(s, codebook.flow_id, codebook.flow_version)
     drop_cells = [
         (item, Cell(None, f"<{k}") if n < k else Cell(n, str(n))) for item, n in drops.items()
@@ -290,11 +275,83 @@ async def build_report(s: AsyncSession, wave_id: int, codebook: Codebook) -> Rep
         codebook,
         data.respondents,
         k,
-        freqs,
+        [p.table for p in published.values()],
         crosstabs,
         drop_cells,
         merged,
     )
+
+
+def _frequencies(
+    codebook: Codebook,
+    counts: Counts,
+    group_of: dict[str, str],
+    labels: dict[str, str],
+    k: int,
+) -> dict[str, _Published]:
+    published: dict[str, _Published] = {}
+    for item in codebook.items:
+        if not item.coded or item.id not in counts.bases:
+            continue
+        cells = counts.cells.get(item.id, {})
+        if item.id == codebook.gemeinde:  # merged Gemeinden, in the order of their names
+            cells = _regroup(cells, group_of)
+            named = sorted((c for c in cells if c != NO_ANSWER), key=lambda c: labels.get(c, c))
+            choices = tuple((c, labels.get(c, c)) for c in named)
+            item = CodebookItem(item.id, item.question, "single", choices, item.section, item.role)
+        table, sup = frequency_table(item, cells, counts.bases[item.id], k, labels)
+        values = [cells.get(c, 0) for c, _ in table.cols] + [counts.bases[item.id]]
+        published[item.id] = _Published(table, sup, values)
+    return published
+
+
+def _crosstabs(
+    codebook: Codebook,
+    data: WaveData,
+    published: dict[str, _Published],
+    pairs: Sequence[tuple[str, str]],
+    group_of: dict[str, str],
+    k: int,
+) -> list[Table]:
+    wanted = [(i, by) for i, by in pairs if i != by and i in published and by in published]
+    crosses: dict[str, CrossCounts] = {}
+    for by in dict.fromkeys(by for _, by in wanted):
+        crosses[by] = data.cross(by, [i for i, b in wanted if b == by])
+    breakdown = breakdown_items(codebook)
+    tables = []
+    for item_id, by in wanted:
+        row_of = published[by]
+        by_item = row_of.table.item
+        label = breakdown.get(by) or f"{by} {by_item.question}"
+        cells = crosses[by].cells.get(item_id, {})
+        bases = crosses[by].rows.get(item_id, {})
+        if by == codebook.gemeinde:
+            cells = _regroup_side(cells, group_of, 0)
+            bases = _regroup(bases, group_of)
+        if item_id == codebook.gemeinde:
+            cells = _regroup_side(cells, group_of, 1)
+        rows = [c for c in row_of.table.cols if c[0] != NO_ANSWER]
+        if bases.get(NO_ANSWER):
+            rows.append((NO_ANSWER, NO_ANSWER_LABEL))
+        hidden = {c for i, (c, _) in enumerate(row_of.table.cols) if i in row_of.sup.hidden}
+        col = published[item_id]
+        tables.append(
+            cross_table(
+                col.table.item,
+                by,
+                label,
+                rows,
+                cells,
+                bases,
+                col.table,
+                col.sup,
+                k,
+                by_multi=by_item.multi,
+                totals=col.values,
+                hidden_rows=frozenset(r for r, (c, _) in enumerate(rows) if c in hidden),
+            )
+        )
+    return tables
 
 
 def _gemeinde_groups(
@@ -324,11 +381,13 @@ def _regroup(cells: dict[str, int], group_of: dict[str, str]) -> dict[str, int]:
     return out
 
 
-def _regroup_pairs(
-    cells: dict[tuple[str, str], int], group_of: dict[str, str]
+def _regroup_side(
+    cells: dict[tuple[str, str], int], group_of: dict[str, str], side: int
 ) -> dict[tuple[str, str], int]:
+    """Cells with the Gemeinde on `side` (0: row, 1: column) merged into its group."""
     out: dict[tuple[str, str], int] = {}
-    for (row, col), n in cells.items():
-        key = (group_of.get(row, row), col)
-        out[key] = out.get(key, 0) + n
+    for pair, n in cells.items():
+        key = list(pair)
+        key[side] = group_of.get(key[side], key[side])
+        out[(key[0], key[1])] = out.get((key[0], key[1]), 0) + n
     return out

@@ -1,8 +1,8 @@
 """SQLAlchemy models, grouped by the three data spaces of the privacy model (DESIGN.md).
 
 (a) conversation state — keyed by a channel pseudonym; expires after inactivity.
-(b) survey responses — random id, flow version, submission *date*, answer codes;
-    no pseudonym and no foreign key into (a).
+(b) survey responses — random id, flow version, submission *date*, answer codes (packed
+    into one row per response); no pseudonym and no foreign key into (a).
 (c) referrals — personal data, only after consent; deleted on withdrawal and after retention.
 """
 
@@ -18,10 +18,10 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
-    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -247,33 +247,52 @@ def _random_id() -> str:
     return uuid.uuid4().hex
 
 
+class SurveyLayout(Base):
+    """How the answers of one flow version are packed into `survey_response.codes`
+    (results/storage.py): slots of 16-bit words, one per single-valued item, a bitset per
+    multiple-choice item. A flow version may have several layouts (a later one when answers
+    no longer fit an earlier one); each response names its own."""
+
+    __tablename__ = "survey_layout"
+    __table_args__ = (Index(None, "flow_id", "flow_version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flow_id: Mapped[str] = mapped_column(String(64))
+    flow_version: Mapped[str] = mapped_column(String(16))
+    width: Mapped[int] = mapped_column(Integer)  # words per response
+    slots: Mapped[list[Any]] = mapped_column()  # [[item id, kind, offset, words], ...]
+
+
+class SurveyCode(Base):
+    """The answer categories of one item of a layout and their numbers in the packed answers
+    (1 is always "keine Angabe"). Grows when a category first appears (a Gemeinde, a number)."""
+
+    __tablename__ = "survey_code"
+    __table_args__ = (UniqueConstraint("layout_id", "item_id", "value"),)
+    layout_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_layout.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
 class SurveyResponse(Base):
-    """One completed questionnaire. Deliberately: no pseudonym, no conversation link, no time."""
+    """One completed questionnaire. Deliberately: no pseudonym, no conversation link, no time.
+
+    All coded answers sit in this one row (`codes`, packed by its layout), so counting a wave
+    reads each response once instead of joining answer rows per breakdown variable."""
 
     __tablename__ = "survey_response"
+    __table_args__ = (Index(None, "wave_id"),)
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_random_id)
     wave_id: Mapped[int | None] = mapped_column(ForeignKey("survey_wave.id", ondelete="CASCADE"))
     buendnis_id: Mapped[int | None] = mapped_column(ForeignKey("buendnis.id", ondelete="CASCADE"))
     flow_id: Mapped[str] = mapped_column(String(64))
     flow_version: Mapped[str] = mapped_column(String(16))
     submitted_on: Mapped[dt.date] = mapped_column(Date, default=today)
-    answers: Mapped[list[SurveyAnswer]] = relationship(cascade="all, delete-orphan")
+    layout_id: Mapped[int] = mapped_column(ForeignKey("survey_layout.id"))
+    codes: Mapped[bytes] = mapped_column(LargeBinary)
     texts: Mapped[list[SurveyTextAnswer]] = relationship(cascade="all, delete-orphan")
-
-
-class SurveyAnswer(Base):
-    """One coded answer (a multiple choice gives one row per chosen code)."""
-
-    __tablename__ = "survey_answer"
-    __table_args__ = (Index(None, "item_id", "code"),)
-    # Random, not sequential: a counter would order responses in time (see SurveyResponse).
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_random_id)
-    response_id: Mapped[str] = mapped_column(
-        ForeignKey("survey_response.id", ondelete="CASCADE"), index=True
-    )
-    item_id: Mapped[str] = mapped_column(String(64))
-    code: Mapped[str | None] = mapped_column(String(64))
-    number: Mapped[float | None] = mapped_column(Float)
 
 
 class SurveyTextAnswer(Base):

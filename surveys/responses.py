@@ -1,17 +1,17 @@
 """Taking part in a wave and storing a completed survey unlinkably.
 
 Privacy model (b) of the design brief: a response row has a random id, wave, flow version and
-the submission *date*; answers are codes or numbers, free text sits in its own table. Nothing
-refers to the conversation. A participation marker — HMAC under a key derived from the main
-secret for this purpose only — blocks a second response to the same wave without saying
-which response was whose.
+the submission *date*; answers are codes or numbers packed into that row (results/storage.py),
+free text sits in its own table. Nothing refers to the conversation. A participation marker —
+HMAC under a key derived from the main secret for this purpose only — blocks a second
+response to the same wave without saying which response was whose.
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,15 +22,9 @@ from dialogs.model import Flow
 from dialogs.survey_messages import SM
 from offers.fuzzy import match_gemeinde as offers_match_gemeinde
 from places.gemeinden import gemeinde_code
-from store.models import (
-    Conversation,
-    Gemeinde,
-    ParticipationMarker,
-    SurveyAnswer,
-    SurveyResponse,
-    SurveyTextAnswer,
-    SurveyWave,
-)
+from results.codebook import Codebook
+from results.storage import write_response
+from store.models import Conversation, Gemeinde, ParticipationMarker, SurveyWave
 from store.turn import Handler, Turn
 from surveys.waves import participation_marker
 
@@ -115,34 +109,32 @@ async def store_response(
             return SM.ALREADY_TAKEN_PART
         s.add(ParticipationMarker(marker=marker, wave_id=wave.id))
         conv.wave_id, conv.entry_flow = None, None
-    response = SurveyResponse(
-        id=uuid.uuid4().hex,  # random: says nothing about who or when
-        wave_id=None if wave is None else wave.id,
-        buendnis_id=buendnis_id,
-        flow_id=done.flow_id,
-        flow_version=done.flow_version,
-    )
-    s.add(response)
-    await s.flush()  # the response row first: text answers refer to it
+    coded: dict[str, Any] = {}  # categories: a code, codes, a number, None for skipped
+    texts: dict[str, str] = {}
     for answer in done.answers:
         item_id, value = answer.item, answer.value
         if value is None:  # skipped: kept as "no answer" for the item's base
             if answer.kind != "text":
-                s.add(SurveyAnswer(response_id=response.id, item_id=item_id, code=None))
+                coded[item_id] = None
         elif answer.role == GEMEINDE_ROLE:
             code = await _gemeinde_answer(s, buendnis_id, str(value))
             if code is not None:
-                s.add(SurveyAnswer(response_id=response.id, item_id=item_id, code=code))
+                coded[item_id] = code
         elif answer.kind == "text":
             if str(value).strip():
-                s.add(SurveyTextAnswer(response_id=response.id, item_id=item_id, text=str(value)))
-        elif isinstance(value, list):
-            for code in value:
-                s.add(SurveyAnswer(response_id=response.id, item_id=item_id, code=str(code)))
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            s.add(SurveyAnswer(response_id=response.id, item_id=item_id, number=float(value)))
+                texts[item_id] = str(value)
         else:
-            s.add(SurveyAnswer(response_id=response.id, item_id=item_id, code=str(value)))
+            coded[item_id] = value
+    await write_response(
+        s,
+        Codebook.from_answers(done.flow_id, done.flow_version, done.answers),
+        flow_id=done.flow_id,
+        flow_version=done.flow_version,
+        wave_id=None if wave is None else wave.id,
+        buendnis_id=buendnis_id,
+        answers=coded,
+        texts=texts,
+    )
     return None
 
 

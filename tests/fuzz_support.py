@@ -19,12 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from referrals.lifecycle import referrals_of
+from results.storage import stored_answers
 from store.models import (
     Conversation,
     OutboxMessage,
     Referral,
     ReferralEvent,
-    SurveyAnswer,
     SurveyResponse,
     SurveyTextAnswer,
 )
@@ -239,7 +239,7 @@ async def check_integrity(sessions: async_sessionmaker[AsyncSession]) -> None:
         texts = (await s.execute(select(SurveyTextAnswer.text))).scalars().all()
         notes = (await s.execute(select(ReferralEvent.note))).scalars().all()
         responses = set((await s.execute(select(SurveyResponse.id))).scalars())
-        answered = set((await s.execute(select(SurveyAnswer.response_id))).scalars())
+        answered = {a.response_id for a in await stored_answers(s)}
         orphans = (
             await s.execute(
                 select(OutboxMessage.id)

@@ -1,14 +1,15 @@
-"""Seed anonymous responses for results tests (straight into the response tables)."""
+"""Seed anonymous responses for results tests (through the storage's own writer)."""
 
 from __future__ import annotations
 
 import random
-import uuid
 from typing import Any
 
 from sqlalchemy import select
 
-from store.models import Buendnis, Gemeinde, SurveyAnswer, SurveyResponse, SurveyWave
+from results.codebook import Codebook
+from results.storage import write_response
+from store.models import Buendnis, Gemeinde, SurveyWave
 
 
 async def seed_wave(
@@ -33,28 +34,25 @@ async def seed_wave(
         )
         s.add(wave)
         await s.flush()
+        codebook = Codebook.from_flow(flow)
         for person in people:
-            rid = uuid.uuid4().hex
-            s.add(
-                SurveyResponse(
-                    id=rid,
-                    wave_id=wave.id,
-                    buendnis_id=b.id,
-                    flow_id=flow.id,
-                    flow_version=flow.version,
-                )
+            answers = {item_id: _gemeinde(v, gemeinden) for item_id, v in person.items()}
+            await write_response(
+                s,
+                codebook,
+                flow_id=flow.id,
+                flow_version=flow.version,
+                wave_id=wave.id,
+                buendnis_id=b.id,
+                answers=answers,
             )
-            await s.flush()
-            for item_id, value in person.items():
-                values = value if isinstance(value, list) else [value]
-                for v in values:
-                    if isinstance(v, str) and v.startswith("@"):
-                        v = f"g{gemeinden[v[1:]]}"
-                    if isinstance(v, int | float) and not isinstance(v, bool):
-                        s.add(SurveyAnswer(response_id=rid, item_id=item_id, number=float(v)))
-                    else:
-                        s.add(SurveyAnswer(response_id=rid, item_id=item_id, code=v))
         return wave.id
+
+
+def _gemeinde(value: Any, gemeinden: dict[str, int]) -> Any:
+    if isinstance(value, str) and value.startswith("@"):
+        return f"g{gemeinden[value[1:]]}"
+    return value
 
 
 def random_people(n: int, seed: int = 1) -> list[dict[str, Any]]:

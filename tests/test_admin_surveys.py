@@ -140,6 +140,28 @@ async def test_results_are_suppressed_with_the_buendnis_k(admin_api: Api) -> Non
     assert len(exports) == 4 and {e.object_id for e in exports} == {str(wid)}
 
 
+async def test_crosstabs_of_any_item_by_any_item(admin_api: Api) -> None:
+    api = admin_api
+    wid = await _people_wave(api, 20)
+    h = api.auth("gfs")
+    url = f"{API}/waves/{wid}/results/crosstabs"
+    r = await api.client.get(url, params={"item": "1.3", "by": "2.2"}, headers=h)
+    assert r.status_code == 200, r.text
+    (table,) = r.json()["tables"]
+    assert table["by"] == "2.2" and table["rows"][0] == {
+        "code": "sprache",
+        "label": "Deutsch lernen",
+    }
+    assert table["total"] == 20 and table["row_totals"][0] == 20  # everyone named "sprache"
+    r = await api.client.get(url, params={"by": "1.3"}, headers=h)
+    assert {(t["item"], t["by"]) for t in r.json()["tables"]} == {("1.2", "1.3"), ("2.2", "1.3")}
+    r = await api.client.get(url, params={"item": "1.2"}, headers=h)
+    assert [t["by"] for t in r.json()["tables"]] == ["1.3"]  # the breakdowns with answers
+    for params in ({"item": "1.2", "by": "1.2"}, {"item": "2.18", "by": "1.2"}, {"by": "9.9"}):
+        r = await api.client.get(url, params=params, headers=h)
+        assert r.status_code == 200 and r.json()["tables"] == [], params
+
+
 async def test_waves_are_scoped_to_the_buendnis(admin_api: Api) -> None:
     api = admin_api
     wid = await _people_wave(api)

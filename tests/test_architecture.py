@@ -13,9 +13,17 @@ from dialogs.model import ROLES
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE = (
-    "bot", "care", "offers", "places", "referrals", "surveys", "results", "store", "admin_api",
+    "bot",
+    "care",
+    "offers",
+    "places",
+    "referrals",
+    "surveys",
+    "results",
+    "store",
+    "admin_api",
     "wegweiser",
-)  # fmt: skip
+)
 
 
 def test_import_contracts_hold():

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from results.storage import stored_answers
 from store.db import make_engine, sessions
 from store.migrate import upgrade
-from store.models import Conversation, SurveyAnswer, SurveyResponse
+from store.models import Conversation, SurveyResponse
 from tests.conftest import drop_pg_database, new_pg_database, require_postgres
 
 WEGWEISER = [sys.executable, "-m", "wegweiser"]
@@ -169,7 +170,7 @@ async def _counts(url: str) -> tuple[int, int, dict]:
     engine = make_engine(url)
     async with sessions(engine)() as s:
         responses = await s.scalar(select(func.count()).select_from(SurveyResponse))
-        answers = await s.scalar(select(func.count()).select_from(SurveyAnswer))
+        answers = len(await stored_answers(s))
         state = (await s.scalar(select(Conversation))).state
     await engine.dispose()
     return responses, answers, state

@@ -355,3 +355,58 @@ def test_mangled_flows_fail_cleanly(dropped, edits):
         except FlowError as e:
             assert e.problems
             assert all(p.line >= 1 for p in e.problems)
+
+
+# ---------------------------------------------------------------- roles, actions, placeholders
+
+ACTION = "  - id: stelle\n    kind: action\n    action: find_servicestelle\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ("  - id: a\n    kind: text\n    text: A\n    role: wohnort\n", "unknown role 'wohnort'"),
+        (
+            "  - id: a\n    kind: text\n    text: A\n    role: needs\n"
+            "  - id: b\n    kind: text\n    text: B\n    role: needs\n",
+            "role 'needs' is also on item 'a'",
+        ),
+        ("  - id: a\n    kind: action\n    action: fly\n", "unknown action 'fly'"),
+        ("  - id: a\n    kind: action\n", "missing 'action'"),
+        ("  - id: a\n    kind: action\n    action: send_referral\n", "needs an earlier consent"),
+        (
+            "  - id: c\n    kind: consent\n    text: C\n    recipient: x\n",
+            "recipient 'x' must be an earlier action item",
+        ),
+        ("  - id: a\n    kind: info\n    text: 'Hallo {name}'\n", "unknown placeholder '{name}'"),
+        (
+            ACTION + "  - id: b\n    kind: info\n    text: B\n    when: stelle == maybe\n",
+            "'stelle' has no outcome 'maybe' (one of: none, found, open)",
+        ),
+        ("  - id: t\n    kind: text\n    text: T\n    format: fax\n", "unknown format 'fax'"),
+        ("  - id: t\n    kind: single\n    text: T\n    source: cities\n", "unknown source"),
+        ("  - id: t\n    kind: number\n    text: T\n    format: phone\n", "not allowed for number"),
+        (ACTION.replace("    action:", "    text: Hi\n    action:"), "'text' is not allowed"),
+    ],
+)
+def test_role_action_and_placeholder_checks(tmp_path, body, fragment):
+    problems = problems_of(write(tmp_path, body))
+    assert any(fragment in p.message for p in problems), problems
+
+
+def test_a_flow_kind_needs_the_roles_code_reads(tmp_path):
+    path = tmp_path / "intake.yaml"
+    path.write_text(
+        "id: t\ntitle: T\nkind: intake\nitems:\n"
+        "  - id: wo\n    kind: text\n    text: Wo?\n    role: gemeinde\n",
+        encoding="utf-8",
+    )
+    messages = [p.message for p in problems_of(path)]
+    for role in ("age", "status", "languages", "needs"):
+        assert f"a intake flow needs an item with role '{role}'" in messages
+
+
+def test_placeholders_of_an_earlier_action_are_known(tmp_path):
+    body = ACTION + "  - id: b\n    kind: info\n    text: 'Bei {servicestelle}'\n"
+    flow = load_flow(write(tmp_path, body))
+    assert flow.item("stelle").action == "find_servicestelle"

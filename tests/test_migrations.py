@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -75,7 +77,7 @@ async def test_random_answer_ids_replace_existing_counters(empty_url):
             )
         )
     await engine.dispose()
-    upgrade(empty_url)
+    upgrade(empty_url, "0007")
     engine = make_engine(empty_url)
     async with engine.connect() as conn:
         ids = (await conn.execute(text("SELECT id FROM survey_answer"))).scalars().all()
@@ -91,3 +93,96 @@ async def test_random_answer_ids_replace_existing_counters(empty_url):
         back = (await conn.execute(text("SELECT id FROM survey_answer"))).scalars().all()
     await engine.dispose()
     assert len(back) == 3 and all(isinstance(i, int) for i in back), back
+
+
+BEFORE_PACKED = "0008"  # the revision before 0020a (packed answers)
+OLD_ANSWERS = [  # (response, item, code, number) as rows of the answer table before 0020a
+    ("r1", "1.2", "18-20", None),
+    ("r1", "2.2", "sprache", None),
+    ("r1", "2.2", "arbeit", None),
+    ("r1", "1.13", None, 2.0),
+    ("r1", "1.7", None, None),  # skipped
+    ("r1", "gemeinde", "g3", None),
+    ("r2", "1.2", "21-24", None),
+    ("r2", "2.2", "wohnen", None),
+    ("r2", "1.13", None, 0.0),
+    ("r3", "1.2", None, None),
+    ("r3", "1.13", None, 1.5),
+]
+
+
+async def _rows(url: str, sql: str) -> list[tuple]:
+    engine = make_engine(url)
+    async with engine.connect() as conn:
+        rows = [tuple(r) for r in (await conn.execute(text(sql))).all()]
+    await engine.dispose()
+    return rows
+
+
+async def test_answers_are_packed_into_their_response_and_unpacked_again(empty_url):
+    """0020a packs every answer row into its response (nothing lost, texts kept, kinds read
+    off the data); downgrading unpacks them into the same rows."""
+    from results.storage import stored_answers
+    from store.db import sessions
+
+    upgrade(empty_url, BEFORE_PACKED)
+    engine = make_engine(empty_url)
+    async with engine.begin() as conn:
+        for rid, version in (("r1", "1"), ("r2", "1"), ("r3", "1"), ("r4", "2")):
+            await conn.execute(
+                text(
+                    "INSERT INTO survey_response (id, flow_id, flow_version, submitted_on)"
+                    " VALUES (:r, 'f', :v, '2026-11-01')"
+                ),
+                {"r": rid, "v": version},
+            )
+        for i, (rid, item, code, number) in enumerate(OLD_ANSWERS):
+            await conn.execute(
+                text(
+                    "INSERT INTO survey_answer (id, response_id, item_id, code, number)"
+                    " VALUES (:i, :r, :item, :c, :n)"
+                ),
+                {"i": f"{i:032x}", "r": rid, "item": item, "c": code, "n": number},
+            )
+        await conn.execute(
+            text(
+                "INSERT INTO survey_text_answer (id, response_id, item_id, text, reviewed)"
+                " VALUES ('t1', 'r2', '2.18', 'Ich brauche Hilfe', true)"
+            )
+        )
+    await engine.dispose()
+    upgrade(empty_url)
+    engine = make_engine(empty_url)
+    async with sessions(engine)() as s:
+        packed = {tuple(a) for a in await stored_answers(s)}
+    await engine.dispose()
+    assert packed == set(OLD_ANSWERS)
+    assert await _rows(empty_url, "SELECT id, response_id, text FROM survey_text_answer") == [
+        ("t1", "r2", "Ich brauche Hilfe")
+    ]
+    slots = {
+        s[0]: s[1]
+        for (raw,) in await _rows(
+            empty_url, "SELECT slots FROM survey_layout WHERE flow_version='1'"
+        )
+        for s in (json.loads(raw) if isinstance(raw, str) else raw)
+    }
+    assert slots == {
+        "1.13": "number",
+        "1.2": "single",
+        "1.7": "single",
+        "2.2": "multi",
+        "gemeinde": "single",
+    }
+    # r4 has no answers: an empty row of its own flow version's layout
+    assert await _rows(
+        empty_url,
+        "SELECT l.width FROM survey_response r JOIN survey_layout l ON l.id = r.layout_id"
+        " WHERE r.id = 'r4'",
+    ) == [(0,)]
+    downgrade(empty_url, BEFORE_PACKED)
+    back = await _rows(empty_url, "SELECT response_id, item_id, code, number FROM survey_answer")
+    assert sorted(back, key=str) == sorted(OLD_ANSWERS, key=str)
+    ids = [i for (i,) in await _rows(empty_url, "SELECT id FROM survey_answer")]
+    assert len(set(ids)) == len(ids) and all(len(i) == 32 for i in ids)
+    assert await _rows(empty_url, "SELECT id FROM survey_text_answer") == [("t1",)]

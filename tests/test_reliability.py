@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.load_checks import SECRET, wait_drained
 from bench.load_cluster import Cluster
 from bench.load_people import Person, Persona
 from bot.runtime import pseudonym
 from dialogs.registry import load_registry
+from results.storage import stored_answers
 from store.db import make_engine
 from surveys.waves import participation_marker
 from tests.conftest import FLOWS_DIR, require_postgres
@@ -68,13 +71,10 @@ async def assert_one_complete_response(c: Cluster, person: Person) -> None:
         async with engine.connect() as conn:
             responses = (await conn.execute(text("SELECT id FROM survey_response"))).all()
             assert len(responses) == 1
-            rows = (
-                await conn.execute(
-                    text("SELECT item_id, code, count(*) FROM survey_answer GROUP BY 1, 2")
-                )
-            ).all()
-            assert rows and all(n == 1 for _i, _c, n in rows), "an answer stored twice"
-            assert {i for i, _c, _n in rows} >= {"1.2", "1.3", "1.5"}  # before and after
+            async with AsyncSession(bind=conn) as s:
+                rows = Counter((a.item_id, a.code) for a in await stored_answers(s))
+            assert rows and all(n == 1 for n in rows.values()), "an answer stored twice"
+            assert {i for i, _c in rows} >= {"1.2", "1.3", "1.5"}  # before and after
             markers = [
                 m
                 for (m,) in (

@@ -104,15 +104,113 @@ async def test_k_is_never_below_three(seeded):
     assert t.cells[0][1].shown == "<3"
 
 
-async def test_single_pass_counts_equal_the_per_variable_queries(seeded):
-    from results.aggregate import all_counts, counts, cross_counts
+def _recount(answers, by=None):
+    """Counts straight from the unpacked answers, one response at a time (the oracle)."""
+    from results.storage import NO_ANSWER, category
 
-    wave = await seed_wave(seeded, SURVEY, random_people(150, seed=7))
-    multi = frozenset({"2.2", "1.4"})
-    bys = ["1.2", "1.1", "gemeinde", "1.3"]
+    people: dict[str, dict[str, set[str]]] = {}
+    for rid, item, code, number in answers:
+        cat = code if code is not None else NO_ANSWER if number is None else category(number)
+        people.setdefault(rid, {}).setdefault(item, set()).add(cat)
+    cells: dict = {}
+    bases: dict = {}
+    for per in people.values():
+        rows = per.get(by) or {NO_ANSWER}
+        for item, cats in per.items():
+            if item == by:
+                continue
+            for r in rows if by else [None]:
+                key = item if by is None else (item, r)
+                bases[key] = bases.get(key, 0) + 1
+                for cat in cats:
+                    cell = (item, cat) if by is None else (item, r, cat)
+                    cells[cell] = cells.get(cell, 0) + 1
+    return cells, bases
+
+
+async def test_counts_of_any_item_by_any_item_equal_a_recount_of_the_answers(seeded):
+    """Frequencies and every item × item cross-count (single, multiple choice, numbers,
+    Gemeinde; a wave whose responses span two layouts) equal a plain recount."""
+    from results.aggregate import wave_data
+    from results.storage import stored_answers
+
+    people = random_people(150, seed=7)
+    for i, p in enumerate(people[:40]):
+        p["1.4"] = ["allein", "eltern"][: i % 3]  # 0, 1 or 2 codes
+    for p in people[-25:]:
+        p["9.9"] = "extra"  # an item the codebook does not know: a second layout
+    wave = await seed_wave(seeded, SURVEY, people)
     async with seeded() as s:
-        data, crosses = await all_counts(s, wave, bys, multi)
-        assert data == await counts(s, wave, multi)
-        for by in bys:
-            assert crosses[by] == await cross_counts(s, wave, by, multi)
-    assert data.bases["2.2"] == 150 and data.respondents == 150
+        data = await wave_data(s, wave)
+        answers = [tuple(a) for a in await stored_answers(s)]
+    assert len(data.blocks) == 2 and data.respondents == 150
+    cells, bases = _recount(answers)
+    counts = data.counts()
+    assert {(i, c): n for i, per in counts.cells.items() for c, n in per.items()} == cells
+    assert counts.bases == bases
+    assert counts.bases["2.2"] == 150 and counts.bases["1.4"] == 26
+    items = data.item_ids()
+    assert {"1.2", "1.4", "2.2", "1.13", "gemeinde", "9.9"} <= set(items)
+    for by in items:
+        cross = data.cross(by, items)
+        cells, bases = _recount(answers, by)
+        got = {(i, r, c): n for i, per in cross.cells.items() for (r, c), n in per.items()}
+        assert got == cells, by
+        assert {(i, r): n for i, per in cross.rows.items() for r, n in per.items()} == bases, by
+
+
+def _shown(table, row=None):
+    cells = table.cells[0] if row is None else table.row_totals
+    return {
+        code: c
+        for (code, _), c in zip(table.cols if row is None else table.rows, cells, strict=True)
+    }
+
+
+async def test_a_category_hidden_in_its_frequency_table_stays_hidden_as_a_row(seeded):
+    """What the row variable's own frequency table hides is not published as a row total of
+    a cross-table either: here 1.1 hides "d" (9, to protect "ae" = 3), and everyone with "d"
+    answered 1.14, so a published row total of 9 would give "ae" back (84 - 72 - 9)."""
+    people = [{"1.1": code, "1.14": 2} for code in ("ne", "§24", "eu", "anderes")] * 10
+    people += (
+        [{"1.1": "ag", "1.14": 1}] * 20
+        + [{"1.1": "d", "1.14": 1}] * 9
+        + [{"1.1": "ae", "1.14": 1}] * 3
+        + [{"1.1": "weiss_nicht", "1.14": 1}] * 6
+        + [{"1.1": "weiss_nicht"}] * 6
+    )
+    wave = await seed_wave(seeded, SURVEY, people)
+    async with seeded() as s:
+        report = await build_report(s, wave, CODEBOOK, [("1.14", "1.1")])
+    status = _shown(_table(report, "1.1"))
+    assert status["ae"].shown == "<5" and status["d"].shown == "x"
+    assert status["ag"].value == 20 and status["weiss_nicht"].value == 12
+    totals = _shown(_table(report, "1.14", by="1.1"), row=True)
+    assert totals["d"].suppressed and totals["ae"].suppressed
+    assert totals["ag"].value == 20
+
+
+async def test_any_item_by_any_item_is_published_suppressed(seeded):
+    people = random_people(150, seed=11)
+    for i, p in enumerate(people):
+        p["1.4"] = [["allein"], ["eltern", "kinder"], ["partner"]][i % 3]
+    wave = await seed_wave(seeded, SURVEY, people)
+    pairs = [("1.5", "2.2"), ("gemeinde", "1.2"), ("1.13", "1.5"), ("2.2", "1.4"), ("1.5", "9.9")]
+    async with seeded() as s:
+        report = await build_report(s, wave, CODEBOOK, pairs)
+    assert [(t.item.id, t.by) for t in report.crosstabs] == pairs[:4]  # 9.9: no such item
+    by_needs, by_age, by_housing, multi = report.crosstabs
+    assert by_needs.title == "1.5 Wo wohnst du? — nach 2.2 Wobei brauchst du gerade Hilfe?"
+    assert [r for r, _ in by_needs.rows][:4] == ["sprache", "schule", "ausbildung", "arbeit"]
+    freq = {t.item.id: t for t in report.frequencies}
+    for t in report.crosstabs:
+        # column totals are the frequency table's figures, whatever the rows
+        assert [c.shown for c in t.col_totals] == [c.shown for c in freq[t.item.id].cells[0]]
+        figures = [c for row in t.cells for c in row] + t.row_totals + [t.total]
+        assert all(c.value is None or c.value >= report.k for c in figures), t.title
+    # overlapping rows (need areas): their totals add up to more than the respondents
+    assert sum(c.value or 0 for c in by_needs.row_totals) > by_needs.total.value
+    # the Gemeinde as columns: merged like its frequency table
+    assert [c for c, _ in by_age.cols] == [c for c, _ in freq["gemeinde"].cols]
+    assert [c for c, _ in by_housing.cols] == ["0", "1", "2"]
+    assert multi.total.value == 150

@@ -14,6 +14,7 @@ from dialogs.buttons import Op, encode
 from dialogs.io import Command, Press, Text
 from dialogs.registry import load_registry
 from referrals.effects import still_open
+from results.storage import stored_answers
 from store.demo import load_demo
 from store.models import (
     Base,
@@ -22,7 +23,6 @@ from store.models import (
     OutboxMessage,
     Referral,
     Servicestelle,
-    SurveyAnswer,
     SurveyResponse,
     SurveyTextAnswer,
 )
@@ -71,9 +71,7 @@ async def test_demo_completes_and_leaves_only_anonymous_response(services):
     assert texts[-1] == "Danke für deine Antworten!"
     async with services.sessions() as s:
         [resp] = (await s.execute(select(SurveyResponse))).scalars().all()
-        answers = (
-            await s.execute(select(SurveyAnswer.item_id, SurveyAnswer.code, SurveyAnswer.number))
-        ).all()
+        answers = [(a.item_id, a.code, a.number) for a in await stored_answers(s)]
         conv = await s.scalar(select(Conversation))
     assert resp.flow_version == version and isinstance(resp.submitted_on, dt.date)
     assert sorted(answers) == sorted(
@@ -105,14 +103,14 @@ async def test_raw_messenger_id_is_stored_nowhere_but_the_address(services):
 
 
 def test_survey_tables_cannot_link_or_time_a_person():
-    for name in ("survey_response", "survey_answer", "survey_text_answer", "participation_marker"):
+    for name in ("survey_response", "survey_text_answer", "participation_marker", "survey_code"):
         table = Base.metadata.tables[name]
         cols = set(table.columns.keys())
         assert not cols & {"pseudonym", "conversation_id", "address", "user_id", "created_at"}
         for col in table.columns:
             assert not isinstance(col.type, DateTime), f"{name}.{col.name} is finer than a date"
         refs = {fk.column.table.name for fk in table.foreign_keys}
-        assert refs <= {"survey_response", "survey_wave", "buendnis"}, refs
+        assert refs <= {"survey_response", "survey_wave", "buendnis", "survey_layout"}, refs
     assert isinstance(Base.metadata.tables["survey_response"].c.submitted_on.type, Date)
 
 
@@ -211,7 +209,7 @@ async def test_free_text_answer_is_stored_apart_from_codes(db_url, tmp_path):
             texts = (
                 await db.execute(select(SurveyTextAnswer.item_id, SurveyTextAnswer.text))
             ).all()
-            codes = (await db.execute(select(SurveyAnswer.item_id, SurveyAnswer.code))).all()
+            codes = [(a.item_id, a.code) for a in await stored_answers(db)]
         assert texts == [("goal", "Ausbildung als Koch")] and codes == [("ok", "yes")]
     finally:
         await s.close()

@@ -367,6 +367,12 @@ async def test_results_dashboard_shows_suppressed_figures_charts_and_downloads(
     r = await api.client.get(f"/staff/results/{wave}", params={"item": "1.3", "by": "1.2"})
     crosstab = r.text.split("<h2>Kreuztabelle</h2>", 1)[1].split("</section>", 1)[0]
     assert "nach Altersgruppe" in crosstab and "&lt;5" in crosstab
+    by_select = crosstab.split('id="f-by"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="2.2">' in by_select  # any item, after the four breakdowns
+    assert by_select.index('value="1.3"') < by_select.index('value="2.2"')
+    r = await api.client.get(f"/staff/results/{wave}", params={"item": "1.3", "by": "2.2"})
+    crosstab = r.text.split("<h2>Kreuztabelle</h2>", 1)[1].split("</section>", 1)[0]
+    assert "— nach 2.2 Wobei brauchst du gerade Hilfe?" in crosstab and "<table" in crosstab
     r = await api.client.get(f"/staff/results/{wave}", params={"item": "1.3", "by": "<x>"})
     assert r.status_code == 422
     r = await api.client.get(f"/staff/results/{wave}/export", params={"format": "xlsx"})

@@ -42,9 +42,10 @@ def solvable(hidden: list[str], equations: list[dict[str, int]]) -> set[str]:
     return found
 
 
-def attack(freq, cross) -> set[str]:
+def attack(freq, cross, overlapping_rows: bool = False) -> set[str]:
     """Unknown names: f:<col>, f:total, c:<r>:<c>, r:<r>, t:<c>, t:total. A published
-    figure is a constant; equations are the additive relations a reader knows."""
+    figure is a constant; equations are the additive relations a reader knows (rows of a
+    multiple-choice row variable overlap: then columns and row totals do not add up)."""
     known: dict[str, int] = {}
     names: list[str] = []
 
@@ -73,9 +74,11 @@ def attack(freq, cross) -> set[str]:
             rel.append({**{f"c:{r}:{c}": 1 for c in range(n_cols)}, f"r:{r}": -1})
         rel.append({**{f"t:{c}": 1 for c in range(n_cols)}, "t:total": -1})
     for c in range(n_cols):
-        rel.append({**{f"c:{r}:{c}": 1 for r in range(n_rows)}, f"t:{c}": -1})
+        if not overlapping_rows:
+            rel.append({**{f"c:{r}:{c}": 1 for r in range(n_rows)}, f"t:{c}": -1})
         rel.append({f"t:{c}": 1, f"f:{c}": -1})  # the same figure in both tables
-    rel.append({**{f"r:{r}": 1 for r in range(n_rows)}, "t:total": -1})
+    if not overlapping_rows:
+        rel.append({**{f"r:{r}": 1 for r in range(n_rows)}, "t:total": -1})
     rel.append({"t:total": 1, "f:total": -1})
     unknown = [n for n in names if n not in known]
     # published figures move to the right-hand side: only the unknown coefficients matter
@@ -118,6 +121,30 @@ def test_no_suppressed_figure_can_be_recomputed(grid, k, multi):
         assert all(c.value is None or c.value >= k for c in figures)
         assert all(c.shown == f"<{k}" for c in figures if c.value is None and c.shown != "x")
     assert attack(freq, cross) == set()
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(grid=grids, k=st.integers(3, 8), extra=st.lists(st.integers(0, 6), min_size=5, max_size=5))
+def test_no_figure_can_be_recomputed_when_rows_overlap(grid, k, extra):
+    """A cross-table by a multiple-choice item: a respondent is in several rows, so only the
+    rows and the frequency table relate the figures; nothing hidden may follow from them."""
+    n_rows, n_cols = len(grid), len(grid[0])
+    item = CodebookItem(
+        "x", "Frage", "single", tuple((f"c{c}", f"C{c}") for c in range(n_cols)), "1"
+    )
+    rows = [(f"r{r}", f"R{r}") for r in range(n_rows)]
+    cells = {(f"r{r}", f"c{c}"): grid[r][c] for r in range(n_rows) for c in range(n_cols)}
+    bases = {f"r{r}": sum(grid[r]) for r in range(n_rows)}
+    col = {f"c{c}": max(g[c] for g in grid) + extra[c] for c in range(n_cols)}
+    freq, freq_sup = frequency_table(item, col, sum(col.values()), k)
+    totals = [*col.values(), sum(col.values())]
+    cross = cross_table(
+        item, "b", "B", rows, cells, bases, freq, freq_sup, k, by_multi=True, totals=totals
+    )
+    assert [c.value for c in cross.col_totals] == [c.value for c in freq.cells[0]]
+    figures = [c for row in cross.cells for c in row] + cross.row_totals + [cross.total]
+    assert all(c.value is None or c.value >= k for c in figures)
+    assert attack(freq, cross, overlapping_rows=True) == set()
 
 
 def test_the_attack_finds_a_cell_that_only_primary_suppression_would_leave():

@@ -28,12 +28,12 @@ from bot.telegram.sender import SenderConfig, TelegramSender
 from bot.telegram.webhook import SECRET_HEADER, WEBHOOK_PATH, webhook_router
 from dialogs.io import Command, Text
 from dialogs.loader import load_flow
+from results.storage import stored_answers
 from store.demo import load_demo
 from store.models import (
     Conversation,
     InboundSeen,
     OutboxMessage,
-    SurveyAnswer,
     SurveyResponse,
 )
 from wegweiser.services import Services, build
@@ -134,6 +134,11 @@ async def rows(services: Services, model) -> list:
         return list((await s.execute(select(model))).scalars())
 
 
+async def unpacked(services: Services) -> list:
+    async with services.sessions() as s:
+        return await stored_answers(s)
+
+
 async def start_german(tg, chat=U):
     tg.user_command(chat, "/start")
     await wait_text(tg, chat, "Bitte wähle deine Sprache.")
@@ -172,7 +177,7 @@ async def test_demo_by_buttons(db_url, tmp_path, tg):
         await tg.wait_until(lambda: all(m["reply_markup"] is None for m in tg.sent(U)))
         assert len(tg.answered_callbacks) == 6  # every press answered
         responses = await rows(w.services, SurveyResponse)
-        answers = {(a.item_id, a.code, a.number) for a in await rows(w.services, SurveyAnswer)}
+        answers = {(a.item_id, a.code, a.number) for a in await unpacked(w.services)}
     assert len(responses) == 1
     assert answers == {
         ("age", None, 22.0),
@@ -351,7 +356,7 @@ async def test_long_keyboard_is_paginated(db_url, tmp_path, tg):
         assert tg.last(U)["message_id"] == question["message_id"]  # edited, not re-sent
         tg.user_press_button(U, "Land 11")
         await wait_text(tg, U, "Danke für deine Antworten!")
-        answers = await rows(w.services, SurveyAnswer)
+        answers = await unpacked(w.services)
     assert [(a.item_id, a.code) for a in answers] == [("land", "c11")]
 
 

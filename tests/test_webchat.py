@@ -16,12 +16,12 @@ from bot.webchat.messages import W
 from bot.webchat.routes import page_text
 from dialogs.buttons import Op, encode
 from dialogs.messages import M
+from results.storage import stored_answers
 from store.models import (
     Base,
     Conversation,
     InboundSeen,
     OutboxMessage,
-    SurveyAnswer,
     SurveyResponse,
 )
 from tests.conftest import settings_for
@@ -113,7 +113,7 @@ async def test_demo_flow_completes_through_the_web_channel(services, client):
 
     async with services.sessions() as s:
         [resp] = (await s.execute(select(SurveyResponse))).scalars().all()
-        answers = (await s.execute(select(SurveyAnswer.item_id, SurveyAnswer.code))).all()
+        answers = [(a.item_id, a.code) for a in await stored_answers(s)]
         conv = await s.scalar(select(Conversation))
         rows = (await s.execute(select(OutboxMessage))).scalars().all()
     assert resp.flow_id == "demo"

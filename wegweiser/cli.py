@@ -110,15 +110,30 @@ def db_downgrade(revision: str) -> None:
 
 @flows_app.command("check")
 def flows_check(
-    directory: Annotated[Path | None, typer.Argument(help="default: the configured flows")] = None,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="flow files or folders (default: the configured flows folder)"),
+    ] = None,
 ) -> None:
-    """Validate every flow file; prints `file:line: message` for each problem."""
-    from dialogs.registry import load_registry
+    """Validate flow files with every check `serve` applies; prints `file:line: message` for
+    each problem. A path that does not exist is an error."""
+    from dialogs.registry import flow_files, scan
 
-    with reported():
-        flows = load_registry(directory or settings().flows_dir)
-    for flow in flows.values():
+    given = paths or [settings().flows_dir]
+    try:
+        files = flow_files(given)
+    except FileNotFoundError as e:
+        raise fail(f"{e}: no such file or folder", 2) from None
+    if not files:
+        raise fail(f"no *.yaml flow files in {', '.join(map(str, given))}", 2)
+    registry = scan(files)
+    for flow in registry.flows.values():
         typer.echo(f"{flow.id}: {len(flow.items)} items, version {flow.version} ({flow.path})")
+    if registry.problems:
+        for problem in registry.problems:
+            typer.echo(str(problem), err=True)
+        n = len(registry.skipped)
+        raise fail(f"{len(registry.problems)} problem(s) in {n} flow file(s)")
 
 
 # ---------------------------------------------------------------- demo

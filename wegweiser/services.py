@@ -14,7 +14,7 @@ from care.effects import Care
 from care.tally import SafetyTally
 from dialogs.lexicon import Lexicon
 from dialogs.model import Flow
-from dialogs.registry import load_registry
+from dialogs.registry import load_serving
 from offers import effects as offer_effects
 from places.gemeinden import GemeindeChoices
 from referrals.effects import Referrals
@@ -66,9 +66,15 @@ def handlers(settings: Settings, tally: SafetyTally) -> Handlers:
 
 
 def build(settings: Settings, *, flows: dict[str, Flow] | None = None) -> Services:
-    flows = flows if flows is not None else load_registry(settings.flows_dir)
+    skipped: list[str] = []
+    if flows is None:  # a broken file is logged and left out; the others are served
+        registry = load_serving(settings.flows_dir)
+        flows, skipped = registry.flows, registry.skipped
     if settings.default_flow not in flows:
-        raise SettingsError(f"WEGWEISER_DEFAULT_FLOW: no flow with id {settings.default_flow!r}")
+        why = f" (left out: {', '.join(skipped)} had problems)" if skipped else ""
+        raise SettingsError(
+            f"WEGWEISER_DEFAULT_FLOW: no flow with id {settings.default_flow!r}{why}"
+        )
     engine = make_engine(settings.db_url)
     factory = sessions(engine)
     tally = SafetyTally(factory)

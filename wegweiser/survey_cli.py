@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -113,11 +114,14 @@ def list_(
 
 @surveys_app.command("import")
 def import_(
-    form: Annotated[str, typer.Argument(help="XLSForm workbook (.xlsx)")],
+    form: Annotated[str, typer.Argument(help="XLSForm workbook (.xlsx, .xls)")],
     out: Annotated[
         str | None, typer.Option(help="flow file to write (default: flows folder/<form_id>.yaml)")
     ] = None,
     force: Annotated[bool, typer.Option(help="overwrite an existing flow file")] = False,
+    skip_unsupported: Annotated[
+        bool, typer.Option(help="import what a chat can ask and list what was left out")
+    ] = False,
     translations: Annotated[
         bool, typer.Option(help="merge label::<language> columns into the gettext catalogs")
     ] = True,
@@ -125,39 +129,39 @@ def import_(
         str | None, typer.Option(help="catalogs folder (default: the project's locales/)")
     ] = None,
 ) -> None:
-    """Turn an XLSForm into a survey flow file (checked like `flows check`); translations in
-    supported languages go into the catalogs, marked as not reviewed."""
-    import tempfile
-    from pathlib import Path
-
-    from dialogs.loader import FlowError, load_flow
+    """Turn an XLSForm into a survey flow file, read by pyxform as ODK and KoBo read it. The
+    flow is checked with everything `serve` checks, next to the other flows of its folder,
+    before it is written; translations in supported languages go into the catalogs, marked
+    as not reviewed."""
     from dialogs.xlsform import XLSFormError, import_file
     from wegweiser.catalogs import merge, po_path
     from wegweiser.cli import fail, settings
-    from wegweiser.i18n import LOCALES_DIR
+    from wegweiser.i18n import LOCALE_ORDER, LOCALES_DIR
 
     try:
-        imported = import_file(Path(form))
+        imported = import_file(Path(form), locales=LOCALE_ORDER, skip_unsupported=skip_unsupported)
     except XLSFormError as e:
         for problem in e.problems:
             typer.echo(problem, err=True)
-        raise fail(f"{len(e.problems)} problem(s) in {form}") from None
+        hint = "" if skip_unsupported else "; --skip-unsupported imports the rest"
+        raise fail(f"{form}: not imported{hint}") from None
     target = Path(out) if out else settings().flows_dir / f"{imported.flow_id}.yaml"
     if target.exists() and not force:
         raise fail(f"{target} exists; use --force to overwrite", 2)
-    with tempfile.TemporaryDirectory() as tmp:
-        check = Path(tmp) / target.name
-        check.write_text(imported.yaml_text, encoding="utf-8")
-        try:
-            flow = load_flow(check)
-        except FlowError as e:
-            for problem in e.problems:
-                typer.echo(str(problem), err=True)
-            raise fail("the imported flow does not pass the flow checks") from None
-    target.write_text(imported.yaml_text, encoding="utf-8")
+    if not target.parent.is_dir():
+        raise fail(f"{target.parent}: no such folder", 2)
+    problems = _beside_the_others(target, imported.yaml_text)
+    if problems:
+        for problem in problems:
+            typer.echo(problem, err=True)
+        raise fail(f"{form}: not imported: the flow would not load next to the others")
+    partial = target.with_name(f".{target.name}.part")  # never a half-written flow file
+    partial.write_text(imported.yaml_text, encoding="utf-8")
+    partial.replace(target)
     for note in imported.notes:
         typer.echo(f"note: {note}")
-    typer.echo(f"{target}: flow {flow.id}, {len(flow.items)} items")
+    items = imported.yaml_text.count("\n- id: ")
+    typer.echo(f"{target}: flow {imported.flow_id}, {items} items")
     root = Path(catalogs) if catalogs else LOCALES_DIR
     for locale, texts in imported.translations.items():
         if not translations:
@@ -170,6 +174,22 @@ def import_(
                 f"{locale}: {len(texts)} entries ({added} new, {updated} updated, "
                 f"{len(texts) - added - updated} unchanged) in {po_path(locale, root)}"
             )
+
+
+def _beside_the_others(target: Path, text: str) -> list[str]:
+    """What `serve` would say about the new file in its folder (a flow id already used by
+    another file included); the other files' own problems are theirs."""
+    import tempfile
+
+    from dialogs.registry import flow_files, scan
+
+    others = [f for f in flow_files([target.parent]) if f.resolve() != target.resolve()]
+    with tempfile.TemporaryDirectory() as tmp:
+        candidate = Path(tmp) / target.name
+        candidate.write_text(text, encoding="utf-8")
+        registry = scan([*others, candidate])
+    mine = [p for p in registry.problems if p.path == str(candidate)]
+    return [str(p).replace(str(candidate), str(target)) for p in mine]
 
 
 @surveys_app.command("invite")

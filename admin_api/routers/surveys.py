@@ -37,7 +37,7 @@ from admin_api.schemas import DbId, Download, Name, Orm, Page, Strict, with_exam
 from results.charts import charts as make_charts
 from results.export import to_csv, to_floip, to_json, to_xlsx
 from results.gaps import gap_tables
-from results.tables import Codebook, Report, build_report
+from results.tables import Codebook, Report, build_report, requested_pairs
 from results.texts import text_answers
 from store.models import Buendnis, EntryPoint, SurveyWave
 from surveys import waves as store_waves
@@ -172,14 +172,25 @@ class WaveReport:
 
 
 async def wave_report(
-    s: AsyncSession, who: Principal, config: SurveyConfig, wave_id: int
+    s: AsyncSession,
+    who: Principal,
+    config: SurveyConfig,
+    wave_id: int,
+    *,
+    crosstabs: bool = True,
+    item: str | None = None,
+    by: str | None = None,
 ) -> WaveReport:
-    """The suppressed report of a wave in the caller's scope (409 if its flow is not loaded)."""
+    """The suppressed report of a wave in the caller's scope (409 if its flow is not loaded):
+    its frequency tables and, with `crosstabs`, the cross-tables `item` by `by` (see
+    `requested_pairs`; neither: every item by each breakdown dimension)."""
     wave = await _wave(s, who, wave_id)
     flow = config.flows.get(wave.flow_id)
     if flow is None:
         raise conflict("flow_not_loaded", f"flow {wave.flow_id!r} of this wave is not loaded")
-    report = await build_report(s, wave.id, Codebook.from_flow(flow))
+    codebook = Codebook.from_flow(flow)
+    pairs = requested_pairs(codebook, item, by) if crosstabs else []
+    report = await build_report(s, wave.id, codebook, pairs)
     texts = list(await text_answers(s, wave.id, reviewed=True))
     return WaveReport(wave, report, texts)
 
@@ -339,7 +350,7 @@ async def invite(wave_id: Id, who: AdminOrGfs, s: DbSession, request: Request) -
 async def frequencies(
     wave_id: Id, who: AdminOrGfs, s: DbSession, request: Request, item: ItemId = None
 ) -> Results:
-    found = await wave_report(s, who, _config(request), wave_id)
+    found = await wave_report(s, who, _config(request), wave_id, crosstabs=False)
     tables = [t for t in _tables(found, "frequencies") if item in (None, t.item)]
     return _results(found.report, tables)
 
@@ -347,7 +358,10 @@ async def frequencies(
 @router.get(
     "/waves/{wave_id}/results/crosstabs",
     response_model=Results,
-    summary="Cross-tables by age band, status, Gemeinde, gender (suppressed)",
+    summary="Cross-tables of any item by any item (suppressed)",
+    description="`item` by `by` (any two coded items); only `by`: every item by it; only "
+    "`item`: it by age band, status, Gemeinde and gender; neither: every item by those four. "
+    "Unknown items, free-text items and an item by itself give no table.",
 )
 async def crosstabs(
     wave_id: Id,
@@ -357,11 +371,8 @@ async def crosstabs(
     item: ItemId = None,
     by: ItemId = None,
 ) -> Results:
-    found = await wave_report(s, who, _config(request), wave_id)
-    tables = [
-        t for t in _tables(found, "crosstabs") if item in (None, t.item) and by in (None, t.by)
-    ]
-    return _results(found.report, tables)
+    found = await wave_report(s, who, _config(request), wave_id, item=item, by=by)
+    return _results(found.report, _tables(found, "crosstabs"))
 
 
 async def export_file(

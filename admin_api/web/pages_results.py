@@ -30,8 +30,9 @@ from admin_api.web.pages_waves import CONFLICTS, FAILED
 from admin_api.web.session import Coordinator
 from admin_api.web.templating import render
 from offers.taxonomy import NEED_AREAS
+from results.codebook import breakdown_items
 from results.safety_figures import safety_figures
-from results.tables import CROSS_BY, Cell, Table
+from results.tables import Cell, Table
 from store.models import Buendnis
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
@@ -96,8 +97,11 @@ async def dashboard(
     item: ItemQuery = "",
     by: ItemQuery = "",
 ) -> Response:
+    asked = bool(item and by)
     try:
-        found = await wave_report(s, who, _config(request), wave_id)
+        found = await wave_report(
+            s, who, _config(request), wave_id, crosstabs=asked, item=item, by=by
+        )
     except ApiError as error:
         if error.status != 409:
             raise
@@ -116,6 +120,9 @@ async def dashboard(
         for t in report.frequencies
     ]
     items = [(t.item.id, t.title) for t in report.frequencies]
+    # breakdown dimensions first, then any other item
+    by_options = breakdown_items(report.codebook)
+    by_options.update({i: title for i, title in items if i not in by_options})
     chosen = next((t for t in report.crosstabs if t.item.id == item and t.by == by), None)
     context = {
         "section": "waves",
@@ -125,11 +132,11 @@ async def dashboard(
         "merged": report.merged,
         "charts": charts,
         "items": items,
-        "by_options": CROSS_BY,
+        "by_options": by_options,
         "item": item,
         "by": by,
         "crosstab": _grid(chosen) if chosen else None,
-        "asked": bool(item and by),
+        "asked": asked,
         "formats": EXPORT_FORMATS,
         "geometry": {"label": LABEL_WIDTH, "bars": BAR_SPACE, "width": WIDTH, "row": ROW_HEIGHT},
     }

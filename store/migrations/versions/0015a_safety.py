@@ -1,7 +1,7 @@
 """safety: urgent referrals, anonymous counts of help shown after danger messages
 
 Revision ID: 0015a
-Revises: 0008
+Revises: 0020a
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015a"
-down_revision: str | None = "0008"
+down_revision: str | None = "0020a"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
