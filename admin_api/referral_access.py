@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -116,7 +116,7 @@ async def queue(
     column = SORT_COLUMNS[sort.lstrip("-")]
     order = column.desc() if sort.startswith("-") else column.asc()
     tie = Referral.id.desc() if sort.startswith("-") else Referral.id.asc()
-    found = list((await s.scalars(q.order_by(order, tie))).all())
+    found = list((await s.scalars(q.order_by(urgent_first(), order, tie))).all())
     # Need area and Gemeinde live in the shared answers (JSON): filtered here, not in SQL.
     if need_area is not None:
         found = [r for r in found if need_area in need_areas(r)]
@@ -127,6 +127,17 @@ async def queue(
         await audit(s, who, "list", "referral", ref.id)
     await s.commit()
     return page, len(found)
+
+
+def urgent_first() -> Any:
+    """Open urgent referrals (the person spoke of danger and asked for contact) come first,
+    whatever else the queue is sorted by."""
+    open_urgent = Referral.urgent.is_(True) & Referral.status.not_in(list(lifecycle.TERMINAL))
+    return case((open_urgent, 0), else_=1)
+
+
+def urgent_open(ref: Referral) -> bool:
+    return bool(ref.urgent) and ref.status not in lifecycle.TERMINAL
 
 
 async def status_counts(s: AsyncSession, who: Principal) -> dict[str, int]:

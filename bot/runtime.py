@@ -33,6 +33,7 @@ from dialogs.io import Command, Event, Msg, Reply, Resumed, State
 from dialogs.lexicon import Lexicon
 from dialogs.messages import M
 from dialogs.model import Flow
+from dialogs.safety import is_danger
 from store.models import (
     Buendnis,
     Conversation,
@@ -207,9 +208,9 @@ class Runtime:
         event = msg.event
         text = getattr(event, "text", None)
         state = State.from_json(conv.state)
-        if isinstance(text, str) and len(text) > self.max_text_length:
+        if isinstance(text, str) and len(text) > self.max_text_length and not is_danger(text):
             refusal = Reply(parts=(M.MESSAGE_TOO_LONG.with_(max=self.max_text_length),))
-            return [refusal]
+            return [refusal]  # a long message that speaks of danger still gets the help
         if state.locale is None and conv.locale:
             state.locale = conv.locale
         flow = self._flow_for(conv, state, msg, restarting=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from dialogs.buttons import Op, encode
+from dialogs.care_messages import HM
 from dialogs.io import Button, Msg, Reply
 from dialogs.messages import M
 from dialogs.model import Flow, Item
@@ -62,8 +63,28 @@ def ask(run: Run, item: Item, lead: tuple[Msg, ...] = ()) -> None:
         controls.append(Button(M.SKIP, encode(Op.SKIP, v, item.id, "")))
     if state.history:
         controls.append(Button(M.BACK, encode(Op.BACK, v, item.id, "")))
+    controls.extend(care_controls(run))
     ordered = buttons + sorted(controls, key=lambda b: _control_rank(b.data))
     run.replies.append(Reply(parts=tuple(parts), buttons=tuple(ordered), ask=item.id))
+
+
+def care_controls(run: Run) -> tuple[Button, ...]:
+    """While help after a danger message is on screen: a pause (when there is a question) and
+    the urgent contact (when a Servicestelle is known and the person is not under 16)."""
+    care = run.state.care
+    if not care:
+        return ()
+    out = []
+    if run.current() is not None:
+        out.append(Button(HM.PAUSE, encode(Op.CARE, "", "care", "pause")))
+    if care.get("stelle") and care.get("age") != "u16" and not care.get("sent"):
+        out.append(Button(HM.URGENT, encode(Op.CARE, "", "care", "urgent")))
+    return tuple(out)
+
+
+def not_understood(run: Run) -> Msg:
+    """After help in danger, text that answers nothing is not refused: a kind word instead."""
+    return HM.LISTEN if run.state.care else M.NOT_UNDERSTOOD
 
 
 def number_hint(item: Item, too: tuple[Msg, Msg, Msg] | None = None) -> Msg:

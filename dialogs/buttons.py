@@ -29,11 +29,12 @@ class Op(enum.Enum):
     REPLY = "y"  # code: referral id; the next text goes to that referral's thread
     MORE = "m"  # consent screen: show every answer that would go (details behind "mehr")
     GO = "g"  # after the end: code: the flow to start (the flow's next_flow, or itself again)
+    CARE = "h"  # after help in danger: item "care", code: pause | urgent
 
 
 # Buttons that steer rather than answer: channels put them below the choices, always in the
 # same order, never on a row with an everyday answer.
-CONTROLS = (Op.DONE, Op.SKIP, Op.SHOW, Op.KEEP, Op.BACK, Op.END)
+CONTROLS = (Op.DONE, Op.SKIP, Op.SHOW, Op.KEEP, Op.BACK, Op.END, Op.CARE)
 
 
 @dataclass(frozen=True)

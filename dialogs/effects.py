@@ -143,10 +143,35 @@ class ThreadOpened:
 
 @dataclass(frozen=True)
 class ThreadReply:
-    """The person's reply to a Servicestelle. Resumed like ThreadOpened."""
+    """The person's reply to a Servicestelle. Resumed like ThreadOpened. `urgent`: the reply
+    speaks of danger (its category): the referral is marked urgent, the reply still goes."""
 
     referral_id: int
     text: str
+    urgent: str | None = None
+
+
+@dataclass(frozen=True)
+class SafetyHelpShown:
+    """A message spoke of danger and help is shown. Counted anonymously (category, day,
+    Bündnis — never the message, never the person). Resumed with the local contacts:
+    {"jugendamt": {"name", "contact"} | None, "outcome": found | open | none (the Servicestelle
+    for an urgent contact), "servicestelle_id", "servicestelle", "retention_days"}."""
+
+    categories: tuple[str, ...]  # most urgent first
+    age: str  # u16 | minor | adult | unknown (dialogs.helplines.age_group)
+    profile: Profile  # place and languages, for the local contacts
+
+
+@dataclass(frozen=True)
+class UrgentContactWanted:
+    """Consent given after danger: the Servicestelle should get in touch soon, here in the chat.
+    An open referral is marked urgent, else an urgent one is made sharing only the topic.
+    Resumed with {"outcome": sent | failed, "servicestelle": name}."""
+
+    servicestelle_id: int
+    category: str
+    locale: str
 
 
 @dataclass(frozen=True)
@@ -176,6 +201,8 @@ Effect = (
     | ThreadReply
     | StatusWanted
     | DataWanted
+    | SafetyHelpShown
+    | UrgentContactWanted
 )
 
 

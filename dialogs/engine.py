@@ -13,8 +13,10 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
+from dialogs import care
 from dialogs.asking import answer_line, language_picker
 from dialogs.buttons import Op, Pressed, parse
+from dialogs.care_messages import HM
 from dialogs.consent import consent_screen
 from dialogs.effects import Effect, InvitationsSet, StatusWanted
 from dialogs.intake_messages import IM
@@ -41,7 +43,7 @@ from dialogs.personal import (
     thread_opened,
 )
 from dialogs.run import Run
-from dialogs.safety import is_danger
+from dialogs.safety import Detection, detect
 from dialogs.typed import typed
 
 __all__ = ["Result", "answer_line", "in_progress", "step"]
@@ -75,6 +77,10 @@ class _Engine(Moves):
             self._other_flow()
         elif st.flow_version not in (None, self.flow.version):
             self._migrate()
+        found = detect(event.text) if isinstance(event, Text) else None
+        if found is not None:  # before anything else: never an answer, never kept
+            self._danger(found, event.text)
+            return
         if st.confirm is not None and self._confirmed(event):
             return
         st.confirm = None
@@ -83,8 +89,8 @@ class _Engine(Moves):
                 reply_typed(self.run, event.text)
                 return
             st.thread = None  # anything else closes the reply
-        if isinstance(event, Text) and is_danger(event.text):
-            self.run.say(IM.SAFETY)
+        if st.care is not None and st.care.pop("paused", False) and isinstance(event, Text):
+            self.run.say(HM.BACK_AGAIN)  # what they write now is not the answer to it
             self._reask()
             return
         match event:
@@ -125,7 +131,13 @@ class _Engine(Moves):
         what, st.waiting = st.waiting or "", None
         kind, _, rest = what.partition(":")
         item = self.flow.item(rest.split(":", 1)[0])
-        if kind == "mydata":
+        if kind == "care" and rest == "send":
+            care.sent(self.run, data)
+            self._reask_quietly()
+        elif kind == "care":
+            care.helped(self.run, data)
+            self._after_help()
+        elif kind == "mydata":
             data_shown(self.run, data)
             self._reask_quietly()
         elif kind == "thread" and rest.isdecimal():
@@ -133,7 +145,10 @@ class _Engine(Moves):
                 self._reask()
         elif kind == "reply":
             reply_sent(self.run, data)
-            self._reask_quietly()
+            if st.care is not None and st.care.get("pending"):
+                care.wanted(self.run)  # the reply spoke of danger: now the help
+            else:
+                self._reask_quietly()
         elif kind == "status":
             if not status_shown(self.run, data):
                 self.finished_note()
@@ -162,6 +177,9 @@ class _Engine(Moves):
             return
         if p.op is Op.GO:
             self._go(p.code)
+            return
+        if p.op is Op.CARE:
+            self._care_press(p.code)
             return
         item = run.current()
         if p.version != self.flow.version[: len(p.version)] or not p.version:
@@ -239,10 +257,39 @@ class _Engine(Moves):
         else:
             self._reask()
 
+    # ------------------------------------------------------------------ danger and help
+    def _danger(self, found: Detection, text: str) -> None:
+        st = self.state
+        st.confirm = None
+        if st.thread is not None:  # the reply goes to the Servicestelle as written, then help
+            care.start(self.run, found, after_reply=True)
+            reply_typed(self.run, text, urgent=found.category)
+            return
+        care.start(self.run, found)
+
+    def _after_help(self) -> None:
+        st = self.state
+        if self.run.current() is not None:
+            self._reask()
+        elif st.care is not None and st.care.get("guessed"):  # the language was a guess
+            language_picker(self.run)
+
+    def _care_press(self, code: str) -> None:
+        if self.state.care is None or code not in ("pause", "urgent"):
+            self.run.say(M.STALE_BUTTON)
+            self._reask()
+        elif code == "pause":
+            care.pause(self.run)
+        elif not care.urgent(self.run):
+            self._reask_quietly()
+
     # ------------------------------------------------------------------ typed text
     def _text(self, text: str) -> None:
         st = self.state
         item = self.run.current()
+        if item is None and st.care is not None:
+            care.listen(self.run)
+            return
         if item is None:
             if st.locale is None:
                 language_picker(self.run)
@@ -255,7 +302,7 @@ class _Engine(Moves):
             self._back()
             return
         if item.kind == "offers":
-            self.run.say(IM.CONTACT_BUTTONS)
+            self.run.say(IM.CONTACT_BUTTONS if st.care is None else HM.LISTEN)
             offers_page(self.run, item, st.page)
             return
         choice_confirm = item.kind in ("single", "yesno", "consent")

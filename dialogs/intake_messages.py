@@ -1,5 +1,6 @@
 """Messages around the Erstberatung's flow items: offer lists, the consent screen, referral
-notices, replies to a Servicestelle, safety. (What the flow itself says is in its YAML.)
+notices, replies to a Servicestelle. (What the flow itself says is in its YAML; help after a
+danger message is in care_messages.py.)
 
 German source texts in einfache Sprache, one idea each; never a promise of faster or special
 treatment. Offer titles, addresses and names are plain `str` parameters (shown as they are).
@@ -85,14 +86,6 @@ class IM:
 
     # ---- /mydata
     MYDATA_REFERRAL = N_("Anfrage bei {servicestelle} (Stand: {status}, seit {date}):")
-
-    # ---- safety
-    SAFETY = N_(
-        "Bist du in Gefahr? Ruf sofort 112 an (kostenlos).\n"
-        "Telefonseelsorge, Tag und Nacht: 0800 111 0 111 oder 0800 111 0 222.\n"
-        "Hilfetelefon Gewalt gegen Frauen: 116 016.\n"
-        "Du kannst danach hier weiterschreiben."
-    )
 
     # referral status words, as the person reads them in /mydata
     STATUS: ClassVar[dict[str, Msg]] = {

@@ -31,6 +31,9 @@ class State:
     confirm: str | None = None  # waits for a second "yes": restart[:code] | delete | end:item:code
     waiting: str | None = None  # item waiting for its effect's result (within one step)
     thread: int | None = None  # referral the next typed text goes to (reply to a Servicestelle)
+    # After a danger message, until the person goes on: the categories, the age group and the
+    # local contacts of the help shown (dialogs/care.py). Never the message itself.
+    care: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

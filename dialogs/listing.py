@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from dialogs.asking import care_controls
 from dialogs.buttons import Op, encode
 from dialogs.effects import OfferOpened, OffersWanted
 from dialogs.intake_messages import IM
@@ -129,6 +130,7 @@ def offers_page(run: Run, item: Item, page: int, intro: bool = False) -> None:
     buttons.append(Button(M.CONTINUE, encode(Op.DONE, v, item.id, "")))
     if run.state.history:
         buttons.append(Button(M.BACK, encode(Op.BACK, v, item.id, "")))
+    buttons.extend(care_controls(run))
     run.replies.append(Reply(parts=tuple(parts), buttons=tuple(buttons), ask=item.id))
 
 

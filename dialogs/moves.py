@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dialogs import care
 from dialogs.asking import answer_line, ask, confirm_question, language_picker, show_info
 from dialogs.buttons import Op, encode, parse
 from dialogs.consent import action_outcome, consent_screen, enter_action
@@ -134,6 +135,7 @@ class Moves:
         st.answers[item.id] = value
         st.history.append(item.id)
         st.toggles, st.suggestion = [], None
+        st.care = None  # they went on: the help has done its part
         self._advance_from(self.flow.successor(item))
 
     def _acted(self, item: Item, data: dict[str, Any]) -> None:
@@ -249,7 +251,10 @@ class Moves:
         if answer not in ("yes", "no"):
             return False
         st.confirm = None
-        if answer == "no":
+        if kind in care.CONFIRMS:
+            if not care.confirmed(self.run, kind, answer == "yes"):
+                self._reask_quietly()
+        elif answer == "no":
             self.run.say(M.NOTHING_DELETED)
             self._reask_quietly()
         elif kind == "restart":

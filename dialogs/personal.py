@@ -12,6 +12,7 @@ from typing import Any
 
 from dialogs.asking import answer_line, shown_answer
 from dialogs.buttons import Op, encode
+from dialogs.care_messages import HM
 from dialogs.effects import DataWanted, ThreadOpened, ThreadReply
 from dialogs.intake_messages import IM
 from dialogs.io import Button, Msg, Reply
@@ -83,6 +84,9 @@ def _shared_line(run: Run, answer: Mapping[str, Any]) -> Msg | str:
     item = run.flow.item(str(answer.get("item", "")))
     value = answer.get("value")
     stored = str(answer.get("answer", ""))
+    if answer.get("role") == "urgent" and value in HM.TOPIC:  # an urgent contact's one field
+        topic = HM.CONSENT_TOPIC.with_(topic=HM.TOPIC[str(value)])
+        return IM.CONSENT_LINE.with_(question=HM.FIELD_TOPIC, answer=topic)
     if item is None or value is None or run.flow.kind != "intake":
         return f"{answer.get('question', '')} – {stored}"
     shown = stored if item.source else shown_answer(run.flow, item, value)
@@ -144,15 +148,16 @@ def thread_opened(run: Run, referral_id: int, data: Mapping[str, Any]) -> bool:
     return True
 
 
-def reply_typed(run: Run, text: str) -> bool:
-    """The typed text goes to the open thread; False when it was empty (asked again)."""
+def reply_typed(run: Run, text: str, urgent: str | None = None) -> bool:
+    """The typed text goes to the open thread; False when it was empty (asked again).
+    `urgent`: it speaks of danger (its category), the referral is marked urgent."""
     referral_id = run.state.thread
     assert referral_id is not None
     if not text.strip():  # only characters the runtime cleaned away: nothing to pass on
         run.say(IM.REPLY_ASK.with_(servicestelle=str(run.state.data.get("@thread") or "")))
         return False
     run.state.thread = None
-    run.wait(f"reply:{referral_id}", ThreadReply(referral_id, text))
+    run.wait(f"reply:{referral_id}", ThreadReply(referral_id, text, urgent))
     return True
 
 

@@ -7,7 +7,7 @@ import math
 import re
 from collections.abc import Callable
 
-from dialogs.asking import ask, number_hint
+from dialogs.asking import ask, not_understood, number_hint
 from dialogs.buttons import Op, encode
 from dialogs.intake_messages import IM
 from dialogs.io import Button, Msg, Reply
@@ -28,7 +28,7 @@ def typed(run: Run, item: Item, text: str, answer: Answer) -> None:
     """`answer(item, value)` when the text answers `item`; otherwise say why and ask again."""
     words = normalize(text)
     if not words:
-        run.say(M.NOT_UNDERSTOOD)
+        run.say(not_understood(run))
         ask(run, item)
         return
     if not run.required(item) and words in SKIP_WORDS | run.ctx.skip_words(run.state.locale):
@@ -42,10 +42,10 @@ def typed(run: Run, item: Item, text: str, answer: Answer) -> None:
         if codes:
             answer(item, codes)
         else:
-            run.say(M.NOT_UNDERSTOOD)
+            run.say(not_understood(run))
             ask(run, item)
     elif item.kind == "offers":
-        run.say(IM.CONTACT_BUTTONS)
+        run.say(IM.CONTACT_BUTTONS if run.state.care is None else not_understood(run))
     else:
         _choice(run, item, words, answer)
 
@@ -85,7 +85,7 @@ def _choice(run: Run, item: Item, words: str, answer: Answer) -> None:
             )
         )
     else:
-        run.say(M.NOT_UNDERSTOOD)
+        run.say(not_understood(run))
         ask(run, item)
 
 
@@ -98,7 +98,7 @@ def _number(run: Run, item: Item, text: str, answer: Answer) -> None:
         or (not finite and not bounded)  # too big for any float, and no range to name
         or (finite and item.integer and number != int(number))
     ):
-        run.say(M.NOT_A_NUMBER)
+        run.say(not_understood(run) if number is None and run.state.care else M.NOT_A_NUMBER)
         ask(run, item)
     elif (
         not finite

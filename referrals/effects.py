@@ -181,6 +181,8 @@ async def thread_reply(turn: Turn, reply: ThreadReply) -> Handled:
     if referral is None:
         return Handled({"open": False})
     await lifecycle.add_reply(turn.session, referral.id, reply.text)
+    if reply.urgent is not None:  # they wrote of danger to the people who know them
+        await lifecycle.mark_urgent(turn.session, referral.id, reply.urgent)
     return Handled({"open": True, "servicestelle": name})
 
 

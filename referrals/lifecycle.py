@@ -99,8 +99,10 @@ async def create_referral(
     shared: Sequence[Mapping[str, Any]],
     contact_via: str = "bot",
     contact_value: str | None = None,
+    urgent: str | None = None,
 ) -> Referral:
-    """Only after the person consented to exactly `shared` going to this Servicestelle."""
+    """Only after the person consented to exactly `shared` going to this Servicestelle.
+    `urgent`: the danger category the person asked to be contacted soon about."""
     if contact_via not in ("bot", "phone", "email"):
         raise ReferralError(f"unknown contact way {contact_via!r}")
     if contact_via != "bot" and not contact_value:
@@ -115,9 +117,23 @@ async def create_referral(
         contact_via=contact_via,
         contact_value=contact_value if contact_via != "bot" else None,
         created_at=utcnow(),
+        urgent=urgent is not None,
     )
     s.add(referral)
     _event(referral, "transition", PERSON, to="new", note="consent given")
+    if urgent is not None:
+        _event(referral, "urgent", PERSON, note=urgent)
+    await s.flush()
+    return referral
+
+
+async def mark_urgent(s: AsyncSession, referral_id: int, category: str) -> Referral:
+    """The person spoke of danger (`category`, never their words): first in the queue."""
+    referral = await _get(s, referral_id)
+    if referral.status in TERMINAL:
+        raise ReferralError(f"referral is {referral.status}")
+    referral.urgent = True
+    _event(referral, "urgent", PERSON, note=category)
     await s.flush()
     return referral
 

@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -377,6 +378,8 @@ class Referral(Base):
     contact_value: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The person spoke of danger and asked to be contacted soon: first in the queue.
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     events: Mapped[list[ReferralEvent]] = relationship(cascade="all, delete-orphan")
 
 
@@ -388,7 +391,7 @@ class ReferralEvent(Base):
     )
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     actor: Mapped[str] = mapped_column(String(120))
-    kind: Mapped[str] = mapped_column(String(20))  # transition | note | relay | reply
+    kind: Mapped[str] = mapped_column(String(20))  # transition | note | relay | reply | urgent
     to_status: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
 
@@ -422,6 +425,23 @@ class OfferGap(Base):
     gemeinde_id: Mapped[int | None] = mapped_column(ForeignKey("gemeinde.id", ondelete="CASCADE"))
     need_area: Mapped[str] = mapped_column(String(32))
     day: Mapped[dt.date] = mapped_column(Date, default=today)
+
+
+class SafetyCount(Base):
+    """How often help was shown after a danger message, per Bündnis, category and day.
+
+    Nothing else — never the message, no Gemeinde, no time finer than a day — and never written
+    in the person's transaction: counts gather in memory and are added in batches of at least
+    k (or once their day is over), in random order (care/tally.py). Readers SUM(count).
+    """
+
+    __tablename__ = "safety_count"
+    __table_args__ = (Index(None, "buendnis_id", "day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buendnis_id: Mapped[int | None] = mapped_column(ForeignKey("buendnis.id", ondelete="CASCADE"))
+    category: Mapped[str] = mapped_column(String(20))
+    day: Mapped[dt.date] = mapped_column(Date)
+    count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 # ---------------------------------------------------------------- staff, tokens, audit

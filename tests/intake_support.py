@@ -263,6 +263,25 @@ async def seed(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
         }
 
 
+async def add_jugendamt(sessions: async_sessionmaker[AsyncSession], buendnis_id: int) -> int:
+    """The local Jugendamt's emergency service in the catalogue (found by its keywords)."""
+    async with sessions() as s, s.begin():
+        offer = Offer(
+            buendnis_id=buendnis_id,
+            title="Kinder- und Jugendnotdienst",
+            provider="Jugendamt Münster",
+            category="jugendhilfe",
+            need_areas=["familie"],
+            address="Hafenweg 9",
+            contact="0251 492 0",
+            keywords=["Jugendamt", "Notdienst", "Inobhutnahme"],
+            access={k: "yes" for k in ALL},
+        )
+        s.add(offer)
+        await s.flush()
+        return offer.id
+
+
 class Chat:
     """One person talking to the runtime; `send` returns the new outbox payloads."""
 

@@ -14,6 +14,7 @@ from dialogs.model import ROLES
 ROOT = Path(__file__).resolve().parent.parent
 CODE = (
     "bot",
+    "care",
     "offers",
     "places",
     "referrals",

@@ -1,6 +1,7 @@
 """Golden conversations: inputs and the exact expected replies, replayed through the runtime.
 
-Optional `seed: intake` loads the test Bündnis with offers first. Optional `first_offer:
+Optional `seed: intake` loads the test Bündnis with offers first (`intake-jugendamt`: and its
+Jugendamt). Optional `first_offer:
 {text: …, within: N}` measures how soon a person reaches a useful offer: the first reply
 showing `text` must come at the N-th input or earlier. Referral dates are computed on a
 fixed day (`TODAY`), so a golden reads the same every day.
@@ -30,7 +31,7 @@ from dialogs.effects import Completed, OffersWanted, ReferralWanted
 from dialogs.io import Command, Event, Press, Text
 from store.models import OutboxMessage
 from tests.conftest import settings_for
-from tests.intake_support import seed
+from tests.intake_support import add_jugendamt, seed
 from wegweiser import i18n
 from wegweiser.services import build
 
@@ -85,11 +86,12 @@ def _effect(effect: Any) -> str:
 
 
 def _state(state: dict[str, Any] | None, before: dict[str, Any]) -> dict[str, Any]:
-    """The question waiting, a pending confirmation, and how the answers changed."""
+    """The question waiting, a pending confirmation, the help after danger (what is kept of it),
+    and how the answers changed."""
     if state is None:
         return {"deleted": True}
     answers = state.get("answers") or {}
-    out = {k: state.get(k) for k in ("item", "confirm") if state.get(k) is not None}
+    out = {k: state.get(k) for k in ("item", "confirm", "care") if state.get(k) is not None}
     changed = {k: v for k, v in answers.items() if k not in before or before[k] != v}
     if changed:
         out["set"] = changed
@@ -109,8 +111,10 @@ async def _replay(golden: dict[str, Any], db_url: str, tmp_path: Path) -> list[d
         return await apply(turn, effects)
 
     services.runtime.handlers.apply = recording  # type: ignore[method-assign]
-    if golden.get("seed") == "intake":  # the small Bündnis of tests/intake_support.py
-        await seed(services.sessions)
+    if golden.get("seed") in ("intake", "intake-jugendamt"):  # tests/intake_support.py
+        ids = await seed(services.sessions)
+        if golden["seed"] == "intake-jugendamt":  # and its Jugendamt in the catalogue
+            await add_jugendamt(services.sessions, ids["buendnis"])
     buttons: list[dict[str, Any]] = []
     answers: dict[str, Any] = {}
     observed = []

@@ -117,6 +117,7 @@ def test_template_is_up_to_date_with_the_code():
     method_map = [
         ("**.py", "python"),
         ("flows/*.yaml", "dialogs.babel_flows.extract"),
+        ("data/helplines.yaml", "dialogs.helplines.extract"),
     ]
     found = set()
     for pkg in ("bot", "dialogs", "offers", "results", "store", "admin_api", "wegweiser"):

@@ -1,5 +1,6 @@
 """The Erstberatung through the runtime on SQLite and PostgreSQL: offers, gap signals,
-consent, referrals, /mydata, /delete, under 16, safety. Privacy claims are checked in the DB."""
+consent, referrals, /mydata, /delete, under 16 (safety: test_safety.py). Privacy claims are checked
+in the DB."""
 
 from __future__ import annotations
 
@@ -390,41 +391,7 @@ async def test_retention_deletes_finished_referrals_and_stale_intake_answers(ser
     assert await count(services, IntakeNeedCount) >= 1  # the anonymous aggregates stay
 
 
-# ---------------------------------------------------------------- safety, help
-
-
-@pytest.mark.parametrize(
-    "message",
-    [
-        "ich will nicht mehr leben",
-        "Er schlägt mich jeden Tag",
-        "I want to kill myself",
-        "أريد أن أموت",
-        "хочу умереть",
-        "Notfall!",
-    ],
-)
-async def test_danger_words_get_emergency_numbers_and_the_question_again(services, ids, message):
-    chat = Chat(services)
-    await chat.start()
-    out = await chat.text(message)
-    assert "112" in out[0]["text"] and "0800 111 0 111" in out[0]["text"]
-    assert "116 016" in out[0]["text"]
-    assert out[-1]["ask"] == "gemeinde"  # the conversation goes on
-    conv = await conversation(services)
-    assert "gemeinde" not in conv.state["answers"]
-
-
-async def test_danger_words_and_help_after_the_questions(services, ids):
-    chat = Chat(services)
-    await chat.intake()
-    out = await chat.text("ich bin in gefahr")
-    assert "112" in out[0]["text"] and out[-1]["text"].startswith("Thema: Deutsch lernen")
-    assert chat.buttons_now(out)  # the list again, with its buttons
-    out = await chat.cmd("help")
-    assert out[0]["text"].startswith("Ich bin Wegweiser") and "Thema:" in out[-1]["text"]
-    out = await chat.text("hallo")
-    assert "Bitte nutze die Knöpfe" in out[0]["text"]
+# ---------------------------------------------------------------- help (danger: test_safety.py)
 
 
 async def test_the_goal_text_is_not_taken_as_danger_unless_it_is(services, ids):

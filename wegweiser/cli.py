@@ -422,6 +422,7 @@ def serve(
                 ("conversation expiry", lambda: expire(factory, ttl, still_open)),
                 ("intake answers", lambda: forget_stale_answers(factory, flows)),
                 ("referral retention", lambda: purge(factory, retention)),
+                ("safety counts", lambda: services.tally.flush()),
             ]
             while True:
                 for name, job in jobs:  # one failing job must not stop the others

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import text
@@ -9,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.effects import Handlers
 from bot.runtime import Runtime
+from care.effects import Care
+from care.tally import SafetyTally
 from dialogs.lexicon import Lexicon
 from dialogs.model import Flow
 from dialogs.registry import load_serving
@@ -29,8 +32,13 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     flows: dict[str, Flow]
     runtime: Runtime
+    tally: SafetyTally  # anonymous counts of help in danger, written in batches
 
     async def close(self) -> None:
+        try:
+            await self.tally.flush(force=True)  # stopping says nothing about anyone
+        except Exception as e:  # the database may be the reason we stop
+            logging.getLogger(__name__).warning("safety counts not written: %s", type(e).__name__)
         await self.engine.dispose()
 
 
@@ -46,13 +54,14 @@ async def check_database(engine: AsyncEngine) -> None:
         raise DatabaseUnavailable(f"database not reachable: {type(e).__name__}: {e}") from None
 
 
-def handlers(settings: Settings) -> Handlers:
+def handlers(settings: Settings, tally: SafetyTally) -> Handlers:
     """Every effect type and the domain handlers that apply it, in order."""
     return Handlers(
         (
             *offer_effects.HANDLERS,
             *place_effects.HANDLERS,
             *Referrals(settings.referral_retention_days).handlers(),
+            *Care(tally, settings.referral_retention_days).handlers(),
             *responses.HANDLERS,
         )
     )
@@ -70,6 +79,7 @@ def build(settings: Settings, *, flows: dict[str, Flow] | None = None) -> Servic
         )
     engine = make_engine(settings.db_url)
     factory = sessions(engine)
+    tally = SafetyTally(factory)
     runtime = Runtime(
         factory,
         flows,
@@ -80,8 +90,8 @@ def build(settings: Settings, *, flows: dict[str, Flow] | None = None) -> Servic
         max_text_length=settings.max_text_length,
         flood_max_updates=settings.flood_max_updates,
         flood_window_seconds=settings.flood_window_seconds,
-        handlers=handlers(settings),
+        handlers=handlers(settings, tally),
         preparers=(GemeindeChoices(),),
         start_checks=(responses.check_participation,),
     )
-    return Services(settings, engine, factory, flows, runtime)
+    return Services(settings, engine, factory, flows, runtime, tally)

@@ -86,6 +86,10 @@ class ReferralSummary(BaseModel):
     contact_via: str
     need_areas: list[str]
     gemeinde_id: int | None
+    urgent: bool = Field(
+        description="the person spoke of danger and asked to be contacted soon; open urgent "
+        "referrals come first in every listing"
+    )
 
 
 class ReferralDetail(ReferralSummary):
@@ -160,6 +164,7 @@ def _summary_fields(ref: Referral) -> dict[str, Any]:
         "contact_via": ref.contact_via,
         "need_areas": access.need_areas(ref),
         "gemeinde_id": access.gemeinde_id(ref),
+        "urgent": bool(ref.urgent),
     }
 
 

@@ -64,6 +64,7 @@ EVENT_LABELS: dict[str, str] = {
     "note": S_("Interne Notiz"),
     "relay": S_("Nachricht an die Person"),
     "reply": S_("Antwort der Person"),
+    "urgent": S_("Dringend"),
 }
 DONE: dict[str, str] = {
     "note": S_("Die Notiz wurde gespeichert."),
@@ -73,9 +74,18 @@ DONE: dict[str, str] = {
 }
 PERSON = S_("die Person")
 # Notes the lifecycle writes itself (stored in English), as the pages show them.
+# What a danger is about (an urgent event's note, the GfS' counts) — never the person's words.
+DANGER_LABELS: dict[str, str] = {
+    "emergency": S_("Akuter Notfall"),
+    "self_harm": S_("Gedanken an Suizid oder Selbstverletzung"),
+    "home_violence": S_("Gewalt in der Familie"),
+    "sexual_violence": S_("Sexualisierte Gewalt"),
+    "threat": S_("Bedrohung oder Gewalt durch andere"),
+}
 SYSTEM_NOTES: dict[str, str] = {
     "consent given": S_("Einwilligung erteilt"),
     lifecycle.WITHDRAWN_NOTE: S_("von der Person zurückgezogen"),
+    **DANGER_LABELS,
 }
 
 TEXT_MISSING = S_("Bitte geben Sie einen Text ein.")
@@ -163,6 +173,7 @@ async def queue(
             "needs": [NEED_AREAS.get(code, code) for code in access.need_areas(ref)],
             "gemeinde": gemeinden.get(access.gemeinde_id(ref) or 0, ""),
             "language": _language_name(ref.locale, locale_of(request)),
+            "urgent": access.urgent_open(ref),
         }
         for ref in items
     ]
@@ -177,6 +188,7 @@ async def queue(
             "page": page,
             "pages": max(1, -(-total // PAGE_SIZE)),
             "counts": counts,
+            "urgent": sum(row["urgent"] for row in rows),
             "filters": filters,
             "errors": errors,
             "status_labels": _labels(request, STATUS_LABELS),
@@ -258,6 +270,8 @@ async def _detail_page(
             "seen": access.last_event_id(ref),
             "actions": actions,
             "can_hand_on": "handed_on" in allowed,
+            "urgent": access.urgent_open(ref),
+            "urgent_topic": next((e["note"] for e in reversed(events) if e["css"] == "urgent"), ""),
             "reachable": access.reachable(ref),
             "open": ref.status not in lifecycle.TERMINAL,
             "note_labels": _labels(request, NOTE_LABELS),

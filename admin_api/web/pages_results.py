@@ -25,11 +25,13 @@ from admin_api.routers.surveys import (
     wave_report,
 )
 from admin_api.web.i18n import S_, gettext_for
+from admin_api.web.pages_referrals import DANGER_LABELS
 from admin_api.web.pages_waves import CONFLICTS, FAILED
 from admin_api.web.session import Coordinator
 from admin_api.web.templating import render
 from offers.taxonomy import NEED_AREAS
 from results.codebook import breakdown_items
+from results.safety_figures import safety_figures
 from results.tables import Cell, Table
 from store.models import Buendnis
 
@@ -190,9 +192,14 @@ async def gaps(
     if who.is_admin and buendnis_id is None:
         return render(request, "gaps.html", context)
     found = await gap_signals(s, who, buendnis_id, since, until)
+    safety = await safety_figures(s, found.buendnis_id, since, until)
     context["result"] = {
         "k": found.suppression_k,
         "needs": _gap_grid(found.needs),
         "gaps": _gap_grid(found.gaps),
+        "safety": [
+            (gettext_for(request, DANGER_LABELS[c]), n) for c, n in safety.by_category.items()
+        ],
+        "safety_total": safety.total,
     }
     return render(request, "gaps.html", context)
