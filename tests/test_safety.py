@@ -238,7 +238,7 @@ async def test_unknown_age_is_asked_and_younger_means_no_referral(services, ids)
 
 async def test_danger_in_a_reply_to_the_servicestelle_goes_there_marked_urgent(services, ids):
     chat = Chat(services)
-    await chat.intake(goal=None)
+    await chat.intake()
     await chat.refer()
     await chat.press("Ja, ich bin einverstanden")
     async with services.sessions() as s, s.begin():
