@@ -214,7 +214,7 @@ def buendnis_filter(who: Principal, column: Any) -> ColumnElement[bool]:
         return true()
     if who.buendnis_id is None:
         return false()
-    return column == who.buendnis_id  # type: ignore[no-any-return]
+    return column == who.buendnis_id
 
 
 def servicestelle_filter(who: Principal, column: Any) -> ColumnElement[bool]:
@@ -223,7 +223,7 @@ def servicestelle_filter(who: Principal, column: Any) -> ColumnElement[bool]:
         return true()
     if who.servicestelle_id is None:
         return false()
-    return column == who.servicestelle_id  # type: ignore[no-any-return]
+    return column == who.servicestelle_id
 
 
 T = TypeVar("T")

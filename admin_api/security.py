@@ -12,6 +12,7 @@ import hmac
 import secrets
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
@@ -163,11 +164,11 @@ class IpThrottle:
 
     max_failures: int = 20
     window_seconds: float = 900.0
-    clock: object = field(default=time.monotonic)
+    clock: Callable[[], float] = field(default=time.monotonic)
     _failures: dict[str, deque[float]] = field(default_factory=dict)
 
     def _now(self) -> float:
-        return self.clock()  # type: ignore[operator,no-any-return]
+        return self.clock()
 
     def _prune(self, ip: str) -> deque[float]:
         q = self._failures.setdefault(ip, deque())

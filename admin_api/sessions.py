@@ -40,11 +40,11 @@ class OpenedSession:
 
 
 def config_of(request: Request) -> AuthConfig:
-    return request.app.state.auth_config  # type: ignore[no-any-return]
+    return request.app.state.auth_config
 
 
 def throttle_of(request: Request) -> IpThrottle:
-    return request.app.state.ip_throttle  # type: ignore[no-any-return]
+    return request.app.state.ip_throttle
 
 
 def client_of(request: Request) -> str:

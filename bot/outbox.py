@@ -53,7 +53,7 @@ async def drain(
         )
         if conversation_id is not None:
             query = query.where(OutboxMessage.conversation_id == conversation_id)
-        if s.bind.dialect.name == "postgresql":
+        if s.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         rows = (await s.execute(query)).scalars().all()
         blocked: set[int] = set()  # keep order per chat: stop a chat at its first failure
@@ -63,7 +63,8 @@ async def drain(
             try:
                 await send(row)
             except SendFailed as e:
-                blocked.add(row.conversation_id)
+                if row.conversation_id is not None:
+                    blocked.add(row.conversation_id)
                 _failed(row, str(e))
                 continue
             await s.delete(row)  # a delivered reply may repeat answers: keep nothing of it
@@ -154,7 +155,7 @@ UNFINISHED = ("pending", "sending")
 
 
 def _is_postgres(s: AsyncSession) -> bool:
-    return s.bind.dialect.name == "postgresql"
+    return s.get_bind().dialect.name == "postgresql"
 
 
 async def claim(

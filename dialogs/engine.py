@@ -77,9 +77,10 @@ class _Engine(Moves):
             self._other_flow()
         elif st.flow_version not in (None, self.flow.version):
             self._migrate()
-        found = detect(event.text) if isinstance(event, Text) else None
-        if found is not None:  # before anything else: never an answer, never kept
-            self._danger(found, event.text)
+        typed = event.text if isinstance(event, Text) else None
+        found = detect(typed) if typed is not None else None
+        if found is not None and typed is not None:  # first: never an answer, never kept
+            self._danger(found, typed)
             return
         if st.confirm is not None and self._confirmed(event):
             return

@@ -179,6 +179,7 @@ def _cycles(items: list[_Draft], successor: Callable[[int], int | None]) -> list
             # Implicit successors only go forward, so some `next:` jumps back (or to itself).
             back = max(j for j in cycle if (successor(j) or 0) <= j)
             target = items[back].item.next
+            assert target is not None  # only a `next:` jumps back
             names = [items[j].item.id for j in cycle]
             shown = names[names.index(target) :] + names[: names.index(target)] + [target]
             message = f"next '{target}' makes a cycle ({' -> '.join(shown)}); a flow must end"

@@ -123,7 +123,10 @@ class Reply:
 class Context(Protocol):
     """What the engine needs to know about languages; pure lookups only."""
 
-    languages: Sequence[tuple[str, str]]  # (locale code, native name)
+    @property
+    def languages(self) -> Sequence[tuple[str, str]]:
+        """(locale code, native name) of every language on offer."""
+        ...
 
     def terms(self, flow: Flow, item: Item, locale: str) -> dict[str, list[str]]:
         """Normalised typed forms per answer code (labels and synonyms)."""

@@ -22,7 +22,7 @@ class Lexicon:
     def __init__(self, translate: Translate, languages: Sequence[tuple[str, str]]) -> None:
         self._tr = translate
         self.languages = tuple(languages)
-        self.terms = lru_cache(maxsize=4096)(self._terms)  # type: ignore[method-assign]
+        self.terms = lru_cache(maxsize=4096)(self._terms)
         self._word_cache: dict[tuple[str, str], frozenset[str]] = {}
 
     def _terms(self, flow: Flow, item: Item, locale: str) -> dict[str, list[str]]:

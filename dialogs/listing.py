@@ -149,7 +149,9 @@ def offer_details(run: Run, item: Item, offer_id: int, data: Mapping[str, Any]) 
     if not isinstance(offer, Mapping):
         run.replies.append(Reply(parts=(IM.OFFER_GONE,), buttons=(back,), ask=item.id))
         return
-    listed = next((o for a in _areas(run, item) for o in a["offers"] if o["id"] == offer_id), {})
+    listed: dict[str, Any] = next(
+        (o for a in _areas(run, item) for o in a["offers"] if o["id"] == offer_id), {}
+    )
     german = {str(f) for f in offer.get("german") or []}
 
     def text(name: str) -> Msg | str:

@@ -72,7 +72,7 @@ class Run:
         if "{" in text:
             for _, name, _, _ in string.Formatter().parse(text):
                 ref = self.flow.item(name) if name else None
-                if ref is not None and ref.kind in QUESTION_KINDS:
+                if name and ref is not None and ref.kind in QUESTION_KINDS:
                     values[name] = self._shown_answer(ref)
         for item_id in self.state.history:
             item = self.flow.item(item_id)

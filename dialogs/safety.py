@@ -135,9 +135,9 @@ def _pattern(
     fuzzy_ok = category in CATEGORIES  # exceptions match exactly: "durgence" is no "urgence"
     if isinstance(entry, Mapping) and "all" in entry:
         parts = [str(p) for p in entry["all"]]
-        elements = tuple(_element(p, classes, where, fuzzy_ok) for p in parts)
+        alls = tuple(_element(p, classes, where, fuzzy_ok) for p in parts)
         within = int(entry.get("within", WITHIN))
-        return Pattern(locale, category, elements, (within,) * len(elements), False, str(entry))
+        return Pattern(locale, category, alls, (within,) * len(alls), False, str(entry))
     if not isinstance(entry, str) or not entry.strip():
         raise LexiconError(f"{where}: a pattern is a phrase or {{all: [...]}}, not {entry!r}")
     elements: list[frozenset[Atom]] = []

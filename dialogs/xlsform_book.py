@@ -81,7 +81,7 @@ def canonical(header: str, sheet: str) -> str:
     base = base.split("::", 1)[0].strip()
     table = aliases.list_header if sheet == "choices" else aliases.survey_header
     found = table.get(base, table.get(base.lower(), base))
-    name = found[-1] if isinstance(found, tuple) else found
+    name = (found[-1] if isinstance(found, tuple) else found) or base
     return _CANONICAL.get(name, name)
 
 

@@ -129,7 +129,9 @@ class Converter:
 
     def group(self, el: dict[str, Any], parents: list[Group]) -> Group:
         rel = str(el.get("bind", {}).get("relevant", "") or "")
-        source, reads, issue = (None, set(), None)
+        source: str | None = None
+        reads: set[str] = set()
+        issue = None
         if rel:
             source, reads, issue = self.expression(el, "relevant", rel)
         reads |= {n for g in parents for n in g.reads}

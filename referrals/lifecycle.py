@@ -73,7 +73,7 @@ async def _get(s: AsyncSession, referral_id: int) -> Referral:
         Referral,
         referral_id,
         options=[selectinload(Referral.events)],
-        with_for_update=s.bind.dialect.name != "sqlite",
+        with_for_update=s.get_bind().dialect.name != "sqlite",
         populate_existing=True,
     )
     if referral is None:

@@ -73,7 +73,9 @@ class _Item:
         """(response, category) of every chosen category: a sparse view of the bits."""
         key = "row_hits" if as_rows else "hits"
         if key not in self.cache:
-            self.cache[key] = np.nonzero(self.row_bits() if as_rows else self.bits)
+            bits = self.row_bits() if as_rows else self.bits
+            assert bits is not None
+            self.cache[key] = np.nonzero(bits)
         return self.cache[key]
 
 
@@ -97,7 +99,7 @@ class _Block:
             raw = np.ascontiguousarray(block, dtype="<u2").view(np.uint8)
             bits = np.unpackbits(raw, axis=1, bitorder="little")[:, : len(names)].view(bool)
             # bit 0 is never set: a word is non-zero exactly when something was chosen
-            found = _Item(names, None, bits, block.any(axis=1))
+            found = _Item(names, None, bits, np.asarray(block.any(axis=1)))
         else:
             values = block[:, 0].astype(np.intp)
             if values.size and values.max() >= len(names):
@@ -149,8 +151,8 @@ def _cross(row: _Item, col: _Item) -> tuple[np.ndarray, np.ndarray]:
         return cells, cells.sum(axis=1)
     assert col.bits is not None
     # float64 matrix product: exact for counts far beyond any wave, and fast (BLAS)
-    cells = row.row_bits().T.astype(np.float64) @ col.bits.astype(np.float64)
-    return cells.round().astype(np.int64), np.bincount(cat[col.present[who]], minlength=n_r)
+    product = row.row_bits().T.astype(np.float64) @ col.bits.astype(np.float64)
+    return product.round().astype(np.int64), np.bincount(cat[col.present[who]], minlength=n_r)
 
 
 class WaveData:
@@ -206,7 +208,7 @@ async def wave_data(s: AsyncSession, wave_id: int) -> WaveData:
     server (one value instead of a row per response), elsewhere row by row."""
     r = SurveyResponse
     packed: dict[int, tuple[int, bytes]] = {}
-    if s.bind.dialect.name == "postgresql":
+    if s.get_bind().dialect.name == "postgresql":
         joined = func.string_agg(r.codes, type_coerce(b"", LargeBinary))
         query = select(r.layout_id, func.count(), joined).where(r.wave_id == wave_id)
         for layout_id, n, data in await s.execute(query.group_by(r.layout_id)):

@@ -291,8 +291,8 @@ def to_xlsx(
     free = wb.create_sheet("Freitext")
     free.append(["Bereinigt (Kontaktdaten entfernt) und von der GfS freigegeben"])
     free.append(["Item", "Text"])
-    for t in texts:
-        free.append([_text(t.item_id), _text(t.text)])
+    for answer in texts:
+        free.append([_text(answer.item_id), _text(answer.text)])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -120,9 +120,10 @@ def plan(
     item neither describes (answers of another version)."""
     kinds: dict[str, str] = {}
     seeds: dict[str, list[str]] = {}
-    for slot in base.slots.values() if base is not None else ():
-        kinds[slot.item_id] = slot.kind
-        seeds[slot.item_id] = [c for c in base.categories(slot.item_id)[1:] if c is not None]
+    if base is not None:
+        for slot in base.slots.values():
+            kinds[slot.item_id] = slot.kind
+            seeds[slot.item_id] = [c for c in base.categories(slot.item_id)[1:] if c is not None]
     for item in codebook.items if codebook is not None else ():
         if item.coded:
             if item.id not in kinds or item.multi:
@@ -198,7 +199,7 @@ async def _create_layout(
 async def _add_code(s: AsyncSession, layout: Layout, item_id: str, code: str) -> None:
     """Give a new category the next free number; another writer may be doing the same, so
     insert-or-nothing and read back until the category has a number."""
-    insert = pg_insert if s.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
     slot = layout.slots[item_id]
     limit = slot.words * WORD_BITS - 1 if slot.multi else MAX_VALUE
     while code not in layout.codes.setdefault(item_id, {}):

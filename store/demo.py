@@ -178,7 +178,7 @@ async def _load_catalogue(
     for rule in spec.get("overrides", []):
         offer_id = None
         if "offer" in rule:  # [title, provider]
-            offer_id = existing[tuple(rule["offer"])].id  # type: ignore[index]
+            offer_id = existing[tuple(rule["offer"])].id
         valid_from: dt.date | None = rule.get("valid_from")
         key = (offer_id, rule.get("category"), rule["status"], valid_from)
         if key in have_rules:

@@ -27,7 +27,7 @@ async def expire_abandoned(
     cutoff = utcnow() - inactive
     counted = 0
     async with sessions() as s, s.begin():
-        dialect = s.bind.dialect.name
+        dialect = s.get_bind().dialect.name
         query = select(Conversation).where(Conversation.updated_at < cutoff)
         if dialect == "postgresql":
             query = query.with_for_update(skip_locked=True)

@@ -37,9 +37,12 @@ _PARTICIPATION_PURPOSE = b"wegweiser/participation-marker/v1"
 
 
 class FlowLike(Protocol):
-    id: str
-    kind: str
-    version: str
+    @property
+    def id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def version(self) -> str: ...
 
 
 class WaveError(Exception):
@@ -118,7 +121,7 @@ async def lock(s: AsyncSession, wave_id: int) -> SurveyWave:
     wave = await s.get(
         SurveyWave,
         wave_id,
-        with_for_update=s.bind.dialect.name != "sqlite",
+        with_for_update=s.get_bind().dialect.name != "sqlite",
         populate_existing=True,
     )
     if wave is None:

@@ -82,9 +82,9 @@ def translate(
             break
         cat = catalog(loc)
         if plural is not None:
-            found = cat.ngettext(msgid, plural, n)
+            found = str(cat.ngettext(msgid, plural, n))
         else:
-            found = cat.pgettext(context, msgid) if context else cat.gettext(msgid)
+            found = str(cat.pgettext(context, msgid) if context else cat.gettext(msgid))
         if found not in (msgid, plural):
             return found
         missing_translations[loc] += 1

@@ -17,7 +17,7 @@ from admin_api.deps import (
     Role,
 )
 from admin_api.errors import ERROR_RESPONSES, ApiError
-from admin_api.schemas import Strict, UtcDateTime, text, with_examples
+from admin_api.schemas import CLEAN, Strict, UtcDateTime, bounded, with_examples
 from admin_api.security import AccountError, IpThrottle, hash_password, verify_password
 from admin_api.sessions import (
     LoginRefused,
@@ -35,11 +35,11 @@ from store.models import StaffSession, StaffUser, utcnow
 router = APIRouter(prefix="/auth", tags=["auth"], responses=ERROR_RESPONSES)
 
 
-Email = text(254, 3)
+Email = Annotated[str, bounded(254, 3), CLEAN]
 
 
 class LoginIn(Strict):
-    email: Email  # type: ignore[valid-type]
+    email: Email
     password: Annotated[str, Field(min_length=1, max_length=256)]
 
     model_config = with_examples({"email": "gfs@example.org", "password": "correct horse battery"})

@@ -116,7 +116,7 @@ async def delete_buendnis(buendnis_id: Id, who: Admin, s: DbSession) -> Response
     b = await get_scoped(s, who, Buendnis, buendnis_id, "Bündnis")
     for model in (Gemeinde, Servicestelle, Offer, StaffUser, Referral, SurveyWave, SurveyResponse):
         used = await s.scalar(
-            select(func.count()).select_from(model).where(model.buendnis_id == b.id)  # type: ignore[attr-defined]
+            select(func.count()).select_from(model).where(model.buendnis_id == b.id)
         )
         if used:
             raise conflict(

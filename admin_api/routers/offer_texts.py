@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from admin_api.audit import audit
 from admin_api.deps import MAX_ID, AdminOrGfs, AnyStaff, DbSession, Id, Principal, get_scoped
 from admin_api.errors import ERROR_RESPONSES, invalid
-from admin_api.schemas import Strict, text, with_examples
+from admin_api.schemas import CLEAN, Strict, bounded, with_examples
 from offers.texts import (
     OFFER_LOCALES,
     TRANSLATED_FIELDS,
@@ -58,7 +58,7 @@ class OfferTextsOut(BaseModel):
 
 
 class TextIn(Strict):
-    text: text(300)  # type: ignore[valid-type]
+    text: Annotated[str, bounded(300), CLEAN]
     reviewed: bool = False
 
 

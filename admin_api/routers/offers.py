@@ -33,6 +33,7 @@ from admin_api.deps import (
 from admin_api.errors import ERROR_RESPONSES, ApiError, invalid, not_found
 from admin_api.routers.places import check_gemeinden
 from admin_api.schemas import (
+    CLEAN,
     DbId,
     Download,
     Ids,
@@ -44,7 +45,7 @@ from admin_api.schemas import (
     Patch,
     Strict,
     Tags,
-    text,
+    bounded,
     with_examples,
 )
 from offers.io import ImportRefused, ImportReport, RowError, export_offers, import_offers
@@ -62,8 +63,8 @@ AccessMap = Annotated[
     ),
 ]
 Age = Annotated[int, Field(ge=0, le=120)]
-Category = text(60, 1)
-Short = text(120)
+Category = Annotated[str, bounded(60, 1), CLEAN]
+Short = Annotated[str, bounded(120), CLEAN]
 German = Literal["none", "a1", "a2", "b1", "b2", "c1"]  # offers.taxonomy.GERMAN_LEVELS
 Topics = Annotated[
     list[Annotated[str, Field(pattern=r"^[a-z_]{2,20}$")]],
@@ -73,19 +74,19 @@ Topics = Annotated[
 
 class OfferFields(Strict):
     title: Name
-    summary: Long = ""  # type: ignore[valid-type]
+    summary: Long = ""
     provider: Name
-    category: Category  # type: ignore[valid-type]
+    category: Category
     need_areas: Tags = Field(default_factory=list)
     gemeinde_ids: Ids = Field(default_factory=list)
-    address: Long = ""  # type: ignore[valid-type]
-    directions: Long = ""  # type: ignore[valid-type]
-    contact: Long = ""  # type: ignore[valid-type]
-    opening_hours: Long = ""  # type: ignore[valid-type]
+    address: Long = ""
+    directions: Long = ""
+    contact: Long = ""
+    opening_hours: Long = ""
     languages: Locales = Field(default_factory=list)
-    cost: Short = ""  # type: ignore[valid-type]
-    capacity_note: Long = ""  # type: ignore[valid-type]
-    what_to_bring: Long = ""  # type: ignore[valid-type]
+    cost: Short = ""
+    capacity_note: Long = ""
+    what_to_bring: Long = ""
     age_min: Age | None = None
     age_max: Age | None = None
     german_min: German | None = None
@@ -96,7 +97,7 @@ class OfferFields(Strict):
     keywords: Tags = Field(default_factory=list)
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
-    source: Long = ""  # type: ignore[valid-type]
+    source: Long = ""
     last_checked: dt.date | None = None
 
 
@@ -120,19 +121,19 @@ class OfferIn(OfferFields):
 
 class OfferPatch(Patch):
     title: Name | None = None
-    summary: Long | None = None  # type: ignore[valid-type]
+    summary: Long | None = None
     provider: Name | None = None
-    category: Category | None = None  # type: ignore[valid-type]
+    category: Category | None = None
     need_areas: Tags | None = None
     gemeinde_ids: Ids | None = None
-    address: Long | None = None  # type: ignore[valid-type]
-    directions: Long | None = None  # type: ignore[valid-type]
-    contact: Long | None = None  # type: ignore[valid-type]
-    opening_hours: Long | None = None  # type: ignore[valid-type]
+    address: Long | None = None
+    directions: Long | None = None
+    contact: Long | None = None
+    opening_hours: Long | None = None
     languages: Locales | None = None
-    cost: Short | None = None  # type: ignore[valid-type]
-    capacity_note: Long | None = None  # type: ignore[valid-type]
-    what_to_bring: Long | None = None  # type: ignore[valid-type]
+    cost: Short | None = None
+    capacity_note: Long | None = None
+    what_to_bring: Long | None = None
     age_min: Age | None = None
     age_max: Age | None = None
     german_min: German | None = None
@@ -143,7 +144,7 @@ class OfferPatch(Patch):
     keywords: Tags | None = None
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
-    source: Long | None = None  # type: ignore[valid-type]
+    source: Long | None = None
     last_checked: dt.date | None = None
 
 

@@ -26,6 +26,7 @@ from admin_api.deps import (
 )
 from admin_api.errors import ERROR_RESPONSES, conflict, invalid, not_found
 from admin_api.schemas import (
+    CLEAN,
     DbId,
     Ids,
     Locales,
@@ -36,7 +37,7 @@ from admin_api.schemas import (
     Patch,
     Strict,
     Tags,
-    text,
+    bounded,
     with_examples,
 )
 from store.models import Buendnis, Gemeinde, Offer, Referral, Servicestelle, StaffUser
@@ -46,7 +47,7 @@ router = APIRouter(tags=["Gemeinden und Servicestellen"], responses=ERROR_RESPON
 BuendnisQuery = Annotated[
     int | None, Query(ge=1, le=MAX_ID, description="admin: only this Bündnis")
 ]
-Kreis = text(120)
+Kreis = Annotated[str, bounded(120), CLEAN]
 
 
 async def check_gemeinden(s: AsyncSession, buendnis_id: int, ids: list[int]) -> list[int]:
@@ -83,14 +84,14 @@ def _scoped_list(who: Principal, column: Any, requested: int | None) -> Any:
 class GemeindeIn(Strict):
     buendnis_id: DbId | None = None
     name: Name
-    kreis: Kreis | None = None  # type: ignore[valid-type]
+    kreis: Kreis | None = None
 
     model_config = with_examples({"name": "Moers", "kreis": "Kreis Wesel"})
 
 
 class GemeindePatch(Patch):
     name: Name | None = None
-    kreis: Kreis | None = None  # type: ignore[valid-type]
+    kreis: Kreis | None = None
 
 
 class GemeindeOut(Orm):
@@ -177,9 +178,7 @@ async def patch_gemeinde(
 async def delete_gemeinde(gemeinde_id: Id, who: AdminOrGfs, s: DbSession) -> Response:
     g = await get_scoped(s, who, Gemeinde, gemeinde_id, "Gemeinde")
     for model in (Offer, Servicestelle):
-        rows = await s.scalars(
-            select(model.gemeinde_ids).where(model.buendnis_id == g.buendnis_id)  # type: ignore[attr-defined]
-        )
+        rows = await s.scalars(select(model.gemeinde_ids).where(model.buendnis_id == g.buendnis_id))
         if any(g.id in (ids or []) for ids in rows):
             raise conflict("gemeinde_in_use", f"a {model.__tablename__} still refers to it")
     await s.delete(g)
@@ -194,8 +193,8 @@ async def delete_gemeinde(gemeinde_id: Id, who: AdminOrGfs, s: DbSession) -> Res
 class ServicestelleIn(Strict):
     buendnis_id: DbId | None = None
     name: Name
-    address: Long = ""  # type: ignore[valid-type]
-    contact: Long = ""  # type: ignore[valid-type]
+    address: Long = ""
+    contact: Long = ""
     languages: Locales = Field(default_factory=list)
     gemeinde_ids: Ids = Field(default_factory=list)
     need_areas: Tags = Field(default_factory=list)
@@ -215,8 +214,8 @@ class ServicestelleIn(Strict):
 
 class ServicestellePatch(Patch):
     name: Name | None = None
-    address: Long | None = None  # type: ignore[valid-type]
-    contact: Long | None = None  # type: ignore[valid-type]
+    address: Long | None = None
+    contact: Long | None = None
     languages: Locales | None = None
     gemeinde_ids: Ids | None = None
     need_areas: Tags | None = None
@@ -319,7 +318,7 @@ async def delete_servicestelle(servicestelle_id: Id, who: AdminOrGfs, s: DbSessi
     stelle = await _stelle(s, who, servicestelle_id)
     for model in (Referral, StaffUser):
         used = await s.scalar(
-            select(func.count()).select_from(model).where(model.servicestelle_id == stelle.id)  # type: ignore[attr-defined]
+            select(func.count()).select_from(model).where(model.servicestelle_id == stelle.id)
         )
         if used:
             raise conflict(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import Counter
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
@@ -34,7 +34,7 @@ from admin_api.deps import (
     require_role,
 )
 from admin_api.errors import ERROR_RESPONSES, ApiError, conflict, invalid
-from admin_api.schemas import Orm, Page, Strict, UtcDateTime, text, with_examples
+from admin_api.schemas import CLEAN, Orm, Page, Strict, UtcDateTime, bounded, with_examples
 from offers.taxonomy import NEED_AREAS
 from referrals import lifecycle
 from results.referral_figures import suppressed
@@ -50,10 +50,13 @@ Status = Literal[
 ]
 # What staff may set; `withdrawn` is the person's own step (/delete in the chat).
 StaffStatus = Literal["in_review", "contacted", "appointment", "handed_on", "closed", "declined"]
-NeedArea = Literal[tuple(NEED_AREAS)]  # type: ignore[valid-type]
+if TYPE_CHECKING:
+    NeedArea = str
+else:  # the taxonomy's codes, as an enum in the OpenAPI
+    NeedArea = Literal[tuple(NEED_AREAS)]
 Sort = Literal["created_at", "-created_at", "status", "-status", "id", "-id"]
-MessageText = text(lifecycle.MAX_RELAY, 1)
-Addressee = text(200, 1)
+MessageText = Annotated[str, bounded(lifecycle.MAX_RELAY, 1), CLEAN]
+Addressee = Annotated[str, bounded(200, 1), CLEAN]
 
 
 # ---------------------------------------------------------------- shapes
@@ -102,7 +105,7 @@ class ReferralDetail(ReferralSummary):
 
 class TransitionIn(Strict):
     to: StaffStatus
-    note: Annotated[str, text(lifecycle.MAX_RELAY)] | None = Field(
+    note: Annotated[str, bounded(lifecycle.MAX_RELAY), CLEAN] | None = Field(
         default=None,
         description="required for appointment (when), handed_on (to whom), closed (outcome), "
         "declined (reason); appointment, handed_on and declined notes are told to the person",
@@ -114,13 +117,13 @@ class TransitionIn(Strict):
 
 
 class OnwardIn(Strict):
-    addressee: Addressee  # type: ignore[valid-type]
+    addressee: Addressee
 
     model_config = with_examples({"addressee": "Integration Point Moers"})
 
 
 class TextIn(Strict):
-    text: MessageText  # type: ignore[valid-type]
+    text: MessageText
 
     model_config = with_examples({"text": "Bitte bring deinen Ausweis mit."})
 
@@ -279,7 +282,7 @@ async def referral_stats(
         )
     return ReferralStats(
         total=len(rows),
-        by_status=by_status,
+        by_status=dict[str, Figure](by_status),
         contacted=len(first_contact),
         median_hours_to_first_contact=median,
         onward=[Addressed(addressee=name, count=n) for name, n in addressed],

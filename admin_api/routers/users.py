@@ -11,7 +11,17 @@ from sqlalchemy import delete, func, select
 from admin_api.audit import audit
 from admin_api.deps import Admin, DbSession, Id, Limit, Offset, Role
 from admin_api.errors import ERROR_RESPONSES, ApiError, conflict, not_found
-from admin_api.schemas import DbId, Orm, Page, Patch, Strict, UtcDateTime, text, with_examples
+from admin_api.schemas import (
+    CLEAN,
+    DbId,
+    Orm,
+    Page,
+    Patch,
+    Strict,
+    UtcDateTime,
+    bounded,
+    with_examples,
+)
 from admin_api.security import (
     AccountError,
     check_scope,
@@ -23,12 +33,12 @@ from store.models import ApiToken, StaffSession, StaffUser, utcnow
 
 router = APIRouter(tags=["users"], responses=ERROR_RESPONSES)
 
-Email = text(254, 3)
+Email = Annotated[str, bounded(254, 3), CLEAN]
 Password = Annotated[str, Field(min_length=12, max_length=256)]
 
 
 class UserIn(Strict):
-    email: Email  # type: ignore[valid-type]
+    email: Email
     password: Password
     role: Role
     buendnis_id: DbId | None = None
@@ -66,7 +76,7 @@ class UserOut(Orm):
 
 
 class TokenIn(Strict):
-    label: text(120) = ""  # type: ignore[valid-type]
+    label: Annotated[str, bounded(120), CLEAN] = ""
     expires_days: Annotated[int | None, Field(ge=1, le=3650)] = 90
 
 

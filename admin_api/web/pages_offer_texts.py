@@ -160,9 +160,10 @@ async def save_texts(
         if f"text_{name}" in form
     }
     try:
-        body = LanguageTextsIn(texts={k: v for k, v in sent.items() if v["text"].strip()})
+        texts = {k: v for k, v in sent.items() if str(v["text"]).strip()}
+        body = LanguageTextsIn.model_validate({"texts": texts})
     except ValidationError as error:
-        errors = {}
+        errors: dict[str, str] = {}
         for item in error.errors():
             loc = [str(x) for x in item["loc"]]
             name = next((x for x in loc if x in TRANSLATED_FIELDS), "")

@@ -106,8 +106,10 @@ async def dashboard(
         if error.status != 409:
             raise
         message = gettext_for(request, CONFLICTS.get(error.code, FAILED))
-        context = {"section": "waves", "problem": gettext_for(request, NO_REPORT) + " " + message}
-        return render(request, "results_missing.html", context, status=409)
+        problem = gettext_for(request, NO_REPORT) + " " + message
+        return render(
+            request, "results_missing.html", {"section": "waves", "problem": problem}, 409
+        )
     report = found.report
     charts = [
         {
@@ -124,7 +126,7 @@ async def dashboard(
     by_options = breakdown_items(report.codebook)
     by_options.update({i: title for i, title in items if i not in by_options})
     chosen = next((t for t in report.crosstabs if t.item.id == item and t.by == by), None)
-    context = {
+    context: dict[str, object] = {
         "section": "waves",
         "wave": found.wave,
         "n": report.n,

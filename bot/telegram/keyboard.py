@@ -17,7 +17,8 @@ def markup(payload: dict[str, Any], page_size: int = PAGE_SIZE) -> InlineKeyboar
     buttons = [b for b in payload.get("buttons") or [] if b.get("data") and b.get("label")]
     if not buttons:
         return None
-    choices, controls = [], []
+    choices: list[dict[str, Any]] = []
+    controls: list[dict[str, Any]] = []
     for b in buttons:
         pressed = parse(b["data"])
         # controls (done, skip, keep, back, end) always visible, below the choices

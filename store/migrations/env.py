@@ -26,7 +26,9 @@ def _run(connection: Connection) -> None:
 
 
 async def _online() -> None:
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    assert url is not None, "store.migrate sets sqlalchemy.url"
+    engine = make_engine(url)
     async with engine.connect() as conn:
         await conn.run_sync(_run)
     await engine.dispose()

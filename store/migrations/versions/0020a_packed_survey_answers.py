@@ -105,27 +105,31 @@ def _pack(conn: sa.Connection) -> None:
     # per flow version: item -> categories seen, and which items had several per response
     seen: dict[tuple[str, str], dict[str, set[str]]] = {}
     multi: set[tuple[str, str, str]] = set()
-    for rid, per in answers.items():
+    for rid, chosen in answers.items():
         fv = responses[rid]
         items = seen.setdefault(fv, {})
-        for item_id, cats in per.items():
+        for item_id, cats in chosen.items():
             items.setdefault(item_id, set()).update(cats)
             if len(cats) > 1:
                 multi.add((*fv, item_id))
     for fv in {*responses.values()}:
         seen.setdefault(fv, {})
-    layouts: dict[tuple[str, str], tuple[int, int, dict]] = {}
-    for fv, items in sorted(seen.items()):
-        slots, codes, offset = [], {}, 0
+    layouts: dict[tuple[str, str], tuple[int, int, dict[str, tuple[str, int, dict[str, int]]]]] = {}
+    for fv, items in sorted(seen.items(), key=lambda kv: kv[0]):
+        slots: list[list[object]] = []
+        codes: dict[str, dict[str, int]] = {}
+        where: dict[str, tuple[str, int]] = {}  # item -> (kind, offset)
+        offset = 0
         for item_id in sorted(items):
-            cats = [NO_ANSWER, *sorted(items[item_id] - {NO_ANSWER})]
-            codes[item_id] = {c: n for n, c in enumerate(cats, 1)}
+            ordered = [NO_ANSWER, *sorted(items[item_id] - {NO_ANSWER})]
+            codes[item_id] = {c: n for n, c in enumerate(ordered, 1)}
             if (*fv, item_id) in multi:
-                kind, words = "multi", math.ceil((len(cats) + 1) / 16)
+                kind, n_words = "multi", math.ceil((len(ordered) + 1) / 16)
             else:
-                kind, words = ("number" if (*fv, item_id) in numbers else "single"), 1
-            slots.append([item_id, kind, offset, words])
-            offset += words
+                kind, n_words = ("number" if (*fv, item_id) in numbers else "single"), 1
+            slots.append([item_id, kind, offset, n_words])
+            where[item_id] = (kind, offset)
+            offset += n_words
         layout_id = conn.execute(
             layout_t.insert()
             .values(flow_id=fv[0], flow_version=fv[1], width=offset, slots=slots)
@@ -138,15 +142,15 @@ def _pack(conn: sa.Connection) -> None:
         ]
         if rows:
             conn.execute(code_t.insert(), rows)
-        layouts[fv] = (layout_id, offset, {sl[0]: (sl, codes[sl[0]]) for sl in slots})
+        layouts[fv] = (layout_id, offset, {i: (*where[i], codes[i]) for i in where})
     updates = []
-    for rid, per in answers.items():
+    for rid, chosen in answers.items():
         layout_id, width, by_item = layouts[responses[rid]]
         words = [0] * width
-        for item_id, cats in per.items():
-            (_, kind, offset, _), codes = by_item[item_id]
+        for item_id, cats in chosen.items():
+            kind, offset, numbering = by_item[item_id]
             for cat in cats:
-                n = codes[cat]
+                n = numbering[cat]
                 if kind == "multi":
                     words[offset + n // 16] |= 1 << (n % 16)
                 else:
@@ -208,7 +212,7 @@ def upgrade() -> None:
 
 
 def _unpack(conn: sa.Connection) -> list[dict]:
-    layouts = {}
+    layouts: dict[int, tuple[int, list, dict]] = {}
     for layout_id, width, slots in conn.execute(sa.select(layout_t.c.id, layout_t.c.width, layout_t.c.slots)):
         layouts[layout_id] = (width, slots, {})
     for layout_id, item_id, code, value in conn.execute(sa.select(code_t)):
