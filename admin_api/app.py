@@ -27,8 +27,8 @@ from admin_api.routers import (
 )
 from admin_api.routers.surveys import SurveyConfig
 from admin_api.security import IpThrottle
+from base.settings import Settings
 from store.db import sessions as session_factory
-from wegweiser.settings import Settings
 
 API_PREFIX = "/api/v1"
 ROUTERS: list[APIRouter] = [

@@ -122,9 +122,9 @@ def free_port() -> int:
 
 async def prepare(url: str) -> None:
     """Migrate, load the demo Bündnis, add an Erstberatung entry point and an open wave."""
+    from base.settings import load_settings
     from surveys import waves
     from wegweiser.services import build
-    from wegweiser.settings import load_settings
 
     await asyncio.to_thread(upgrade, url)
     engine = make_engine(url)

@@ -16,10 +16,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from base.i18n import render
 from bench.load_cluster import INTAKE_CODE, ROOT, SURVEY_CODE, LoadEmulator
 from dialogs.io import Msg
 from dialogs.registry import load_registry
-from wegweiser.i18n import render
 
 LANGUAGES = ("de", "ar", "uk", "fa")
 TYPED = {"gemeinde": "Moers"}  # item id → typed answer; others get TYPED_DEFAULT

@@ -27,8 +27,8 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from base.normalize import normalize
 from dialogs import safety
-from dialogs.normalize import normalize
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "safety_corpus"
 

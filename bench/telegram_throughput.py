@@ -28,12 +28,12 @@ from aiogram import Dispatcher
 from aiogram.types import Message, Update
 from sqlalchemy import func, select, text
 
+from base.settings import load_settings
 from bench.pg import admin, database_url
 from bot.telegram.adapter import TelegramChannel, make_bot
 from store.migrate import upgrade
 from store.models import OutboxMessage
 from wegweiser.services import build
-from wegweiser.settings import load_settings
 
 TOKEN = "123456789:AAHbenchmark-token_0123456789abcdefgh"
 

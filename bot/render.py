@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from base.i18n import is_rtl, render
 from dialogs.io import Reply
-from wegweiser.i18n import is_rtl, render
 
 
 @dataclass(frozen=True)

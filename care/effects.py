@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from base.i18n import render
 from care.tally import SafetyTally
 from dialogs.care_messages import HM
 from dialogs.effects import Handled, SafetyHelpShown, UrgentContactWanted
@@ -19,7 +20,6 @@ from places.gemeinden import place
 from referrals import lifecycle
 from store.models import Offer, Servicestelle, today
 from store.turn import Handler, Turn
-from wegweiser.i18n import render
 
 log = logging.getLogger(__name__)
 

@@ -13,6 +13,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
+from base.normalize import normalize
 from dialogs import care
 from dialogs.asking import answer_line, language_picker
 from dialogs.buttons import Op, Pressed, parse
@@ -32,7 +33,6 @@ from dialogs.listing import (
 from dialogs.messages import PM, M
 from dialogs.model import Flow, Item
 from dialogs.moves import Moves, in_progress
-from dialogs.normalize import normalize
 from dialogs.personal import (
     ask_data,
     data_shown,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from base.translatable import Label, Msg
 from dialogs.model import Flow, Item
 
 # ---------------------------------------------------------------- state
@@ -78,29 +79,6 @@ class Resumed:
 Event = Command | Press | Text | Unsupported | Resumed
 
 # ---------------------------------------------------------------- outputs
-
-
-@dataclass(frozen=True)
-class Msg:
-    """A translatable message: German msgid, optional gettext context, named parameters.
-
-    Parameters may themselves be Msg (translated too) or plain strings (shown as they are).
-    """
-
-    msgid: str
-    context: str | None = None
-    params: Mapping[str, Any] = field(default_factory=dict)
-    plural: str | None = None  # plural source form; the parameter `n` picks the form
-
-    def with_(self, **params: Any) -> Msg:
-        return replace(self, params={**self.params, **params})
-
-    @staticmethod
-    def join(items: Sequence[Msg | str], sep: str = ", ") -> Msg:
-        return Msg("", "@join", {"items": tuple(items), "sep": sep})
-
-
-Label = Msg | str  # a plain str is shown untranslated (e.g. a language's own name)
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
+from base.normalize import normalize
 from dialogs.babel_flows import synonym_msgid
 from dialogs.io import Translate
 from dialogs.messages import M
 from dialogs.model import Flow, Item
-from dialogs.normalize import normalize
 
 
 def _words(raw: str) -> list[str]:

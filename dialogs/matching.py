@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from base.normalize import normalize
 from dialogs.model import Item
-from dialogs.normalize import normalize
 
 SURE = 90.0  # score at or above: take the answer
 MAYBE = 65.0  # score at or above: ask "did you mean …?"

@@ -21,7 +21,7 @@ import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from dialogs.normalize import normalize
+from base.normalize import normalize
 
 LEXICON_DIR = Path(__file__).resolve().parent / "data" / "safety"
 # Most urgent first: the first category found decides the acknowledgement.

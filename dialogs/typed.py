@@ -7,6 +7,7 @@ import math
 import re
 from collections.abc import Callable
 
+from base.normalize import normalize, parse_number, western_digits
 from dialogs.asking import ask, not_understood, number_hint
 from dialogs.buttons import Op, encode
 from dialogs.intake_messages import IM
@@ -14,7 +15,6 @@ from dialogs.io import Button, Msg, Reply
 from dialogs.matching import match_choice, match_many
 from dialogs.messages import M
 from dialogs.model import Item
-from dialogs.normalize import normalize, parse_number, western_digits
 from dialogs.run import Run
 
 SKIP_WORDS = frozenset({"-", "skip", "uberspringen", "weiter", "keine angabe"})

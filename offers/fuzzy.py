@@ -13,30 +13,15 @@ from collections.abc import Sequence
 
 from rapidfuzz import fuzz
 
-_DIGITS = {0x0660 + i: str(i) for i in range(10)} | {0x06F0 + i: str(i) for i in range(10)}
-_LETTERS = {
-    ord("ي"): "ی",
-    ord("ى"): "ی",
-    ord("ك"): "ک",
-    ord("ة"): "ه",
-    ord("أ"): "ا",
-    ord("إ"): "ا",
-    ord("آ"): "ا",
-    ord("ٱ"): "ا",
-    ord("ـ"): None,  # tatweel
-    ord("ё"): "е",
-    ord("ß"): "ss",
-}
+from base.normalize import canonical
+
 _UMLAUTS = {ord("ä"): "ae", ord("ö"): "oe", ord("ü"): "ue"}
 _TRANSLIT = re.compile(r"(?<=[a-z])(ae|oe|ue)")
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\u00ad\ufeff]")
 _PUNCT = re.compile(r"[\s\-_/.,;:!?()\"'«»„“”‚‘’]+")
 
 
 def _base(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).translate(_DIGITS)
-    text = _INVISIBLE.sub("", text).casefold().translate(_LETTERS)
-    return _PUNCT.sub(" ", text).strip()
+    return _PUNCT.sub(" ", canonical(text)).strip()
 
 
 def _strip_marks(text: str) -> str:

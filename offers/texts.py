@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from base.i18n import LOCALE_ORDER, SOURCE
 from store.models import Offer, OfferText
-from wegweiser.i18n import LOCALE_ORDER, SOURCE
 
 #: The offer fields that have translations, in the order staff pages show them.
 TRANSLATED_FIELDS: tuple[str, ...] = (

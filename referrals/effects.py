@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, select
 
+from base.i18n import render
 from dialogs.effects import (
     DataWanted,
     Forget,
@@ -26,7 +27,6 @@ from places.gemeinden import place
 from referrals import lifecycle
 from store.models import Conversation, Referral, Servicestelle, today
 from store.turn import Handler, Turn
-from wegweiser.i18n import render
 
 log = logging.getLogger(__name__)
 

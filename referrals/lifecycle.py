@@ -17,11 +17,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from base.i18n import is_rtl, render
 from dialogs.buttons import Op, encode
 from dialogs.intake_messages import IM
 from dialogs.io import Button, Msg, Reply
 from store.models import Conversation, OutboxMessage, Referral, ReferralEvent, Servicestelle, utcnow
-from wegweiser.i18n import is_rtl, render
 
 STATUSES = (
     "new",

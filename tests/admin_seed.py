@@ -225,8 +225,8 @@ SECRET = b"t" * 40
 
 def survey_config() -> SurveyConfig:
     """The project's flows and a fixed secret, as `wegweiser serve` would pass them."""
+    from base.settings import Settings
     from dialogs.registry import load_registry
-    from wegweiser.settings import Settings
 
     return SurveyConfig(load_registry(Settings.model_fields["flows_dir"].default), SECRET, "de")
 

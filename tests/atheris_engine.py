@@ -16,10 +16,10 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports():
+    from base.normalize import parse_number
     from dialogs.buttons import Op, encode
     from dialogs.engine import step
     from dialogs.io import Command, Event, Press, State, Text
-    from dialogs.normalize import parse_number
     from dialogs.registry import load_registry
     from wegweiser.services import lexicon
 

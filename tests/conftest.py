@@ -145,7 +145,7 @@ __all__ = ["downgrade", "drop_pg_database", "new_pg_database"]
 def settings_for(db_url: str, tmp_path: Path, **overrides: object):  # -> Settings
     """Settings for a test database. Test people answer faster than any human, so flood
     control is lifted unless a test sets it."""
-    from wegweiser.settings import load_settings
+    from base.settings import load_settings
 
     values: dict[str, object] = {
         "database_url": db_url,

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from base import i18n
 from referrals.lifecycle import referrals_of
 from results.storage import stored_answers
 from store.models import (
@@ -28,7 +29,6 @@ from store.models import (
     SurveyResponse,
     SurveyTextAnswer,
 )
-from wegweiser import i18n
 
 PROFILE = os.environ.get("FUZZ_PROFILE", "small")
 if PROFILE not in ("small", "reliability"):

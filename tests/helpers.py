@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from base.i18n import render
 from dialogs.io import Reply
 from dialogs.loader import load_flow
 from dialogs.model import Flow
-from wegweiser.i18n import render
 
 FLOWS = Path(__file__).resolve().parent.parent / "dialogs" / "flows"
 

@@ -10,12 +10,12 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from admin_api.app import create_app
+from base.settings import get_settings
 from store.db import make_engine, sessions
 from store.demo import load_demo
 from store.models import ApiToken, AuditEntry, Servicestelle, StaffUser
 from tests.test_cli import cli as subprocess_cli
 from wegweiser.cli import app as cli_app
-from wegweiser.settings import get_settings
 
 
 class Result:

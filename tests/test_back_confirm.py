@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from base import i18n
 from dialogs.buttons import Op, encode, parse
 from dialogs.expr import evaluate
 from dialogs.io import Command, Event, Press, State, Text
@@ -20,7 +21,6 @@ from dialogs.model import QUESTION_KINDS, Flow
 from places.gemeinden import with_gemeinden
 from tests.engine_driver import drive
 from tests.helpers import FLOWS
-from wegweiser import i18n
 
 LEXICON = Lexicon(i18n.translate, i18n.languages())
 DEMO = load_flow(FLOWS / "demo.yaml")

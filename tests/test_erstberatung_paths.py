@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from base import i18n
 from dialogs.buttons import Op, encode
 from dialogs.io import Press, Reply, State
 from dialogs.listing import offer_details
@@ -20,7 +21,6 @@ from store.models import Offer, Referral, ReferralEvent
 from store.turn import Turn
 from tests.conftest import settings_for
 from tests.intake_support import Chat, seed, texts
-from wegweiser import i18n
 from wegweiser.services import build, lexicon
 
 

@@ -29,6 +29,8 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from base import i18n
+from base.i18n import render
 from bot.clean import clean_text
 from bot.runtime import Inbound, pseudonym
 from bot.telegram import messages as TM
@@ -79,8 +81,6 @@ from tests.intake_support import Chat as IntakeChat
 from tests.intake_support import seed
 from tests.survey_helpers import ANSWERS, SURVEY, Person
 from tests.tg_emulator import TelegramEmulator
-from wegweiser import i18n
-from wegweiser.i18n import render
 from wegweiser.services import build, lexicon
 
 # The shipped flows, and one with every question kind (its texts are German only).

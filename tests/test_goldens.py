@@ -25,6 +25,7 @@ import pytest
 import yaml
 from sqlalchemy import delete, select
 
+from base import i18n
 from bot.runtime import Inbound
 from dialogs.buttons import Op, encode
 from dialogs.effects import Completed, OffersWanted, ReferralWanted
@@ -32,7 +33,6 @@ from dialogs.io import Command, Event, Press, Text
 from store.models import OutboxMessage
 from tests.conftest import settings_for
 from tests.intake_support import add_jugendamt, seed
-from wegweiser import i18n
 from wegweiser.services import build
 
 GOLDENS = Path(__file__).resolve().parent / "goldens"

@@ -14,17 +14,8 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.plurals import get_plural
 
-from dialogs.babel_flows import flow_messages
-from dialogs.buttons import Op, encode
-from dialogs.engine import step
-from dialogs.intake_messages import IM
-from dialogs.io import Command, Msg, Press, State, Text
-from dialogs.lexicon import Lexicon
-from dialogs.normalize import normalize, parse_number
-from dialogs.registry import load_registry
-from tests.conftest import FLOWS_DIR
-from wegweiser import i18n
-from wegweiser.catalogs import (
+from base import i18n
+from base.catalogs import (
     GOAL_LOCALES,
     entries,
     is_reviewed,
@@ -34,6 +25,15 @@ from wegweiser.catalogs import (
     status,
     template,
 )
+from base.normalize import normalize, parse_number
+from dialogs.babel_flows import flow_messages
+from dialogs.buttons import Op, encode
+from dialogs.engine import step
+from dialogs.intake_messages import IM
+from dialogs.io import Command, Msg, Press, State, Text
+from dialogs.lexicon import Lexicon
+from dialogs.registry import load_registry
+from tests.conftest import FLOWS_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"\{(\w*)\}")

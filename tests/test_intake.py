@@ -10,6 +10,7 @@ import logging
 import pytest
 from sqlalchemy import func, select
 
+from base import i18n
 from bot.housekeeping import forget_stale_answers
 from dialogs.buttons import Op, encode
 from dialogs.io import Msg, Press
@@ -27,7 +28,6 @@ from store.models import (
 )
 from tests.conftest import settings_for
 from tests.intake_support import Chat, seed, texts
-from wegweiser import i18n
 from wegweiser.services import build
 
 GOAL = "Ich möchte Pflegerin werden."

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from base import i18n
 from dialogs.intake_messages import IM
 from dialogs.io import Msg
 from dialogs.loader import load_flow
@@ -13,7 +14,6 @@ from dialogs.model import QUESTION_KINDS
 from offers.effects import STATUS_CODES, _status, german_level
 from offers.taxonomy import GERMAN_LEVELS, NEED_AREAS, PERSON_AGE_BANDS, STATUSES, TOPICS
 from tests.helpers import FLOWS
-from wegweiser import i18n
 
 
 def flow():

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from base.i18n import render
 from dialogs.buttons import MAX_BYTES, Op, encode, parse
 from dialogs.effects import Completed
 from dialogs.engine import step
@@ -15,7 +16,6 @@ from dialogs.io import Command, Press, Reply, State, Text
 from dialogs.lexicon import GERMAN_ONLY
 from dialogs.loader import FlowError, load_flow
 from dialogs.registry import check_flow
-from wegweiser.i18n import render
 
 LONG = "difficulty_seeing_even_if_wearing_glasses_or_contact_lenses"
 FLOW = f"""\

@@ -8,13 +8,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import delete, select
 
+from base.i18n import FSI
 from bot.housekeeping import expire
 from referrals import lifecycle as referrals
 from referrals.effects import still_open
 from store.models import Conversation, Referral, ReferralEvent
 from tests.conftest import settings_for
 from tests.intake_support import Chat, seed, texts
-from wegweiser.i18n import FSI
 from wegweiser.services import build
 
 

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from base.i18n import render
 from bench.load_checks import SECRET, wait_drained
 from bench.load_cluster import Cluster
 from bench.load_people import Person, Persona
@@ -27,7 +28,6 @@ from results.storage import stored_answers
 from store.db import make_engine
 from surveys.waves import participation_marker
 from tests.conftest import FLOWS_DIR, require_postgres
-from wegweiser.i18n import render
 
 pytestmark = pytest.mark.postgres
 

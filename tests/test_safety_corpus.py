@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from base.i18n import LOCALE_ORDER as LOCALES
 from dialogs import safety
 from dialogs.helplines import helplines
-from wegweiser.i18n import LOCALE_ORDER as LOCALES
 
 CORPUS = Path(__file__).resolve().parent / "safety_corpus"
 MIN_RECALL = 0.90

@@ -10,6 +10,7 @@ import hmac
 import pytest
 from sqlalchemy import DateTime, String, func, select
 
+from base.i18n import render
 from bot.runtime import pseudonym
 from dialogs.buttons import Op, encode
 from dialogs.io import Command, Press, Text
@@ -34,7 +35,6 @@ from surveys.waves import participation_key, participation_marker
 from tests.conftest import settings_for
 from tests.helpers import FLOWS
 from tests.survey_helpers import ANSWERS, SURVEY, Person
-from wegweiser.i18n import render
 from wegweiser.services import build
 
 SECRET = "s" * 40

@@ -8,8 +8,8 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from base.settings import get_settings
 from wegweiser.cli import app
-from wegweiser.settings import get_settings
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from aiogram.types import Message
 from sqlalchemy import func, select
 
 from admin_api.app import create_app
+from base.settings import load_settings
 from bot import flood
 from bot.outbox import Pacing, claim
 from bot.telegram.adapter import (
@@ -37,7 +38,6 @@ from store.models import (
     SurveyResponse,
 )
 from wegweiser.services import Services, build
-from wegweiser.settings import load_settings
 
 try:
     from tests.tg_emulator import FloodLimits, TelegramEmulator
@@ -603,7 +603,7 @@ async def test_set_and_delete_webhook_through_the_service(tmp_path, tg):
 def test_cli_telegram_needs_token_and_secret(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    from wegweiser import settings as settings_module
+    from base import settings as settings_module
     from wegweiser.cli import app
 
     monkeypatch.chdir(tmp_path)

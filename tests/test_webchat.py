@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from base.i18n import render
 from bot.webchat import Limits, build_webchat_router
 from bot.webchat.messages import W
 from bot.webchat.routes import page_text
@@ -25,7 +26,6 @@ from store.models import (
     SurveyResponse,
 )
 from tests.conftest import settings_for
-from wegweiser.i18n import render
 from wegweiser.services import build
 
 

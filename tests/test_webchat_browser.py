@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import pytest
 
+from base.i18n import render
 from dialogs.io import Msg
 from dialogs.messages import M
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT
 from tests.helpers import demo_flow
-from wegweiser.i18n import render
 
 ARTIFACTS = ROOT / "test-artifacts" / "webchat"
 

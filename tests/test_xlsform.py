@@ -9,6 +9,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from base import i18n
+from base.catalogs import IMPORTED, is_reviewed, load, merge, po_path
+from base.i18n import LOCALE_ORDER
+from base.settings import get_settings
 from dialogs.buttons import Op, encode
 from dialogs.effects import Completed
 from dialogs.engine import step
@@ -17,11 +21,7 @@ from dialogs.lexicon import GERMAN_ONLY
 from dialogs.loader import load_flow
 from dialogs.xlsform import XLSFormError, import_xlsform, supported_locale
 from tests.xlsforms.build_public import workbook
-from wegweiser import i18n
-from wegweiser.catalogs import IMPORTED, is_reviewed, load, merge, po_path
-from wegweiser.i18n import LOCALE_ORDER
 from wegweiser.services import lexicon
-from wegweiser.settings import get_settings
 
 L_DE, L_EN, L_AR = "label::Deutsch (de)", "label::English (en)", "label::العربية (ar)"
 SURVEY_HEAD = ("type", "name", L_DE, L_EN, "required", "relevant", "constraint")

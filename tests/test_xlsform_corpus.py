@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from base.i18n import LOCALE_ORDER
 from dialogs.loader import load_flow
 from dialogs.xlsform import XLSFormError, import_file
 from tests.xlsform_oracle import Player, XForm, judge
 from tests.xlsforms.corpus import EXPECTED, forms, outcome, xform
-from wegweiser.i18n import LOCALE_ORDER
 
 SEEDS = range(8)
 RECORDED = yaml.safe_load(EXPECTED.read_text(encoding="utf-8"))

@@ -12,12 +12,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from pyxform.xls2xform import convert
 
+from base.i18n import LOCALE_ORDER
 from dialogs.loader import load_flow
 from dialogs.registry import check_flow
 from dialogs.xlsform import XLSFormError, import_xlsform
 from tests.xlsform_oracle import Player, XForm, judge
 from tests.xlsforms.build_public import workbook
-from wegweiser.i18n import LOCALE_ORDER
 
 TYPES = [
     "text", "integer", "decimal", "note", "select_one yn", "select_multiple yn",

@@ -13,9 +13,9 @@ from typing import Annotated, Any
 
 import typer
 
+from base.settings import Settings, SettingsError, get_settings
 from dialogs.loader import FlowError
 from store.db import DatabaseUnavailable
-from wegweiser.settings import Settings, SettingsError, get_settings
 
 app = typer.Typer(
     help="Wegweiser: multilingual assistant for young refugees.", no_args_is_help=True
@@ -166,7 +166,7 @@ def demo_load() -> None:
 @i18n_app.command("status")
 def i18n_status() -> None:
     """Per locale: total, translated, reviewed, missing, fuzzy (German is the source)."""
-    from wegweiser.catalogs import table
+    from base.catalogs import table
 
     rows = table()
     typer.echo(
@@ -309,8 +309,8 @@ def chat(
     user: Annotated[str, typer.Option(help="who you are in this terminal")] = "local",
 ) -> None:
     """Talk to Wegweiser in the terminal (numbered choices; /help for commands)."""
+    from base import i18n
     from bot.console import Console
-    from wegweiser import i18n
     from wegweiser.services import build, check_database
 
     cfg = settings()

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from base import i18n
+from base.settings import Settings, SettingsError
 from bot.effects import Handlers
 from bot.runtime import Runtime
 from care.effects import Care
@@ -21,8 +23,6 @@ from places.gemeinden import GemeindeChoices
 from referrals.effects import Referrals
 from store.db import DatabaseUnavailable, make_engine, sessions
 from surveys import responses
-from wegweiser import i18n
-from wegweiser.settings import Settings, SettingsError
 
 
 @dataclass

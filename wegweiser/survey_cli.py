@@ -133,10 +133,10 @@ def import_(
     flow is checked with everything `serve` checks, next to the other flows of its folder,
     before it is written; translations in supported languages go into the catalogs, marked
     as not reviewed."""
+    from base.catalogs import merge, po_path
+    from base.i18n import LOCALE_ORDER, LOCALES_DIR
     from dialogs.xlsform import XLSFormError, import_file
-    from wegweiser.catalogs import merge, po_path
     from wegweiser.cli import fail, settings
-    from wegweiser.i18n import LOCALE_ORDER, LOCALES_DIR
 
     try:
         imported = import_file(Path(form), locales=LOCALE_ORDER, skip_unsupported=skip_unsupported)

@@ -11,7 +11,7 @@ from gettext import NullTranslations
 from babel.support import Translations
 from fastapi import Request
 
-from wegweiser.i18n import LOCALES_DIR
+from base.i18n import LOCALES_DIR
 
 DOMAIN = "staff"
 SOURCE = "de"

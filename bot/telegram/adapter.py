@@ -27,13 +27,13 @@ from aiogram.types import (
 )
 from sqlalchemy import select
 
+from base.i18n import render
 from bot import outbox
 from bot.runtime import Handled, Inbound, Runtime, pseudonym
 from bot.telegram import messages as TM
 from dialogs.io import Command, Event, Press, Text, Unsupported
 from dialogs.messages import M
 from store.models import Conversation
-from wegweiser.i18n import render
 
 log = logging.getLogger(__name__)
 

@@ -15,12 +15,12 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.utils.token import TokenValidationError
 from fastapi import FastAPI
 
+from base.settings import Settings, SettingsError
 from bot.outbox import Pacing
 from bot.runtime import Runtime
 from bot.telegram.adapter import ALLOWED_UPDATES, TelegramChannel, make_bot, set_commands
 from bot.telegram.sender import SenderConfig, TelegramSender
 from bot.telegram.webhook import webhook_router
-from wegweiser.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 

@@ -30,6 +30,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from base import i18n
 from bot.outbox import drain
 from bot.render import render_reply
 from bot.runtime import Handled, Inbound, Runtime, pseudonym
@@ -38,7 +39,6 @@ from dialogs.buttons import MAX_BYTES, Op, encode
 from dialogs.io import Command, Event, Msg, Press, Text
 from dialogs.messages import M
 from store.models import Conversation, OutboxMessage, utcnow
-from wegweiser import i18n
 
 log = logging.getLogger(__name__)
 

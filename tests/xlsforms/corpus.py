@@ -17,8 +17,8 @@ from typing import Any
 import yaml
 from pyxform.xls2xform import convert
 
+from base.i18n import LOCALE_ORDER
 from dialogs.xlsform import XLSFormError, import_file
-from wegweiser.i18n import LOCALE_ORDER
 
 HERE = Path(__file__).parent
 EXPECTED = HERE / "expected.yaml"

@@ -15,7 +15,7 @@ from pathlib import Path
 from babel import Locale
 from babel.support import NullTranslations, Translations
 
-from dialogs.io import Label, Msg
+from base.translatable import Label, Msg
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,11 @@ _LETTERS = {
     ord("آ"): "ا",
     ord("ٱ"): "ا",
     ord("ـ"): None,  # tatweel
+    ord("ё"): "е",
     ord("ß"): "ss",
     ord("ı"): "i",  # Turkish dotless i: people type either
 }
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\u00ad\ufeff]")
 _SPACES = re.compile(r"\s+")
 # German umlaut transliterations typed without the keyboard ("Muenster").
 _TRANSLIT = (("ae", "a"), ("oe", "o"), ("ue", "u"))
@@ -32,9 +33,17 @@ def western_digits(text: str) -> str:
     return text.translate(_DIGITS)
 
 
-def normalize(text: str) -> str:
+def canonical(text: str) -> str:
+    """The one base form every matcher starts from (typed answers, offer search, Gemeinde
+    names): compatibility forms, western digits, no invisible marks, casefolded, the letter
+    variants people type interchangeably unified."""
     text = unicodedata.normalize("NFKC", text).translate(_DIGITS)
-    text = _INVISIBLE.sub("", text).casefold().translate(_LETTERS)
+    return _INVISIBLE.sub("", text).casefold().translate(_LETTERS)
+
+
+def normalize(text: str) -> str:
+    """A typed answer as matched: canonical, without diacritics, spaces collapsed."""
+    text = canonical(text)
     decomposed = unicodedata.normalize("NFD", text)
     text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _SPACES.sub(" ", text).strip(" .!?,;:'\"")

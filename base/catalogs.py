@@ -14,7 +14,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po, write_po
 
-from wegweiser.i18n import LOCALE_ORDER, LOCALES_DIR
+from base.i18n import LOCALE_ORDER, LOCALES_DIR
 
 GOAL_LOCALES = LOCALE_ORDER[1:]  # every language but the German source
 REVIEWED = "review: reviewed"
