@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import flood, paging
 from bot.clean import clean_event
 from bot.effects import Handlers
+from bot.locks import KeyedLocks
 from bot.messages import CM
 from bot.render import render_reply
 from dialogs.effects import Completed, DataWanted, Effect, Forget, InvitationsSet, StartOver
@@ -111,7 +112,7 @@ class Runtime:
         self.max_text_length = max_text_length
         self.flood_max_updates = flood_max_updates
         self.flood_window_seconds = flood_window_seconds
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks = KeyedLocks()
         self._single_writer = asyncio.Lock() if self._is_sqlite else None
         self.outbox_ready = asyncio.Event()
 
@@ -127,17 +128,12 @@ class Runtime:
     # ------------------------------------------------------------------ locking
     @contextlib.asynccontextmanager
     async def _serialised(self, key: str) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        try:
-            async with lock:
-                if self._single_writer is None:
+        async with self._locks.hold(key):
+            if self._single_writer is None:
+                yield
+            else:
+                async with self._single_writer:
                     yield
-                else:
-                    async with self._single_writer:
-                        yield
-        finally:
-            if not lock.locked() and not getattr(lock, "_waiters", None):
-                self._locks.pop(key, None)
 
     async def _conversation(self, s: AsyncSession, pn: str, msg: Inbound) -> Conversation:
         """Load (creating if needed) and lock the conversation row."""

@@ -10,7 +10,6 @@ person's language; programs read `code`, people read `message`.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
@@ -31,6 +30,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from base import i18n
+from bot.locks import KeyedLocks
 from bot.outbox import drain
 from bot.render import render_reply
 from bot.runtime import Handled, Inbound, Runtime, pseudonym
@@ -167,7 +167,7 @@ class WebChat:
         self.poll_buckets = Buckets(limits.poll_burst, limits.poll_per_second, clock)
         self.address_buckets = Buckets(limits.address_burst, limits.address_per_second, clock)
         self.token_buckets = Buckets(limits.token_burst, limits.token_per_second, clock)
-        self._drain_locks: dict[int, asyncio.Lock] = {}
+        self._drain_locks = KeyedLocks()
         self.templates = jinja2.Environment(
             loader=jinja2.FileSystemLoader(HERE / "templates"),
             autoescape=True,
@@ -254,13 +254,8 @@ class WebChat:
             # keeps the id unique for the page's de-duplication
             out.append({"id": f"{row.id}-{row.created_at:%Y%m%d%H%M%S%f}", **_visible(row.payload)})
 
-        lock = self._drain_locks.setdefault(conversation_id, asyncio.Lock())
-        try:
-            async with lock:
-                await drain(self.runtime.sessions, CHANNEL, send, conversation_id=conversation_id)
-        finally:
-            if not lock.locked() and not getattr(lock, "_waiters", None):
-                self._drain_locks.pop(conversation_id, None)
+        async with self._drain_locks.hold(conversation_id):
+            await drain(self.runtime.sessions, CHANNEL, send, conversation_id=conversation_id)
         return out
 
     # ------------------------------------------------------------ answers
