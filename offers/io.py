@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import String, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from base.spreadsheet import neutralise, unneutralise
 from offers import io_texts
 from offers.fuzzy import match_gemeinde
 from offers.ranking import gemeinde_ids
@@ -88,7 +89,6 @@ TEXT_FIELDS = (
     "source",
 )
 MAX_ROWS = 10_000
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ACCESS_WORDS = {
     "yes": "yes",
     "ja": "yes",
@@ -256,13 +256,6 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
 
 
 # ---------------------------------------------------------------- validating rows
-
-
-def unneutralise(text: str) -> str:
-    """Undo the export's formula protection: "'=x" -> "=x"."""
-    if len(text) >= 2 and text[0] == "'" and text[1] in "=+-@\t\r":
-        return text[1:]
-    return text
 
 
 def _text(value: Any) -> str:
@@ -579,13 +572,6 @@ async def import_offers(
 
 
 # ---------------------------------------------------------------- export
-
-
-def neutralise(value: Any) -> Any:
-    """Protect a cell from being run as a formula by a spreadsheet program."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _export_row(

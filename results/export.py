@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from base.spreadsheet import neutralise
 from results.needs_overview import BEDARF_HEADER, bedarfsuebersicht, figure
-from results.scrub import neutralise
 from results.tables import Report, Table
 from results.texts import TextAnswer
 
@@ -25,7 +25,7 @@ FORMATS = ("csv", "xlsx", "json", "floip")
 
 
 def _text(value: Any) -> Any:
-    return neutralise(value) if isinstance(value, str) else value
+    return neutralise(value)
 
 
 def _long_rows(table: Table) -> Iterator[list[Any]]:
@@ -227,6 +227,7 @@ def to_xlsx(
 ) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     wb = Workbook()
     bold = Font(bold=True)
@@ -276,7 +277,7 @@ def to_xlsx(
             from openpyxl.drawing.image import Image
 
             img = Image(io.BytesIO(charts[item_id]))
-            sheet.add_image(img, f"{_col(len(tables[0].cols) + 4)}2")
+            sheet.add_image(img, f"{get_column_letter(len(tables[0].cols) + 4)}2")
 
     need = wb.create_sheet("Bedarfsübersicht")
     need.append([_text(report.notice)])
@@ -296,14 +297,6 @@ def to_xlsx(
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
-
-
-def _col(n: int) -> str:
-    name = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        name = chr(65 + r) + name
-    return name
 
 
 def _sheet_name(item_id: str, taken: list[str]) -> str:

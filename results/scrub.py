@@ -21,15 +21,3 @@ def scrub(text: str) -> str:
     for pattern in _PATTERNS:
         text = pattern.sub(PLACEHOLDER, text)
     return text
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# Control characters no XLSX cell may hold (openpyxl refuses the whole workbook).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def neutralise(value: str) -> str:
-    """Spreadsheet formula injection: a cell starting with = + - @ is kept as text.
-    Control characters a spreadsheet cannot hold are dropped."""
-    value = _CONTROL.sub("", value)
-    return "'" + value if value.startswith(_FORMULA_START) else value

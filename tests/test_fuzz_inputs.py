@@ -31,6 +31,7 @@ from sqlalchemy import func, select
 
 from base import i18n
 from base.i18n import render
+from base.spreadsheet import neutralise
 from bot.clean import clean_text
 from bot.runtime import Inbound, pseudonym
 from bot.telegram import messages as TM
@@ -47,7 +48,6 @@ from dialogs.loader import load_flow
 from dialogs.messages import M
 from dialogs.registry import load_registry
 from results.export import to_csv, to_xlsx
-from results.scrub import neutralise
 from results.tables import Codebook, build_report
 from results.texts import TextAnswer, review, text_answers
 from store.demo import load_demo

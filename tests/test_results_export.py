@@ -11,10 +11,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from base.spreadsheet import neutralise
 from dialogs.loader import load_flow
 from results.charts import bar_chart, charts
 from results.export import bedarfsuebersicht, to_csv, to_floip, to_json, to_xlsx
-from results.scrub import neutralise, scrub
+from results.scrub import scrub
 from results.tables import Codebook, build_report
 from results.texts import review, text_answers
 from store.demo import load_demo
