@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIN_SECRET_LENGTH = 32
@@ -31,7 +31,9 @@ class Settings(BaseSettings):
     env: Literal["development", "production"] = "development"
     instance_dir: Path = Path("instance")
     database_url: str = ""  # default: SQLite file in instance_dir
-    secret_key: str = ""  # default: generated once and kept in instance_dir (development)
+    secret_key: SecretStr = SecretStr(
+        ""
+    )  # default: generated once and kept in instance_dir (development)
     default_locale: str = "de"
     default_flow: str = "demo"
     flows_dir: Path = Path(__file__).resolve().parent.parent / "dialogs" / "flows"
@@ -40,9 +42,11 @@ class Settings(BaseSettings):
     conversation_ttl_days: int = Field(default=30, ge=1, le=365)
     max_text_length: int = Field(default=1000, ge=10, le=4096)
     referral_retention_days: int = Field(default=90, ge=1, le=3650)
-    telegram_bot_token: str = Field(default="", validation_alias="TELEGRAM_BOT_TOKEN")
+    telegram_bot_token: SecretStr = Field(
+        default=SecretStr(""), validation_alias="TELEGRAM_BOT_TOKEN"
+    )
     telegram_api_base: str = "https://api.telegram.org"
-    telegram_webhook_secret: str = ""
+    telegram_webhook_secret: SecretStr = SecretStr("")
     telegram_webhook_url: str = ""  # set: `serve` registers this webhook instead of polling
     telegram_chat_rate: float = Field(default=1.0, gt=0, le=100)  # messages/s per chat
     telegram_chat_burst: int = Field(default=3, ge=1, le=100)
@@ -55,12 +59,13 @@ class Settings(BaseSettings):
 
     @field_validator("telegram_webhook_secret")
     @classmethod
-    def _secret_chars(cls, v: str) -> str:
+    def _secret_chars(cls, secret: SecretStr) -> SecretStr:
+        v = secret.get_secret_value()
         if v and not (
             1 <= len(v) <= 256 and all(c.isascii() and (c.isalnum() or c in "_-") for c in v)
         ):
             raise ValueError("1-256 characters A-Z, a-z, 0-9, _ and - (Telegram's rule)")
-        return v
+        return secret
 
     @field_validator("telegram_webhook_url")
     @classmethod
@@ -103,12 +108,12 @@ class Settings(BaseSettings):
 
     def resolved_secret(self) -> bytes:
         """The HMAC secret. Development generates one and keeps it (mode 0600) in instance_dir."""
-        if self.secret_key:
-            if len(self.secret_key) < MIN_SECRET_LENGTH:
+        if key := self.secret_key.get_secret_value():
+            if len(key) < MIN_SECRET_LENGTH:
                 raise SettingsError(
                     f"WEGWEISER_SECRET_KEY: must be at least {MIN_SECRET_LENGTH} characters"
                 )
-            return self.secret_key.encode()
+            return key.encode()
         if self.env == "production":
             raise SettingsError("WEGWEISER_SECRET_KEY: required in production (32+ characters)")
         path = self.instance_dir / SECRET_FILE

@@ -40,7 +40,7 @@ def sender_config(cfg: Settings) -> SenderConfig:
 
 def bot_for(cfg: Settings) -> Bot:
     try:
-        return make_bot(cfg.telegram_bot_token, cfg.telegram_api_base)
+        return make_bot(cfg.telegram_bot_token.get_secret_value(), cfg.telegram_api_base)
     except TokenValidationError:
         raise SettingsError("TELEGRAM_BOT_TOKEN: not a bot token (digits:letters)") from None
 
@@ -64,7 +64,9 @@ class TelegramService:
 
     def mount(self, api: FastAPI) -> None:
         if self.webhook:
-            api.include_router(webhook_router(self.channel, self.cfg.telegram_webhook_secret))
+            api.include_router(
+                webhook_router(self.channel, self.cfg.telegram_webhook_secret.get_secret_value())
+            )
 
     async def start(self) -> None:
         try:
@@ -72,7 +74,7 @@ class TelegramService:
             if self.webhook:
                 await self.bot.set_webhook(
                     self.cfg.telegram_webhook_url,
-                    secret_token=self.cfg.telegram_webhook_secret,
+                    secret_token=self.cfg.telegram_webhook_secret.get_secret_value(),
                     allowed_updates=ALLOWED_UPDATES,
                 )
         except TelegramAPIError as e:  # Telegram unreachable now: polling retries anyway
@@ -96,7 +98,7 @@ async def set_webhook(cfg: Settings, url: str, *, drop_pending: bool = False) ->
     try:
         await bot.set_webhook(
             url,
-            secret_token=cfg.telegram_webhook_secret,
+            secret_token=cfg.telegram_webhook_secret.get_secret_value(),
             allowed_updates=ALLOWED_UPDATES,
             drop_pending_updates=drop_pending,
         )
