@@ -30,7 +30,6 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 FLOWS_DIR = Path(__file__).resolve().parent.parent / "dialogs" / "flows"
 
 _pg_problem: str | None = None
-_pg_skipped: list[str] = []
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -59,18 +58,23 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if _pg_skipped:
+    # from the reports, so that it also lists what parallel workers skipped
+    skipped = [
+        r.nodeid
+        for r in terminalreporter.stats.get("skipped", [])
+        if "PostgreSQL not reachable" in str(getattr(r, "longrepr", ""))
+    ]
+    if skipped:
         terminalreporter.section("PostgreSQL")
         terminalreporter.write_line(
-            f"{_pg_problem}; {len(_pg_skipped)} PostgreSQL test variant(s) SKIPPED:"
+            f"{_pg_problem}; {len(skipped)} PostgreSQL test variant(s) SKIPPED:"
         )
-        for name in _pg_skipped:
+        for name in skipped:
             terminalreporter.write_line(f"  {name}")
 
 
 def require_postgres(request: pytest.FixtureRequest) -> None:
     if _pg_problem:
-        _pg_skipped.append(request.node.nodeid)
         pytest.skip(_pg_problem)
 
 
