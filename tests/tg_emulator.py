@@ -22,9 +22,9 @@ What it models (and what a test can therefore rely on):
   queue is pushed to the webhook URL instead (one update at a time, in order, with retries
   on non-2xx answers and network errors) and ``getUpdates`` answers 409.  A webhook answer
   may carry a method call (``{"method": ...}`` as JSON or multipart form), which is executed.
-* Messages: per-chat increasing ``message_id`` shared by user and bot messages, formatting
-  (``parse_mode`` HTML / MarkdownV2 / Markdown is parsed into plain text + entities, with
-  Telegram's "can't parse entities" errors), reply markup validation, edits (including
+* Messages: per-chat increasing ``message_id`` shared by user and bot messages, plain text
+  (the bot never formats; a ``parse_mode`` is refused so that a change to it shows up
+  here), reply markup validation, edits (including
   "message is not modified" and keyboard removal when ``editMessageText`` omits
   ``reply_markup``), deletions, blocked users and left chats.
 * Optional flood control (``enable_flood_control``) answering 429 with ``retry_after``.
@@ -87,21 +87,6 @@ DEFAULT_UPDATE_TYPES = frozenset(
     }
 )
 
-CHAT_ACTIONS = frozenset(
-    {
-        "typing",
-        "upload_photo",
-        "record_video",
-        "upload_video",
-        "record_voice",
-        "upload_voice",
-        "upload_document",
-        "choose_sticker",
-        "find_location",
-        "record_video_note",
-        "upload_video_note",
-    }
-)
 
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup "
@@ -181,447 +166,13 @@ def _bad(description: str) -> TelegramError:
 
 
 # --------------------------------------------------------------------------------------------
-# Formatting: parse_mode -> (plain text, entities), modelled on TDLib's parsers.
+# Text and entities. The bot sends plain text (no parse_mode), so formatting is not parsed.
 # --------------------------------------------------------------------------------------------
 
 
 def utf16_len(text: str) -> int:
     """Length of ``text`` in UTF-16 code units (the unit of Telegram entity offsets)."""
     return len(text.encode("utf-16-le")) // 2
-
-
-class _TextBuilder:
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.offset = 0  # UTF-16 units
-
-    def add(self, piece: str) -> None:
-        self.parts.append(piece)
-        self.offset += utf16_len(piece)
-
-    def text(self) -> str:
-        return "".join(self.parts)
-
-
-def _entities_error(message: str) -> TelegramError:
-    return _bad(f"can't parse entities: {message}")
-
-
-_HTML_TAGS = {
-    "a": "text_link",
-    "b": "bold",
-    "strong": "bold",
-    "i": "italic",
-    "em": "italic",
-    "u": "underline",
-    "ins": "underline",
-    "s": "strikethrough",
-    "strike": "strikethrough",
-    "del": "strikethrough",
-    "span": "spoiler",
-    "tg-spoiler": "spoiler",
-    "code": "code",
-    "pre": "pre",
-    "blockquote": "blockquote",
-    "tg-emoji": "custom_emoji",
-}
-_HTML_ENTITY_RE = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|lt|gt|amp|quot);")
-_HTML_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
-
-
-def _decode_html_entity(match: re.Match[str]) -> str | None:
-    name = match.group(1)
-    if name in _HTML_NAMED:
-        return _HTML_NAMED[name]
-    code = int(name[2:], 16) if name[1] in "xX" else int(name[1:])
-    if code == 0 or code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-        return None
-    return chr(code)
-
-
-def _html_unescape(value: str) -> str:
-    return _HTML_ENTITY_RE.sub(lambda m: _decode_html_entity(m) or m.group(0), value)
-
-
-def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
-    """Parse Telegram HTML into plain text and entities; raise like Telegram on bad markup."""
-
-    def byte_offset(index: int) -> int:
-        return len(text[:index].encode())
-
-    out = _TextBuilder()
-    entities: list[dict[str, Any]] = []
-    stack: list[tuple[str, dict[str, str], int]] = []
-    pre_language: dict[int, str] = {}
-    i, n = 0, len(text)
-    while i < n:
-        char = text[i]
-        if char == "&":
-            match = _HTML_ENTITY_RE.match(text, i)
-            decoded = _decode_html_entity(match) if match else None
-            if match and decoded is not None:
-                out.add(decoded)
-                i = match.end()
-            else:
-                out.add("&")
-                i += 1
-            continue
-        if char != "<":
-            out.add(char)
-            i += 1
-            continue
-        begin = i
-        i += 1
-        if i < n and text[i] == "/":
-            i += 1
-            start = i
-            while i < n and not text[i].isspace() and text[i] != ">":
-                i += 1
-            end_name = text[start:i].lower()
-            while i < n and text[i].isspace():
-                i += 1
-            if i >= n or text[i] != ">":
-                raise _entities_error(f"Unclosed end tag at byte offset {byte_offset(begin)}")
-            i += 1
-            if not stack:
-                raise _entities_error(f"Unexpected end tag at byte offset {byte_offset(begin)}")
-            tag, attrs, entity_start = stack.pop()
-            if end_name and end_name != tag:
-                raise _entities_error(
-                    f'Unmatched end tag at byte offset {byte_offset(begin)}, expected "</{tag}>", '
-                    f'found "</{end_name}>"'
-                )
-            length = out.offset - entity_start
-            if tag == "code" and stack and stack[-1][0] == "pre" and stack[-1][2] == entity_start:
-                language = attrs.get("class", "")
-                if language.startswith("language-"):
-                    pre_language[entity_start] = language.removeprefix("language-")
-                    continue
-            if length <= 0:
-                continue
-            entity: dict[str, Any] = {"type": _HTML_TAGS[tag], "offset": entity_start}
-            entity["length"] = length
-            if tag == "a":
-                href = attrs.get("href", "")
-                entity["url"] = href or out.text()[-length:]
-            elif tag == "pre" and entity_start in pre_language:
-                entity["language"] = pre_language.pop(entity_start)
-            elif tag == "blockquote" and "expandable" in attrs:
-                entity["type"] = "expandable_blockquote"
-            elif tag == "tg-emoji":
-                entity["custom_emoji_id"] = attrs.get("emoji-id", "")
-            entities.append(entity)
-            continue
-        start = i
-        while i < n and not text[i].isspace() and text[i] != ">":
-            i += 1
-        if i >= n:
-            raise _entities_error(f"Unclosed start tag at byte offset {byte_offset(begin)}")
-        tag = text[start:i].lower()
-        if tag not in _HTML_TAGS:
-            raise _entities_error(
-                f'Unsupported start tag "{tag}" at byte offset {byte_offset(begin)}'
-            )
-        attrs: dict[str, str] = {}
-        while True:
-            while i < n and text[i].isspace():
-                i += 1
-            if i >= n:
-                raise _entities_error(f"Unclosed start tag at byte offset {byte_offset(begin)}")
-            if text[i] == ">":
-                i += 1
-                break
-            attr_start = i
-            while i < n and (text[i].isalnum() or text[i] in "-_"):
-                i += 1
-            attr = text[attr_start:i].lower()
-            if not attr:
-                raise _entities_error(
-                    f'Empty attribute name in the tag "{tag}" at byte offset {byte_offset(begin)}'
-                )
-            while i < n and text[i].isspace():
-                i += 1
-            if i >= n:
-                raise _entities_error(f"Unclosed start tag at byte offset {byte_offset(begin)}")
-            if text[i] != "=":
-                if tag == "blockquote" and attr == "expandable":
-                    attrs[attr] = ""
-                    continue
-                raise _entities_error(
-                    f'Expected equal sign in declaration of an attribute of the tag "{tag}" '
-                    f"at byte offset {byte_offset(begin)}"
-                )
-            i += 1
-            while i < n and text[i].isspace():
-                i += 1
-            if i >= n:
-                raise _entities_error(f"Unclosed start tag at byte offset {byte_offset(begin)}")
-            if text[i] in "'\"":
-                quote = text[i]
-                close = text.find(quote, i + 1)
-                if close < 0:
-                    raise _entities_error(f"Unclosed start tag at byte offset {byte_offset(begin)}")
-                value = text[i + 1 : close]
-                i = close + 1
-            else:
-                value_start = i
-                while i < n and not text[i].isspace() and text[i] != ">":
-                    i += 1
-                value = text[value_start:i]
-            attrs[attr] = _html_unescape(value)
-        if tag == "span" and attrs.get("class") != "tg-spoiler":
-            raise _entities_error(
-                f'Tag "span" must have class "tg-spoiler" at byte offset {byte_offset(begin)}'
-            )
-        stack.append((tag, attrs, out.offset))
-    if stack:
-        raise _entities_error(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"')
-    return out.text(), _sorted_entities(entities)
-
-
-_URL_RE = re.compile(r"^(?:[a-zA-Z][\w+.-]*://\S+|tg:\S+|[\w-]+(?:\.[\w-]+)+\S*)$")
-_MDV2_RESERVED = frozenset("_*[]()~`>#+-=|{}.!")
-_MDV2_TYPE_NAMES = {
-    "bold": "Bold",
-    "italic": "Italic",
-    "underline": "Underline",
-    "strikethrough": "Strikethrough",
-    "spoiler": "Spoiler",
-    "code": "Code",
-    "pre": "Pre",
-    "text_link": "TextUrl",
-    "custom_emoji": "CustomEmoji",
-}
-
-
-def parse_markdown_v2(text: str) -> tuple[str, list[dict[str, Any]]]:
-    """Parse MarkdownV2 into plain text and entities; raise like Telegram on bad markup."""
-
-    def byte_offset(index: int) -> int:
-        return len(text[:index].encode())
-
-    def at(index: int) -> str:
-        return text[index] if index < n else ""
-
-    out = _TextBuilder()
-    entities: list[dict[str, Any]] = []
-    # (type, utf16 start, byte offset of the opening, argument)
-    stack: list[tuple[str, int, int, str]] = []
-    quote_start: int | None = None
-    i, n = 0, len(text)
-    while i < n:
-        char = text[i]
-        if char == "\\" and i + 1 < n and 0 < ord(text[i + 1]) <= 126:
-            out.add(text[i + 1])
-            i += 2
-            continue
-        top = stack[-1][0] if stack else None
-        if top not in ("code", "pre"):
-            if char == ">" and (i == 0 or text[i - 1] == "\n"):
-                if quote_start is None:
-                    quote_start = out.offset
-                i += 1
-                continue
-            if char == "\n" and quote_start is not None and at(i + 1) != ">":
-                if out.offset > quote_start:
-                    entities.append(
-                        {
-                            "type": "blockquote",
-                            "offset": quote_start,
-                            "length": out.offset - quote_start,
-                        }
-                    )
-                quote_start = None
-        reserved = "`" if top in ("code", "pre") else _MDV2_RESERVED
-        if char not in reserved:
-            out.add(char)
-            i += 1
-            continue
-        closes = False
-        if top == "bold":
-            closes = char == "*"
-        elif top == "italic":
-            closes = char == "_" and at(i + 1) != "_"
-        elif top == "underline":
-            closes = char == "_" and at(i + 1) == "_"
-        elif top == "strikethrough":
-            closes = char == "~"
-        elif top == "spoiler":
-            closes = char == "|" and at(i + 1) == "|"
-        elif top == "code":
-            closes = char == "`"
-        elif top == "pre":
-            closes = text.startswith("```", i)
-        elif top in ("text_link", "custom_emoji"):
-            closes = char == "]"
-        if not closes:
-            if top == "pre":
-                out.add(char)
-                i += 1
-                continue
-            opening = i
-            argument = ""
-            if char == "_":
-                kind = "underline" if at(i + 1) == "_" else "italic"
-                if kind == "underline":
-                    i += 1
-            elif char == "*":
-                kind = "bold"
-            elif char == "~":
-                kind = "strikethrough"
-            elif char == "|" and at(i + 1) == "|":
-                kind = "spoiler"
-                i += 1
-            elif char == "[":
-                kind = "text_link"
-            elif char == "!" and at(i + 1) == "[":
-                kind = "custom_emoji"
-                i += 1
-            elif char == "`" and text.startswith("```", i):
-                kind = "pre"
-                i += 3
-                language_end = i
-                while (
-                    language_end < n
-                    and not text[language_end].isspace()
-                    and (text[language_end] != "`")
-                ):
-                    language_end += 1
-                if language_end != i and language_end < n and text[language_end] != "`":
-                    argument = text[i:language_end]
-                    i = language_end
-                if at(i) in ("\n", "\r"):
-                    i += 2 if at(i + 1) in ("\n", "\r") and at(i + 1) != at(i) else 1
-                i -= 1
-            elif char == "`":
-                kind = "code"
-            else:
-                raise _entities_error(
-                    f"Character '{char}' is reserved and must be escaped with the preceding '\\'"
-                )
-            stack.append((kind, out.offset, byte_offset(opening), argument))
-            i += 1
-            continue
-        kind, start, _opening, argument = stack.pop()
-        entity: dict[str, Any] = {"type": kind, "offset": start, "length": out.offset - start}
-        if kind in ("underline", "spoiler"):
-            i += 1
-        elif kind == "pre":
-            i += 2
-            if argument:
-                entity["language"] = argument
-        elif kind in ("text_link", "custom_emoji"):
-            if at(i + 1) == "(":
-                i += 2
-                url_start = i
-                url_parts: list[str] = []
-                while i < n and text[i] != ")":
-                    if text[i] == "\\" and i + 1 < n and 0 < ord(text[i + 1]) <= 126:
-                        url_parts.append(text[i + 1])
-                        i += 2
-                        continue
-                    url_parts.append(text[i])
-                    i += 1
-                if i >= n:
-                    raise _entities_error(
-                        f"Can't find end of a URL at byte offset {byte_offset(url_start)}"
-                    )
-                url = "".join(url_parts)
-            elif kind == "custom_emoji":
-                raise _entities_error("Custom emoji entity must contain a tg://emoji URL")
-            else:
-                url = _utf16_tail(out.text(), out.offset - start)
-            if kind == "custom_emoji":
-                entity["custom_emoji_id"] = url.rpartition("id=")[2]
-            elif _URL_RE.match(url):
-                entity["url"] = url
-            else:  # Telegram silently drops links whose URL does not check out
-                entity["length"] = 0
-        i += 1
-        if entity["length"] > 0:
-            entities.append(entity)
-    if stack:
-        kind, _start, opening, _argument = stack[-1]
-        raise _entities_error(
-            f"Can't find end of {_MDV2_TYPE_NAMES[kind]} entity at byte offset {opening}"
-        )
-    if quote_start is not None and out.offset > quote_start:
-        entities.append(
-            {"type": "blockquote", "offset": quote_start, "length": out.offset - quote_start}
-        )
-    return out.text(), _sorted_entities(entities)
-
-
-def _utf16_tail(text: str, units: int) -> str:
-    """The last ``units`` UTF-16 code units of ``text`` as a string."""
-    encoded = text.encode("utf-16-le")
-    return encoded[len(encoded) - 2 * units :].decode("utf-16-le")
-
-
-def parse_markdown(text: str) -> tuple[str, list[dict[str, Any]]]:
-    """Parse legacy Markdown into plain text and entities; raise like Telegram on bad markup."""
-    out = _TextBuilder()
-    entities: list[dict[str, Any]] = []
-    i, n = 0, len(text)
-    while i < n:
-        char = text[i]
-        if char == "\\" and i + 1 < n and text[i + 1] in "_*`[":
-            out.add(text[i + 1])
-            i += 2
-            continue
-        if char not in "_*`[":
-            out.add(char)
-            i += 1
-            continue
-        begin = i
-        end_char = "]" if char == "[" else char
-        i += 1
-        is_pre = False
-        language = ""
-        if char == "`" and text.startswith("``", i):
-            is_pre = True
-            i += 2
-            language_end = i
-            while (
-                language_end < n
-                and not text[language_end].isspace()
-                and (text[language_end] != "`")
-            ):
-                language_end += 1
-            if language_end != i and language_end < n and text[language_end] != "`":
-                language = text[i:language_end]
-                i = language_end
-            if i < n and text[i] in "\r\n":
-                i += 1
-        start = out.offset
-        while i < n and (text[i] != end_char or (is_pre and not text.startswith("```", i))):
-            out.add(text[i])
-            i += 1
-        if i >= n:
-            raise _entities_error(
-                f"Can't find end of the entity starting at byte offset {len(text[:begin].encode())}"
-            )
-        length = out.offset - start
-        entity: dict[str, Any] = {"offset": start, "length": length}
-        if char == "[":
-            url = ""
-            if i + 1 < n and text[i + 1] == "(":
-                close = text.find(")", i + 2)
-                if close >= 0:
-                    url = text[i + 2 : close]
-                    i = close
-            entity.update(type="text_link", url=url or _utf16_tail(out.text(), length))
-        elif is_pre:
-            entity["type"] = "pre"
-            if language:
-                entity["language"] = language
-            i += 2
-        else:
-            entity["type"] = {"*": "bold", "_": "italic", "`": "code"}[char]
-        i += 1
-        if length > 0:
-            entities.append(entity)
-    return out.text(), _sorted_entities(entities)
 
 
 def _sorted_entities(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -647,23 +198,15 @@ def _strip_text(text: str, entities: list[dict[str, Any]]) -> tuple[str, list[di
 def render_text(
     text: str, parse_mode: str | None, entities: Any = None
 ) -> tuple[str, list[dict[str, Any]]]:
-    """Apply ``parse_mode`` (or explicit ``entities``) the way Telegram does."""
+    """Plain text with explicit ``entities`` (if any), stripped the way Telegram does."""
     if entities not in (None, ""):
         if isinstance(entities, str) or not isinstance(entities, list):
             raise _bad("can't parse entities JSON object")
         parsed = [dict(e) for e in entities if isinstance(e, dict)]
     elif parse_mode in (None, ""):
         parsed = []
-    else:
-        mode = str(parse_mode).lower()
-        if mode == "html":
-            text, parsed = parse_html(text)
-        elif mode == "markdownv2":
-            text, parsed = parse_markdown_v2(text)
-        elif mode == "markdown":
-            text, parsed = parse_markdown(text)
-        else:
-            raise _bad(f"unsupported parse_mode {parse_mode}")
+    else:  # Wegweiser sends plain text only: a formatted message is a change to notice here
+        raise _bad(f"parse_mode {parse_mode} is not emulated (the bot sends plain text)")
     text, parsed = _strip_text(text, parsed)
     return text, _sorted_entities(parsed)
 
@@ -934,7 +477,6 @@ class TelegramEmulator:
         self.answered_callbacks: dict[str, dict[str, Any]] = {}
         self.left_chats: set[int] = set()
         self.my_commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        self.my_descriptions: dict[tuple[str, str], str] = {}
         self.uploads: dict[str, dict[str, Any]] = {}
 
         self._chats: dict[int, _Chat] = {}
@@ -2049,47 +1591,6 @@ class TelegramEmulator:
         key = (_scope_key(scope), self._language_code(params))
         return copy.deepcopy(self.my_commands.get(key, []))
 
-    def _api_delete_my_commands(self, params: dict[str, Any]) -> bool:
-        scope = _json_param(params, "scope", "can't parse BotCommandScope JSON object")
-        self.my_commands.pop((_scope_key(scope), self._language_code(params)), None)
-        return True
-
-    def _set_bot_text(self, params: dict[str, Any], field_name: str, limit: int) -> bool:
-        language = self._language_code(params)
-        value = str(params.get(field_name) or "")
-        if len(value) > limit:
-            raise _bad(f"{field_name} is too long")
-        if value:
-            self.my_descriptions[(field_name, language)] = value
-        else:
-            self.my_descriptions.pop((field_name, language), None)
-        return True
-
-    def _get_bot_text(self, params: dict[str, Any], field_name: str) -> dict[str, Any]:
-        language = self._language_code(params)
-        value = self.my_descriptions.get((field_name, language))
-        if value is None and field_name == "name":
-            value = self.bot_first_name
-        return {field_name: value or ""}
-
-    def _api_set_my_description(self, params: dict[str, Any]) -> bool:
-        return self._set_bot_text(params, "description", 512)
-
-    def _api_get_my_description(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._get_bot_text(params, "description")
-
-    def _api_set_my_short_description(self, params: dict[str, Any]) -> bool:
-        return self._set_bot_text(params, "short_description", 120)
-
-    def _api_get_my_short_description(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._get_bot_text(params, "short_description")
-
-    def _api_set_my_name(self, params: dict[str, Any]) -> bool:
-        return self._set_bot_text(params, "name", 64)
-
-    def _api_get_my_name(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._get_bot_text(params, "name")
-
     # ----------------------------------------------------------------------- API: messages
 
     def _writable_chat(self, params: dict[str, Any]) -> _Chat:
@@ -2318,12 +1819,6 @@ class TelegramEmulator:
                 }
             }
         )
-        return True
-
-    def _api_send_chat_action(self, params: dict[str, Any]) -> bool:
-        self._writable_chat(params)
-        if params.get("action") not in CHAT_ACTIONS:
-            raise _bad("wrong parameter action in request")
         return True
 
 
