@@ -407,20 +407,12 @@ _METHOD_NAMES = (
     "getWebhookInfo",
     "setMyCommands",
     "getMyCommands",
-    "deleteMyCommands",
-    "setMyDescription",
-    "getMyDescription",
-    "setMyShortDescription",
-    "getMyShortDescription",
-    "setMyName",
-    "getMyName",
     "sendMessage",
     "editMessageText",
     "editMessageReplyMarkup",
     "answerCallbackQuery",
     "leaveChat",
     "deleteMessage",
-    "sendChatAction",
 )
 
 
