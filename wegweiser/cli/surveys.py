@@ -16,7 +16,7 @@ surveys_app = typer.Typer(help="Anonymous survey waves and results.", no_args_is
 
 
 def _services() -> Services:
-    from wegweiser.cli import settings
+    from wegweiser.cli.common import settings
     from wegweiser.services import build
 
     return build(settings())
@@ -43,7 +43,7 @@ def create(
 ) -> None:
     """Create a draft wave with its own `/start` code."""
     from surveys.wave_commands import WaveError, create_wave
-    from wegweiser.cli import fail, run
+    from wegweiser.cli.common import fail, run
 
     async def go() -> str:
         services = _services()
@@ -65,7 +65,7 @@ def create(
 
 def _set(wave_id: int, status: str) -> None:
     from surveys.wave_commands import WaveError, set_status
-    from wegweiser.cli import fail, run
+    from wegweiser.cli.common import fail, run
 
     async def go() -> str:
         services = _services()
@@ -99,7 +99,7 @@ def list_(
 ) -> None:
     """List waves."""
     from surveys.wave_commands import list_waves
-    from wegweiser.cli import run
+    from wegweiser.cli.common import run
 
     async def go() -> list[str]:
         services = _services()
@@ -136,7 +136,7 @@ def import_(
     from base.catalogs import merge, po_path
     from base.i18n import LOCALE_ORDER, LOCALES_DIR
     from dialogs.xlsform import XLSFormError, import_file
-    from wegweiser.cli import fail, settings
+    from wegweiser.cli.common import fail, settings
 
     try:
         imported = import_file(Path(form), locales=LOCALE_ORDER, skip_unsupported=skip_unsupported)
@@ -196,7 +196,7 @@ def _beside_the_others(target: Path, text: str) -> list[str]:
 def invite_(wave_id: int) -> None:
     """Queue invitations (broadcast priority) to people of the Bündnis who opted in."""
     from surveys.wave_commands import WaveError, invite
-    from wegweiser.cli import fail, run
+    from wegweiser.cli.common import fail, run
 
     async def go() -> int:
         services = _services()
@@ -225,7 +225,7 @@ async def _report(services: Services, wave_id: int) -> tuple[Report, list[TextAn
     from results.tables import Codebook, build_report
     from results.texts import text_answers
     from store.models import SurveyWave
-    from wegweiser.cli import fail
+    from wegweiser.cli.common import fail
 
     async with services.sessions() as s:
         wave = await s.get(SurveyWave, wave_id)
@@ -253,7 +253,7 @@ def export(
     from pathlib import Path
 
     from results.export import FORMATS, write
-    from wegweiser.cli import fail, run
+    from wegweiser.cli.common import fail, run
 
     if fmt not in FORMATS:
         raise fail(f"--format: one of {', '.join(FORMATS)}", 2)
@@ -290,7 +290,7 @@ def texts_(
 ) -> None:
     """Show free-text answers of a wave (scrubbed) with their ids, for review."""
     from results.texts import text_answers
-    from wegweiser.cli import run
+    from wegweiser.cli.common import run
 
     async def go() -> list[str]:
         services = _services()
@@ -313,7 +313,7 @@ def review_(
 ) -> None:
     """Approve free-text answers for export (scrubbed), or --reject to delete them."""
     from results.texts import review
-    from wegweiser.cli import fail, run
+    from wegweiser.cli.common import fail, run
 
     async def go() -> int:
         services = _services()

@@ -1,0 +1,163 @@
+"""`wegweiser serve`, `wegweiser chat` and `wegweiser telegram …`: running the assistant."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+import typer
+
+from base.settings import Settings
+from wegweiser.cli.common import fail, run, settings
+
+telegram_app = typer.Typer(help="Telegram bot setup.", no_args_is_help=True)
+
+# ---------------------------------------------------------------- chat
+
+
+def chat(
+    lang: Annotated[str | None, typer.Option(help="language, e.g. de, ar, uk")] = None,
+    flow: Annotated[str | None, typer.Option(help="flow id (default: configured flow)")] = None,
+    user: Annotated[str, typer.Option(help="who you are in this terminal")] = "local",
+) -> None:
+    """Talk to Wegweiser in the terminal (numbered choices; /help for commands)."""
+    from base import i18n
+    from bot.console import Console
+    from wegweiser.services import build, check_database
+
+    cfg = settings()
+    if lang is not None and lang not in i18n.available_locales():
+        raise fail(
+            f"--lang: unknown language {lang!r}; known: {', '.join(i18n.available_locales())}", 2
+        )
+
+    async def go() -> None:
+        services = build(cfg)
+        if flow is not None and flow not in services.flows:
+            raise fail(f"--flow: unknown flow {flow!r}; known: {', '.join(services.flows)}", 2)
+        try:
+            await check_database(services.engine)
+            await Console(services.runtime, user=user).run(sys.stdin, lang=lang, flow=flow)
+        finally:
+            await services.close()
+
+    run(go)
+
+
+# ---------------------------------------------------------------- telegram
+
+
+def _telegram_settings() -> Settings:
+    cfg = settings()
+    if not cfg.telegram_bot_token:
+        raise fail("TELEGRAM_BOT_TOKEN: not set (the token BotFather gave you)", 2)
+    return cfg
+
+
+@telegram_app.command("set-webhook")
+def telegram_set_webhook(
+    url: Annotated[str, typer.Argument(help="public https URL, ending in /telegram/webhook")],
+    drop_pending: Annotated[bool, typer.Option(help="forget updates not yet delivered")] = False,
+) -> None:
+    """Tell Telegram to deliver updates to URL (with the secret token), and set the commands."""
+    from bot.telegram.service import set_webhook
+
+    cfg = _telegram_settings()
+    if not cfg.telegram_webhook_secret:
+        raise fail("WEGWEISER_TELEGRAM_WEBHOOK_SECRET: required for a webhook", 2)
+    if not url.startswith("https://") and cfg.env == "production":
+        raise fail("URL: Telegram only delivers to https:// URLs", 2)
+    typer.echo(run(lambda: set_webhook(cfg, url, drop_pending=drop_pending)))
+
+
+@telegram_app.command("delete-webhook")
+def telegram_delete_webhook(
+    drop_pending: Annotated[bool, typer.Option(help="forget updates not yet delivered")] = False,
+) -> None:
+    """Remove the webhook (then `serve` without WEGWEISER_TELEGRAM_WEBHOOK_URL polls)."""
+    from bot.telegram.service import delete_webhook
+
+    cfg = _telegram_settings()
+    typer.echo(run(lambda: delete_webhook(cfg, drop_pending=drop_pending)))
+
+
+# ---------------------------------------------------------------- serve
+
+
+def serve(
+    host: Annotated[str | None, typer.Option()] = None,
+    port: Annotated[int | None, typer.Option()] = None,
+) -> None:
+    """Start the admin API (and Telegram when TELEGRAM_BOT_TOKEN is set)."""
+    import uvicorn
+
+    from admin_api.app import auth_config_from, create_app
+    from admin_api.routers.surveys import SurveyConfig
+    from bot.webchat import build_webchat_router
+    from wegweiser.services import build, check_database
+
+    cfg = settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    async def go() -> None:
+        services = build(cfg)
+        await check_database(services.engine)
+        api = create_app(
+            services.engine,
+            services.sessions,
+            auth_config_from(cfg),
+            SurveyConfig(services.flows, services.runtime.secret, cfg.default_locale),
+        )
+        api.include_router(build_webchat_router(services.runtime))  # /chat
+        telegram = None
+        if cfg.telegram_bot_token:
+            from bot.telegram.service import TelegramService
+
+            telegram = TelegramService(services.runtime, cfg)
+            telegram.mount(api)
+        server = uvicorn.Server(
+            uvicorn.Config(api, host=host or cfg.host, port=port or cfg.port, log_level="info")
+        )
+        ttl = dt.timedelta(days=cfg.conversation_ttl_days)
+        retention = dt.timedelta(days=cfg.referral_retention_days)
+
+        async def housekeeping() -> None:
+            from bot.housekeeping import expire, forget_stale_answers
+            from referrals.effects import still_open
+            from referrals.retention import purge
+            from surveys.dropouts import expire_abandoned
+
+            factory, flows = services.sessions, services.flows
+            jobs: list[tuple[str, Callable[[], Coroutine[Any, Any, Any]]]] = [
+                ("survey drop-outs", lambda: expire_abandoned(factory, flows)),
+                ("conversation expiry", lambda: expire(factory, ttl, still_open)),
+                ("intake answers", lambda: forget_stale_answers(factory, flows)),
+                ("referral retention", lambda: purge(factory, retention)),
+                ("safety counts", lambda: services.tally.flush()),
+            ]
+            while True:
+                for name, job in jobs:  # one failing job must not stop the others
+                    try:
+                        await job()
+                    except Exception as e:
+                        logging.getLogger("wegweiser.housekeeping").warning(
+                            "%s failed: %s", name, type(e).__name__
+                        )
+                await asyncio.sleep(3600)
+
+        task = asyncio.create_task(housekeeping())
+        if telegram is not None:
+            await telegram.start()
+        try:
+            await server.serve()
+        finally:
+            task.cancel()
+            if telegram is not None:
+                await telegram.stop()
+            await services.close()
+
+    run(go)
