@@ -15,6 +15,7 @@ from admin_api.web import (
     pages_auth,
     pages_offer_texts,
     pages_offers,
+    pages_referral_forms,
     pages_referrals,
     pages_results,
     pages_waves,
@@ -26,6 +27,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 PAGE_ROUTERS: list[APIRouter] = [
     pages_auth.router,
     pages_referrals.router,
+    pages_referral_forms.router,
     pages_offer_texts.router,  # before pages_offers: /offers/uebersetzungen is no offer id
     pages_offers.router,
     pages_waves.router,

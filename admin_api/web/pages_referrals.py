@@ -9,8 +9,6 @@ kept; nothing of it is written.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from babel import Locale, UnknownLocaleError
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -20,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from admin_api import referral_access as access
 from admin_api.deps import DbSession, Id, Principal
 from admin_api.web.i18n import S_, gettext_for, locale_of
-from admin_api.web.session import CheckedForm, Counsellor
-from admin_api.web.templating import LOCAL_TIME, redirect, render
+from admin_api.web.session import Counsellor
+from admin_api.web.templating import render
 from offers.taxonomy import NEED_AREAS
 from referrals import lifecycle
 from store.models import Gemeinde, Referral, StaffUser
@@ -88,21 +86,6 @@ SYSTEM_NOTES: dict[str, str] = {
     **DANGER_LABELS,
 }
 
-TEXT_MISSING = S_("Bitte geben Sie einen Text ein.")
-TEXT_TOO_LONG = S_("Der Text ist zu lang: höchstens %(max)s Zeichen.")
-STALE = S_(
-    "Der Verweis wurde inzwischen geändert. Bitte prüfen Sie den aktuellen Stand unten und "
-    "versuchen Sie es dann noch einmal."
-)
-NOT_ALLOWED = S_("Dieser Statuswechsel ist beim Status „%(status)s“ nicht möglich.")
-FINISHED = S_("Der Verweis ist abgeschlossen; hier kann nichts mehr eingetragen werden.")
-UNREACHABLE = S_("Die Person ist über den Chat nicht mehr erreichbar.")
-DATE_MISSING = S_("Bitte geben Sie Datum und Uhrzeit des Termins an.")
-DATE_INVALID = S_("Bitte geben Sie ein gültiges Datum (TT.MM.JJJJ) und eine Uhrzeit (HH:MM) an.")
-DATE_PAST = S_("Der Termin liegt in der Vergangenheit.")
-OUTCOME_MISSING = S_("Bitte geben Sie das Ergebnis an.")
-REASON_MISSING = S_("Bitte geben Sie eine Begründung an.")
-ADDRESSEE_MISSING = S_("Bitte geben Sie an, an wen Sie die Person weitervermitteln.")
 FILTER_INVALID = S_("Unbekannter Filterwert; der Filter wurde nicht angewendet.")
 
 
@@ -214,7 +197,7 @@ async def _actor_names(s: AsyncSession, ref: Referral) -> dict[str, str]:
     return {f"user:{row.id}": row.email for row in rows}
 
 
-async def _detail_page(
+async def detail_page(
     request: Request,
     s: AsyncSession,
     ref: Referral,
@@ -290,156 +273,4 @@ async def _detail_page(
 @router.get("/{referral_id}")
 async def detail(request: Request, referral_id: Id, who: Counsellor, s: DbSession) -> Response:
     ref = await access.read(s, who, referral_id)
-    return await _detail_page(request, s, ref, done=request.query_params.get("ok"))
-
-
-async def _refused(
-    request: Request,
-    s: AsyncSession,
-    who: Principal,
-    referral_id: int,
-    form_name: str,
-    message: str,
-    form: dict[str, str],
-    status: int,
-) -> Response:
-    """The detail page again (an audited read, as it shows the data), with the reason next
-    to the form and what was typed still in it."""
-    ref = await access.read(s, who, referral_id)
-    return await _detail_page(
-        request, s, ref, errors={form_name: message}, values=form, status=status
-    )
-
-
-def _reason(request: Request, exc: lifecycle.ReferralError, ref_status: str | None) -> str:
-    if isinstance(exc, access.Stale):
-        return _t(request, STALE)
-    if isinstance(exc, lifecycle.InvalidTransition):
-        label = _t(request, STATUS_LABELS.get(ref_status or "", ref_status or ""))
-        return _t(request, NOT_ALLOWED, status=label)
-    if isinstance(exc, lifecycle.Unreachable):
-        return _t(request, UNREACHABLE)
-    if str(exc).startswith("referral is "):
-        return _t(request, FINISHED)
-    return _t(request, TEXT_MISSING)
-
-
-def _text_problem(request: Request, text: str, limit: int) -> str | None:
-    if not text.strip():
-        return _t(request, TEXT_MISSING)
-    if len(text.strip()) > limit:
-        return _t(request, TEXT_TOO_LONG, max=limit)
-    return None
-
-
-def _seen(form: dict[str, str]) -> int:
-    raw = form.get("seen", "")
-    return int(raw) if raw.isdigit() and len(raw) < 12 else -1  # -1: never matches: stale
-
-
-async def _current_status(s: AsyncSession, referral_id: int) -> str | None:
-    return await s.scalar(select(Referral.status).where(Referral.id == referral_id))
-
-
-@router.post("/{referral_id}/notiz")
-async def add_note(
-    request: Request, referral_id: Id, who: Counsellor, s: DbSession, form: CheckedForm
-) -> Response:
-    text = form.get("text", "")
-    problem = _text_problem(request, text, lifecycle.MAX_RELAY)
-    if problem is None:
-        try:
-            await access.add_note(s, who, referral_id, text)
-        except lifecycle.ReferralError as exc:
-            problem = _reason(request, exc, await _current_status(s, referral_id))
-    if problem is not None:
-        return await _refused(request, s, who, referral_id, "note", problem, form, 422)
-    return redirect(f"/staff/referrals/{referral_id}?ok=note#verlauf")
-
-
-@router.post("/{referral_id}/nachricht")
-async def send_message(
-    request: Request, referral_id: Id, who: Counsellor, s: DbSession, form: CheckedForm
-) -> Response:
-    text = form.get("text", "")
-    problem = _text_problem(request, text, lifecycle.MAX_RELAY)
-    status = 422
-    if problem is None:
-        try:
-            await access.relay(s, who, referral_id, text)
-        except lifecycle.ReferralError as exc:
-            problem, status = _reason(request, exc, await _current_status(s, referral_id)), 409
-    if problem is not None:
-        return await _refused(request, s, who, referral_id, "message", problem, form, status)
-    return redirect(f"/staff/referrals/{referral_id}?ok=message#verlauf")
-
-
-def _appointment_note(request: Request, form: dict[str, str]) -> tuple[str | None, str | None]:
-    """(note, problem): date and time (and an optional place) as the person will read it."""
-    day, time, place = (form.get(k, "").strip() for k in ("date", "time", "place"))
-    if not day or not time:
-        return None, _t(request, DATE_MISSING)
-    try:
-        date = (
-            dt.datetime.strptime(day, "%d.%m.%Y").date()
-            if "." in day
-            else dt.date.fromisoformat(day)
-        )
-        when = dt.datetime.combine(date, dt.time.fromisoformat(time))
-    except ValueError:
-        return None, _t(request, DATE_INVALID)
-    if when.date() < dt.datetime.now(LOCAL_TIME).date():
-        return None, _t(request, DATE_PAST)
-    if len(place) > MAX_PLACE:
-        return None, _t(request, TEXT_TOO_LONG, max=MAX_PLACE)
-    note = when.strftime("%d.%m.%Y, %H:%M")
-    return (f"{note}, {place}" if place else note), None
-
-
-@router.post("/{referral_id}/status")
-async def change_status(
-    request: Request, referral_id: Id, who: Counsellor, s: DbSession, form: CheckedForm
-) -> Response:
-    to = form.get("to", "")
-    note: str | None = None
-    problem: str | None = None
-    if to not in ACTIONS:
-        problem = _t(request, NOT_ALLOWED, status=to[:40])
-    elif to == "appointment":
-        note, problem = _appointment_note(request, form)
-    elif to in NOTE_LABELS:
-        note = form.get("note", "").strip()
-        missing = OUTCOME_MISSING if to == "closed" else REASON_MISSING
-        problem = (
-            _t(request, missing) if not note else _text_problem(request, note, lifecycle.MAX_RELAY)
-        )
-    status = 422
-    if problem is None:
-        try:
-            await access.change_status(s, who, referral_id, to, note, seen_event=_seen(form))
-        except lifecycle.ReferralError as exc:
-            problem, status = _reason(request, exc, await _current_status(s, referral_id)), 409
-    if problem is not None:
-        return await _refused(request, s, who, referral_id, f"status-{to}", problem, form, status)
-    return redirect(f"/staff/referrals/{referral_id}?ok=status")
-
-
-@router.post("/{referral_id}/weitervermittlung")
-async def hand_on(
-    request: Request, referral_id: Id, who: Counsellor, s: DbSession, form: CheckedForm
-) -> Response:
-    addressee = form.get("addressee", "").strip()
-    problem = (
-        _t(request, ADDRESSEE_MISSING)
-        if not addressee
-        else _text_problem(request, addressee, MAX_ADDRESSEE)
-    )
-    status = 422
-    if problem is None:
-        try:
-            await access.hand_on(s, who, referral_id, addressee, seen_event=_seen(form))
-        except lifecycle.ReferralError as exc:
-            problem, status = _reason(request, exc, await _current_status(s, referral_id)), 409
-    if problem is not None:
-        return await _refused(request, s, who, referral_id, "onward", problem, form, status)
-    return redirect(f"/staff/referrals/{referral_id}?ok=onward")
+    return await detail_page(request, s, ref, done=request.query_params.get("ok"))
