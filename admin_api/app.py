@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from admin_api import errors, web
 from admin_api.deps import AuthConfig
+from admin_api.limits import BodyLimit
 from admin_api.metrics import Metrics, MetricsMiddleware
 from admin_api.routers import (
     audit_log,
@@ -27,6 +28,7 @@ from admin_api.routers import (
 )
 from admin_api.routers.surveys import SurveyConfig
 from admin_api.security import IpThrottle
+from admin_api.web.errors import refusal_page
 from store.db import sessions as session_factory
 from wegweiser.settings import Settings
 
@@ -87,6 +89,8 @@ def create_app(
     metrics = Metrics()
     app.state.metrics = metrics
     errors.install(app)
+    # Innermost of the middlewares (none of them reads a body), outside every route.
+    app.add_middleware(BodyLimit, page_refusal=refusal_page)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
 
     @app.get("/health", tags=["operations"], summary="Liveness and database reachability")

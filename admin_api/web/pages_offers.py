@@ -14,8 +14,8 @@ from pydantic import ValidationError
 
 from admin_api.deps import DbSession, Id, Principal, get_scoped
 from admin_api.errors import ApiError
+from admin_api.limits import MAX_UPLOAD
 from admin_api.routers.offers import (
-    MAX_UPLOAD,
     FileFormat,
     OfferPatch,
     check_offer,
