@@ -5,13 +5,16 @@ Used by the HTTP layer and by `wegweiser users …`; no FastAPI in here.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import hashlib
 import hmac
+import os
 import secrets
 import time
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
@@ -61,12 +64,41 @@ def check_password_strength(password: str) -> None:
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    """Blocking (about 50 ms of CPU and 64 MiB): from the event loop use `verify_off_loop`."""
     try:
         return (
             _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
         )
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Hashed with weaker parameters than the current ones (then rehashed at login)."""
+    try:
+        return _hasher.check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return True
+
+
+# argon2 runs in its own threads, never on the event loop; one fewer than the cores, so a
+# burst of logins queues here instead of taking the CPU (and memory) from every other request.
+_HASHING = ThreadPoolExecutor(
+    max_workers=max(1, (os.cpu_count() or 2) - 1), thread_name_prefix="argon2"
+)
+
+
+async def verify_off_loop(password_hash: str | None, password: str) -> bool:
+    """`verify_password` in the hashing threads (the same time for a missing hash)."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_HASHING, verify_password, password_hash, password)
+
+
+async def hash_off_loop(password: str) -> str:
+    """`hash_password` (strength checked first) in the hashing threads."""
+    check_password_strength(password)
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_HASHING, hash_password, password)
 
 
 def sha256(value: str) -> str:
