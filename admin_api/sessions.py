@@ -86,9 +86,7 @@ async def claim_attempt(s: AsyncSession, config: AuthConfig, email: str) -> Clai
             failed_logins=count,
             locked_until=case((count >= config.max_failures, until), else_=None),
         )
-        .returning(
-            StaffUser.id, StaffUser.password_hash, StaffUser.active, StaffUser.locked_until
-        )
+        .returning(StaffUser.id, StaffUser.password_hash, StaffUser.active, StaffUser.locked_until)
         .execution_options(synchronize_session=False)
     )
     row = claimed.one_or_none()
