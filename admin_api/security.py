@@ -29,7 +29,10 @@ TOKEN_PREFIX = "wgw_"  # noqa: S105 - a marker, not a secret
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
 
-_hasher = PasswordHasher()
+# RFC 9106's low-memory profile (64 MiB, 3 passes) on one lane: a verification takes one core,
+# not all of them, so the hashing threads below bound what a burst of logins can take.
+# Older hashes (4 lanes) are replaced at the next login (`needs_rehash`).
+_hasher = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=1)
 
 
 @functools.cache

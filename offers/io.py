@@ -12,7 +12,6 @@ leading apostrophe, which import removes again.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import datetime as dt
 import io
@@ -30,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from offers import io_texts
 from offers.fuzzy import match_gemeinde
 from offers.ranking import gemeinde_ids
-from offers.sheets import SheetRefused, read_table
+from offers.sheets import SheetRefused, read_table, run_apart
 from offers.taxonomy import (
     ACCESS_VALUES,
     CATEGORIES,
@@ -134,6 +133,9 @@ class ImportRefused(Exception):
     def __init__(self, errors: Sequence[RowError]) -> None:
         self.errors = list(errors)
         super().__init__(f"{len(self.errors)} problem(s); nothing imported")
+
+    def __reduce__(self) -> tuple[type[ImportRefused], tuple[list[RowError]]]:
+        return ImportRefused, (self.errors,)  # raised in the reading process, re-raised here
 
 
 @dataclass
@@ -450,8 +452,11 @@ async def import_offers(
     `buendnis` (a code) applies to rows with an empty `buendnis` column; a row naming another
     Bündnis is a problem. Raises `ImportRefused` with every problem, having written nothing.
     """
-    # Reading is CPU work on untrusted input: in a worker thread, bounded (offers/sheets.py).
-    header, rows = await asyncio.to_thread(read_rows, Path(path))
+    # Reading is CPU work on untrusted input: in a process of its own, bounded (sheets.py).
+    try:
+        header, rows = await run_apart(read_rows, Path(path))
+    except SheetRefused as refused:
+        raise ImportRefused([RowError(0, "", refused.reason, refused.kind)]) from None
     translated = [h for h in header if io_texts.SEPARATOR in h]
     errors: list[RowError] = []
     async with sessions() as s, s.begin():

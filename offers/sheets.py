@@ -9,13 +9,18 @@ bound is refused with `SheetRefused`; nothing larger than the caps is ever mater
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import multiprocessing
+import resource
 import time
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 MIB = 1024 * 1024
 MAX_MEMBER_BYTES = 32 * MIB  # one XML file inside the XLSX, decompressed
@@ -24,6 +29,8 @@ MAX_MEMBERS = 200  # a workbook from Excel or LibreOffice has about 10 to 30
 MAX_TABLE_ROWS = 20_000  # rows read, blank ones included (the import allows 10,000 offers)
 MAX_COLUMNS = 256  # the import knows about 150 columns
 READ_SECONDS = 20.0  # reading stops after this long
+READER_MEMORY = 1024 * MIB  # address space of the reading process
+T = TypeVar("T")
 
 
 class SheetRefused(Exception):
@@ -34,6 +41,9 @@ class SheetRefused(Exception):
         self.kind = kind
         self.reason = reason
         self.value = value
+
+    def __reduce__(self) -> tuple[type[SheetRefused], tuple[str, str, str]]:
+        return SheetRefused, (self.kind, self.reason, self.value)
 
 
 def _cell(value: Any) -> Any:
@@ -131,3 +141,37 @@ def read_table(path: Path) -> list[list[Any]]:
     if path.suffix.lower() == ".xlsx":
         return read_xlsx(path, deadline)
     return read_csv(path.read_bytes(), deadline)
+
+
+# ---------------------------------------------------------------- a process of its own
+
+_pool: ProcessPoolExecutor | None = None
+
+
+def _limit_memory() -> None:
+    """In the reading process: whatever slips past the bounds above fails there, alone."""
+    resource.setrlimit(resource.RLIMIT_AS, (READER_MEMORY, READER_MEMORY))
+
+
+def _reader_pool() -> ProcessPoolExecutor:
+    global _pool  # one long-lived process, started at the first upload
+    if _pool is None:
+        _pool = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_limit_memory,
+        )
+    return _pool
+
+
+async def run_apart(fn: Callable[..., T], *args: object) -> T:
+    """`fn(*args)` in the reading process: parsing untrusted files takes CPU (and, in Python,
+    the interpreter lock) that the event loop and its other requests must keep. `fn` must be
+    importable and its result and exceptions picklable."""
+    global _pool
+    loop = asyncio.get_running_loop()
+    try:
+        return await loop.run_in_executor(_reader_pool(), fn, *args)
+    except BrokenProcessPool:  # the process died (memory limit): a fresh one next time
+        _pool = None
+        raise SheetRefused("too_large_unpacked", "reading the file needs too much memory") from None
