@@ -5,6 +5,7 @@ opened (the zip module then never inflates more than the declared size), the she
 `<dimension>` is ignored, and rows are streamed (openpyxl's read-only mode) with the row and
 column caps and a deadline checked while reading. CSV is streamed the same way. A file past any
 bound is refused with `SheetRefused`; nothing larger than the caps is ever materialised.
+The reading runs in a process of its own (`run_apart`), with a memory limit.
 """
 
 from __future__ import annotations
@@ -135,8 +136,8 @@ def read_csv(data: bytes, deadline: float) -> list[list[Any]]:
 
 
 def read_table(path: Path) -> list[list[Any]]:
-    """The rows of a `.csv` or `.xlsx` file, within the bounds above (blocking: run it in a
-    worker thread)."""
+    """The rows of a `.csv` or `.xlsx` file, within the bounds above (blocking and CPU-heavy:
+    call it through `run_apart`)."""
     deadline = time.monotonic() + READ_SECONDS
     if path.suffix.lower() == ".xlsx":
         return read_xlsx(path, deadline)
