@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from admin_api import errors, web
 from admin_api.deps import AuthConfig
+from admin_api.headers import ApiHeaders
+from admin_api.limits import BodyLimit
 from admin_api.metrics import Metrics, MetricsMiddleware
 from admin_api.routers import (
     audit_log,
@@ -27,6 +29,7 @@ from admin_api.routers import (
 )
 from admin_api.routers.surveys import SurveyConfig
 from admin_api.security import IpThrottle
+from admin_api.web.errors import refusal_page
 from base.settings import Settings
 from store.db import sessions as session_factory
 
@@ -72,9 +75,13 @@ def create_app(
     sessions: async_sessionmaker[AsyncSession] | None = None,
     auth_config: AuthConfig | None = None,
     surveys: SurveyConfig | None = None,
+    metrics_token: str = "",
+    metrics_here: bool = True,
 ) -> FastAPI:
     """`surveys`: flows, secret and default locale for the survey wave endpoints (`wegweiser
-    serve` passes its own; without, no flow is known and invitations are refused)."""
+    serve` passes its own; without, no flow is known and invitations are refused).
+    `/metrics` needs `metrics_token` when one is given; `metrics_here=False` leaves it out
+    (served on an address of its own from `app.state.metrics.app()`)."""
     config = auth_config or AuthConfig()
     app = FastAPI(title="Wegweiser admin API", version="1", description=DESCRIPTION)
     app.state.engine = engine
@@ -87,7 +94,10 @@ def create_app(
     metrics = Metrics()
     app.state.metrics = metrics
     errors.install(app)
+    # Innermost of the middlewares (none of them reads a body), outside every route.
+    app.add_middleware(BodyLimit, page_refusal=refusal_page)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(ApiHeaders)
 
     @app.get("/health", tags=["operations"], summary="Liveness and database reachability")
     async def health() -> dict[str, str]:
@@ -98,7 +108,9 @@ def create_app(
             return {"status": "degraded", "database": "unreachable"}
         return {"status": "ok", "database": "ok"}
 
-    app.add_route("/metrics", metrics.render, include_in_schema=False)
+    if metrics_here:
+        render = metrics.guarded(metrics_token) if metrics_token else metrics.render
+        app.add_route("/metrics", render, include_in_schema=False)
 
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)

@@ -18,6 +18,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from admin_api.headers import API_HEADERS
+
 log = logging.getLogger(__name__)
 
 
@@ -85,7 +87,8 @@ def error_json(
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body = {"error": {"code": code, "message": message, "field": field}}
-    return JSONResponse(body, status_code=status, headers=headers)
+    # also here: a 500 is answered from outside the middleware that adds them
+    return JSONResponse(body, status_code=status, headers={**API_HEADERS, **(headers or {})})
 
 
 def _example(code: str, message: str, field: str | None = None) -> dict[str, Any]:

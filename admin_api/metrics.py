@@ -6,14 +6,20 @@ path) and the status code, so no id, e-mail or other personal data reaches a lab
 
 from __future__ import annotations
 
+import hmac
 import time
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from admin_api.errors import error_json
 
 UNMATCHED = "<unmatched>"
 
@@ -36,6 +42,22 @@ class Metrics:
 
     def render(self, _request: Request) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+
+    def guarded(self, token: str) -> Callable[[Request], Response]:
+        """`render` for callers with `Authorization: Bearer <token>` only (else 401)."""
+        expected = f"Bearer {token}".encode()
+
+        def render(request: Request) -> Response:
+            given = request.headers.get("authorization", "").encode()
+            if not hmac.compare_digest(given, expected):
+                return error_json(401, "unauthenticated", "metrics token required")
+            return self.render(request)
+
+        return render
+
+    def app(self) -> Starlette:
+        """/metrics alone, for an address of its own (`WEGWEISER_METRICS_ADDRESS`)."""
+        return Starlette(routes=[Route("/metrics", self.render)])
 
 
 class MetricsMiddleware:

@@ -5,14 +5,17 @@ Used by the HTTP layer and by `wegweiser users …`; no FastAPI in here.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import hashlib
 import hmac
+import os
 import secrets
 import time
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
@@ -27,7 +30,10 @@ TOKEN_PREFIX = "wgw_"  # noqa: S105 - a marker, not a secret
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
 
-_hasher = PasswordHasher()
+# RFC 9106's low-memory profile (64 MiB, 3 passes) on one lane: a verification takes one core,
+# not all of them, so the hashing threads below bound what a burst of logins can take.
+# Older hashes (4 lanes) are replaced at the next login (`needs_rehash`).
+_hasher = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=1)
 
 
 @functools.cache
@@ -62,12 +68,41 @@ def check_password_strength(password: str) -> None:
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    """Blocking (about 50 ms of CPU and 64 MiB): from the event loop use `verify_off_loop`."""
     try:
         return (
             _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
         )
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Hashed with weaker parameters than the current ones (then rehashed at login)."""
+    try:
+        return _hasher.check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return True
+
+
+# argon2 runs in its own threads, never on the event loop; one fewer than the cores, so a
+# burst of logins queues here instead of taking the CPU (and memory) from every other request.
+_HASHING = ThreadPoolExecutor(
+    max_workers=max(1, (os.cpu_count() or 2) - 1), thread_name_prefix="argon2"
+)
+
+
+async def verify_off_loop(password_hash: str | None, password: str) -> bool:
+    """`verify_password` in the hashing threads (the same time for a missing hash)."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_HASHING, verify_password, password_hash, password)
+
+
+async def hash_off_loop(password: str) -> str:
+    """`hash_password` (strength checked first) in the hashing threads."""
+    check_password_strength(password)
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_HASHING, hash_password, password)
 
 
 def sha256(value: str) -> str:

@@ -10,21 +10,28 @@ from dataclasses import dataclass
 from typing import Literal
 
 from fastapi import Request, Response
-from sqlalchemy import delete, update
+from sqlalchemy import and_, case, delete, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin_api.audit import audit, audit_actor
 from admin_api.deps import CSRF_COOKIE, SESSION_COOKIE, AuthConfig, Principal
-from admin_api.security import IpThrottle, new_secret, sha256, user_by_email, verify_password
+from admin_api.security import (
+    IpThrottle,
+    hash_off_loop,
+    needs_rehash,
+    new_secret,
+    sha256,
+    verify_off_loop,
+)
 from store.models import StaffSession, StaffUser, utcnow
 
 
 class LoginRefused(Exception):
-    """`throttled`: too many failures from this address; `locked`: the account is locked for
-    a while; `invalid`: e-mail or password wrong (or the account is disabled)."""
+    """`throttled`: too many failures from this address; `invalid`: e-mail or password wrong,
+    the account disabled or locked for a while (one answer, so none of it is revealed)."""
 
     def __init__(
-        self, reason: Literal["throttled", "locked", "invalid"], retry_after: int | None = None
+        self, reason: Literal["throttled", "invalid"], retry_after: int | None = None
     ) -> None:
         super().__init__(reason)
         self.reason = reason
@@ -51,6 +58,42 @@ def client_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+@dataclass(frozen=True)
+class Claim:
+    user_id: int
+    password_hash: str
+    active: bool
+    locks: bool  # this attempt was the last one before the lock
+
+
+async def claim_attempt(s: AsyncSession, config: AuthConfig, email: str) -> Claim | None:
+    """Count one login attempt against the account, atomically, and commit; the account id if
+    it may check its password now. One UPDATE does it all (a lock that ran out starts a new
+    count; the `max_failures`-th attempt sets the lock), so concurrent attempts are serialised
+    by the database and at most `max_failures` per lock period ever get a password checked.
+    None: no such account, or it is locked."""
+    now = utcnow()
+    ran_out = and_(StaffUser.locked_until.is_not(None), StaffUser.locked_until <= now)
+    count = case((ran_out, 1), else_=StaffUser.failed_logins + 1)
+    until = now + dt.timedelta(minutes=config.lock_minutes)
+    claimed = await s.execute(
+        update(StaffUser)
+        .where(
+            StaffUser.email == email.strip().lower(),
+            or_(StaffUser.locked_until.is_(None), StaffUser.locked_until <= now),
+        )
+        .values(
+            failed_logins=count,
+            locked_until=case((count >= config.max_failures, until), else_=None),
+        )
+        .returning(StaffUser.id, StaffUser.password_hash, StaffUser.active, StaffUser.locked_until)
+        .execution_options(synchronize_session=False)
+    )
+    row = claimed.one_or_none()
+    await s.commit()  # also gives the connection back while the password is checked
+    return Claim(row[0], row[1], row[2], row[3] is not None) if row is not None else None
+
+
 async def check_login(
     s: AsyncSession,
     config: AuthConfig,
@@ -59,33 +102,27 @@ async def check_login(
     email: str,
     password: str,
 ) -> StaffUser:
-    """The account if the password is right; else `LoginRefused`, after counting the failure
-    (and locking the account after `config.max_failures`), committed."""
+    """The account if the password is right; else `LoginRefused`.
+
+    Unknown, wrong, disabled and locked accounts get the same refusal after the same work (one
+    claim, one argon2 verification — against a dummy hash where there is no account to check),
+    so the answer does not tell which e-mails exist or are locked."""
     wait = throttle.retry_after(ip)
     if wait is not None:
         raise LoginRefused("throttled", wait)
-    now = utcnow()
-    user = await user_by_email(s, email)
-    if user is not None and user.locked_until is not None and user.locked_until > now:
+    claim = await claim_attempt(s, config, email)
+    ok = await verify_off_loop(claim.password_hash if claim else None, password)
+    user = await s.get(StaffUser, claim.user_id) if claim and ok and claim.active else None
+    if claim is None or user is None:
         throttle.failed(ip)
-        raise LoginRefused("locked", int((user.locked_until - now).total_seconds()) + 1)
-    ok = verify_password(user.password_hash if user else None, password)
-    if user is None or not ok or not user.active:
-        throttle.failed(ip)
-        if user is not None and not ok:
-            await s.execute(
-                update(StaffUser)
-                .where(StaffUser.id == user.id)
-                .values(failed_logins=StaffUser.failed_logins + 1)
-            )
-            await s.refresh(user)
-            if user.failed_logins >= config.max_failures:
-                user.locked_until = now + dt.timedelta(minutes=config.lock_minutes)
-                user.failed_logins = 0
-                audit_actor(s, f"user:{user.id}", "lock", "staff_user", user.id, user_id=user.id)
+        if claim is not None and claim.locks:
+            who = claim.user_id
+            audit_actor(s, f"user:{who}", "lock", "staff_user", who, user_id=who)
             await s.commit()
         raise LoginRefused("invalid")
     throttle.succeeded(ip)
+    if needs_rehash(user.password_hash):  # committed with the session
+        user.password_hash = await hash_off_loop(password)
     return user
 
 

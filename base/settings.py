@@ -79,6 +79,32 @@ class Settings(BaseSettings):
     session_hours: int = Field(default=8, ge=1, le=168)
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lock_minutes: int = Field(default=15, ge=1, le=1440)
+    # Prometheus /metrics: a token, or an address of its own (required in production)
+    metrics_token: str = ""  # set: /metrics needs `Authorization: Bearer <token>`
+    metrics_address: str = ""  # "host:port": /metrics is served there only
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token(cls, v: str) -> str:
+        if v and (len(v) < 16 or not v.isascii() or not v.isprintable() or " " in v):
+            raise ValueError("at least 16 printable ASCII characters without spaces")
+        return v
+
+    @field_validator("metrics_address")
+    @classmethod
+    def _metrics_address(cls, v: str) -> str:
+        host, _, port = v.rpartition(":")
+        if v and not (host and port.isdigit() and 1 <= int(port) <= 65535):
+            raise ValueError("must be host:port, e.g. 127.0.0.1:9100")
+        return v
+
+    def check_metrics(self) -> None:
+        """Production must not serve /metrics to whoever reaches the main port."""
+        if self.env == "production" and not (self.metrics_token or self.metrics_address):
+            raise SettingsError(
+                "WEGWEISER_METRICS_TOKEN or WEGWEISER_METRICS_ADDRESS: one is required in "
+                "production"
+            )
 
     @field_validator("database_url")
     @classmethod

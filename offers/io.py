@@ -30,6 +30,7 @@ from base.spreadsheet import neutralise, unneutralise
 from offers import io_texts
 from offers.fuzzy import match_gemeinde
 from offers.ranking import gemeinde_ids
+from offers.sheets import SheetRefused, read_table, run_apart
 from offers.taxonomy import (
     ACCESS_VALUES,
     CATEGORIES,
@@ -133,6 +134,9 @@ class ImportRefused(Exception):
         self.errors = list(errors)
         super().__init__(f"{len(self.errors)} problem(s); nothing imported")
 
+    def __reduce__(self) -> tuple[type[ImportRefused], tuple[list[RowError]]]:
+        return ImportRefused, (self.errors,)  # raised in the reading process, re-raised here
+
 
 @dataclass
 class ImportReport:
@@ -147,50 +151,6 @@ class ImportReport:
 # ---------------------------------------------------------------- reading files
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-def _read_csv(data: bytes) -> list[list[Any]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise ImportRefused(
-            [
-                RowError(
-                    0,
-                    "",
-                    f"not UTF-8 text (byte {e.start}); save the file as CSV UTF-8",
-                    "not_utf8",
-                )
-            ]
-        ) from None
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    try:
-        return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-    except csv.Error as e:
-        raise ImportRefused([RowError(0, "", f"not a readable CSV file: {e}", "bad_csv")]) from None
-
-
-def _read_xlsx(path: Path) -> list[list[Any]]:
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as e:  # openpyxl raises many kinds for a damaged file
-        raise ImportRefused(
-            [RowError(0, "", f"not a readable XLSX file ({type(e).__name__})", "bad_xlsx")]
-        ) from None
-    try:
-        ws = wb.worksheets[0]
-        return [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
-    finally:
-        wb.close()
-
-
 def read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
     """Header and (row number, values by column) of a CSV or XLSX file; checks the header."""
     suffix = path.suffix.lower()
@@ -199,7 +159,11 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
             [RowError(0, "", f"unknown file type {suffix!r}; use .csv or .xlsx", "file_type")]
         )
     try:
-        table = _read_xlsx(path) if suffix == ".xlsx" else _read_csv(path.read_bytes())
+        table = read_table(path)
+    except SheetRefused as refused:
+        raise ImportRefused(
+            [RowError(0, "", refused.reason, refused.kind, refused.value)]
+        ) from None
     except OSError as e:
         raise ImportRefused(
             [RowError(0, "", f"cannot read file: {e.strerror}", "unreadable")]
@@ -481,7 +445,11 @@ async def import_offers(
     `buendnis` (a code) applies to rows with an empty `buendnis` column; a row naming another
     Bündnis is a problem. Raises `ImportRefused` with every problem, having written nothing.
     """
-    header, rows = read_rows(Path(path))
+    # Reading is CPU work on untrusted input: in a process of its own, bounded (sheets.py).
+    try:
+        header, rows = await run_apart(read_rows, Path(path))
+    except SheetRefused as refused:
+        raise ImportRefused([RowError(0, "", refused.reason, refused.kind)]) from None
     translated = [h for h in header if io_texts.SEPARATOR in h]
     errors: list[RowError] = []
     async with sessions() as s, s.begin():

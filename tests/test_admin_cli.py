@@ -194,16 +194,20 @@ def test_users_commands(tmp_path, db_url):
 
 @pytest.mark.slow
 def test_serve_wires_the_admin_api(tmp_path):
-    """The real server: an admin made on the command line logs in; CSRF and metrics work."""
+    """The real server: an admin made on the command line logs in; CSRF works; metrics are
+    served on their own address only."""
     import socket
     import subprocess
     import time
 
     from tests.test_cli import WEGWEISER, env_for
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    ports = []
+    for _ in range(2):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            ports.append(sock.getsockname()[1])
+    port, metrics_port = ports
     assert subprocess_cli(tmp_path, "db", "upgrade").returncode == 0
     r = subprocess_cli(
         tmp_path,
@@ -218,7 +222,7 @@ def test_serve_wires_the_admin_api(tmp_path):
     assert r.returncode == 0, r.stderr
     server = subprocess.Popen(
         [*WEGWEISER, "serve", "--port", str(port)],
-        env=env_for(tmp_path),
+        env=env_for(tmp_path, WEGWEISER_METRICS_ADDRESS=f"127.0.0.1:{metrics_port}"),
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -242,7 +246,10 @@ def test_serve_wires_the_admin_api(tmp_path):
             assert client.post("/api/v1/buendnisse", json=new).status_code == 403
             r = client.post("/api/v1/buendnisse", json=new, headers={"X-CSRF-Token": csrf})
             assert r.status_code == 201
-            metrics = client.get("/metrics").text
+            assert r.headers["cache-control"] == "no-store"
+            assert r.headers["x-content-type-options"] == "nosniff"
+            assert client.get("/metrics").status_code == 404
+        metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text
         assert 'route="/api/v1/buendnisse",status="201"' in metrics
     finally:
         server.terminate()

@@ -13,7 +13,7 @@ import httpx
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from admin_api.routers.offers import MAX_UPLOAD
+from admin_api.limits import MAX_UPLOAD
 from store.models import AuditEntry, IntakeNeedCount, Offer, OfferGap, SurveyWave, today
 from tests.admin_seed import Api
 from tests.results_data import seed_wave

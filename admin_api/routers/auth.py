@@ -18,7 +18,7 @@ from admin_api.deps import (
 )
 from admin_api.errors import ERROR_RESPONSES, ApiError
 from admin_api.schemas import CLEAN, Strict, UtcDateTime, bounded, with_examples
-from admin_api.security import AccountError, IpThrottle, hash_password, verify_password
+from admin_api.security import AccountError, IpThrottle, hash_off_loop, verify_off_loop
 from admin_api.sessions import (
     LoginRefused,
     check_login,
@@ -73,7 +73,12 @@ def me_of(who: Principal) -> Me:
     )
 
 
-INVALID = ApiError(401, "invalid_credentials", "e-mail or password wrong")
+# Also for a locked or disabled account: the answer must not tell which accounts exist.
+INVALID = ApiError(
+    401,
+    "invalid_credentials",
+    "e-mail or password wrong (after repeated failures an account is locked for a while)",
+)
 
 
 @router.post(
@@ -98,13 +103,6 @@ async def login(
                 429,
                 "too_many_attempts",
                 "too many failed logins from this address; try again later",
-                headers=retry,
-            ) from None
-        if refused.reason == "locked":
-            raise ApiError(
-                429,
-                "account_locked",
-                "account temporarily locked after repeated failed logins",
                 headers=retry,
             ) from None
         raise INVALID from None
@@ -139,10 +137,10 @@ class PasswordIn(Strict):
 )
 async def change_password(body: PasswordIn, who: AnyStaff, s: DbSession) -> Response:
     user = await s.get(StaffUser, who.user_id)
-    if user is None or not verify_password(user.password_hash, body.current_password):
+    if user is None or not await verify_off_loop(user.password_hash, body.current_password):
         raise ApiError(422, "validation_error", "current password wrong", "current_password")
     try:
-        user.password_hash = hash_password(body.new_password)
+        user.password_hash = await hash_off_loop(body.new_password)
     except AccountError as e:
         raise ApiError(422, "validation_error", str(e), "new_password") from None
     user.password_changed_at = utcnow()

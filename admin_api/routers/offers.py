@@ -31,6 +31,7 @@ from admin_api.deps import (
     target_buendnis,
 )
 from admin_api.errors import ERROR_RESPONSES, ApiError, invalid, not_found
+from admin_api.limits import MAX_UPLOAD
 from admin_api.routers.places import check_gemeinden
 from admin_api.schemas import (
     CLEAN,
@@ -334,7 +335,6 @@ async def unchecked_offers(
 
 
 FileFormat = Literal["csv", "xlsx"]
-MAX_UPLOAD = 5 * 1024 * 1024
 _MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -26,7 +26,7 @@ from admin_api.security import (
     AccountError,
     check_scope,
     create_token,
-    hash_password,
+    hash_off_loop,
     normalise_email,
 )
 from store.models import ApiToken, StaffSession, StaffUser, utcnow
@@ -139,7 +139,7 @@ async def create_user(body: UserIn, who: Admin, s: DbSession) -> UserOut:
         buendnis_id, servicestelle_id = await check_scope(
             s, body.role, body.buendnis_id, body.servicestelle_id
         )
-        password_hash = hash_password(body.password)
+        password_hash = await hash_off_loop(body.password)
     except AccountError as e:
         raise _account_error(e) from None
     if await s.scalar(select(StaffUser.id).where(StaffUser.email == email)) is not None:
@@ -184,7 +184,7 @@ async def patch_user(user_id: Id, body: UserPatch, who: Admin, s: DbSession) -> 
             )
             user.role = role
         if body.password is not None:
-            user.password_hash = hash_password(body.password)
+            user.password_hash = await hash_off_loop(body.password)
             user.password_changed_at = utcnow()
     except AccountError as e:
         raise _account_error(e) from None

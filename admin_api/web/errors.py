@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.types import Scope
 
 from admin_api.errors import ApiError
 from admin_api.web.i18n import S_
@@ -76,6 +77,11 @@ def error_page(request: Request, status: int, message: str | None = None) -> Res
         {"status": status, "title": title, "message": message or MESSAGES.get(status)},
         status=status,
     )
+
+
+def refusal_page(scope: Scope, status: int) -> Response:
+    """The error page for a request refused before it reached a page (body too large)."""
+    return error_page(Request(scope), status)
 
 
 Handler = Callable[[Request, Exception], Awaitable[Response] | Response]

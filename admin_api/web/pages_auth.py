@@ -39,9 +39,10 @@ router = APIRouter(prefix="/staff", include_in_schema=False)
 # Before login there is no session: the login form is guarded by its own random cookie.
 LOGIN_CSRF_COOKIE = "wegweiser_login_csrf"
 WRONG = S_("E-Mail-Adresse oder Passwort ist falsch.")
-LOCKED = S_(
-    "Das Konto ist nach mehreren Fehlversuchen vorübergehend gesperrt. Bitte versuchen Sie es "
-    "in %(minutes)s Minuten noch einmal."
+# Said with every refusal (a locked account gets the same answer as a wrong password).
+LOCK_HINT = S_(
+    "Nach %(failures)s Fehlversuchen ist das Konto für %(minutes)s Minuten gesperrt, auch für "
+    "das richtige Passwort."
 )
 THROTTLED = S_(
     "Zu viele fehlgeschlagene Anmeldungen von diesem Gerät. Bitte warten Sie %(minutes)s Minuten."
@@ -114,17 +115,16 @@ async def login(request: Request, s: DbSession, form: Form) -> Response:
             s, config_of(request), throttle_of(request), client_of(request), email, password
         )
     except LoginRefused as refused:
-        minutes = max(1, -(-(refused.retry_after or 60) // 60))
-        message = {"throttled": THROTTLED, "locked": LOCKED}.get(refused.reason, WRONG)
-        response = _login_page(
-            request,
-            next_url=next_url,
-            email=email,
-            error=gettext_for(request, message, minutes=minutes)
-            if refused.reason != "invalid"
-            else gettext_for(request, WRONG),
-            status=429 if refused.reason != "invalid" else 401,
-        )
+        config = config_of(request)
+        if refused.reason == "throttled":
+            minutes = max(1, -(-(refused.retry_after or 60) // 60))
+            error, status = gettext_for(request, THROTTLED, minutes=minutes), 429
+        else:
+            hint = gettext_for(
+                request, LOCK_HINT, failures=config.max_failures, minutes=config.lock_minutes
+            )
+            error, status = f"{gettext_for(request, WRONG)} {hint}", 401
+        response = _login_page(request, next_url=next_url, email=email, error=error, status=status)
         if refused.retry_after:
             response.headers["Retry-After"] = str(refused.retry_after)
         return response

@@ -14,8 +14,8 @@ from pydantic import ValidationError
 
 from admin_api.deps import DbSession, Id, Principal, get_scoped
 from admin_api.errors import ApiError
+from admin_api.limits import MAX_UPLOAD
 from admin_api.routers.offers import (
-    MAX_UPLOAD,
     FileFormat,
     OfferPatch,
     check_offer,
@@ -65,6 +65,9 @@ IMPORT_REASONS: dict[str, str] = {
     "missing_column": S_("Diese Pflichtspalte fehlt."),
     "extra_cells": S_("Die Zeile hat mehr Zellen als die Kopfzeile Spalten."),
     "too_many_rows": S_("Die Datei hat mehr als %(value)s Zeilen."),
+    "too_many_columns": S_("Die Datei hat mehr als %(value)s Spalten."),
+    "too_large_unpacked": S_("Die Datei ist entpackt zu groß (höchstens %(value)s MB)."),
+    "too_slow": S_("Die Datei konnte nicht in %(value)s Sekunden gelesen werden."),
     "empty": S_("Darf nicht leer sein."),
     "too_long": S_("Zu lang (höchstens %(value)s Zeichen)."),
     "not_number": S_("„%(value)s“ ist keine ganze Zahl."),

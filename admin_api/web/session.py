@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
+from starlette.exceptions import HTTPException
 
 from admin_api.deps import SESSION_COOKIE, DbSession, Principal, Role, session_of
 from admin_api.security import same
@@ -21,7 +22,7 @@ from admin_api.web.errors import PAGE_PREFIX, LoginRequired, PageError
 from admin_api.web.i18n import S_
 
 START = PAGE_PREFIX + "/"
-MAX_FORM_BYTES = 64 * 1024
+MAX_FORM_FIELDS = 200
 CSRF_FIELD = "csrf_token"
 CSRF_FAILED = S_(
     "Das Formular ist abgelaufen oder ungültig. Bitte laden Sie die Seite neu und "
@@ -82,23 +83,22 @@ Counsellor = Annotated[Principal, Depends(page_role("servicestelle", "admin"))]
 
 
 async def form_of(request: Request) -> dict[str, str]:
-    """The url-encoded form of a POST (the only kind the pages send); last value wins."""
+    """The url-encoded form of a POST (the only kind the pages send); last value wins. The
+    body is already bounded (`admin_api.limits`); python-multipart parses it."""
     cached: dict[str, str] | None = getattr(request.state, "form", None)
     if cached is not None:
         return cached
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            raise PageError(413)
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if body and kind != "application/x-www-form-urlencoded":
-        raise PageError(415)
-    try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
-    except (UnicodeDecodeError, ValueError):
-        raise PageError(400) from None
-    form = dict(pairs)
+    if kind != "application/x-www-form-urlencoded":
+        if await request.body():
+            raise PageError(415)
+        form: dict[str, str] = {}
+    else:
+        try:
+            parsed = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+        except HTTPException:
+            raise PageError(400) from None
+        form = {k: v for k, v in parsed.multi_items() if isinstance(v, str)}
     request.state.form = form
     return form
 

@@ -1,19 +1,21 @@
-"""File uploads of the staff pages (multipart/form-data), read with the standard library's MIME
-parser: the body is read up to a limit first, so a huge upload is refused without buffering it."""
+"""File uploads of the staff pages (multipart/form-data), parsed by python-multipart through
+Starlette. The body was already bounded by `admin_api.limits.BodyLimit`; here the parts are
+bounded too (one file, a few small fields)."""
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
 from dataclasses import dataclass, field
 
 from fastapi import Request
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 
-FORM_OVERHEAD = 64 * 1024  # boundaries, part headers and the small fields next to the file
+MAX_FIELDS = 20
+MAX_FIELD_BYTES = 64 * 1024
 
 
 class UploadTooLarge(Exception):
-    """The body is larger than the file limit plus the form's overhead."""
+    """The file is larger than the limit."""
 
 
 class UploadUnreadable(Exception):
@@ -30,32 +32,21 @@ class Upload:
 async def read_upload(request: Request, file_field: str, max_bytes: int) -> Upload:
     """The text fields and the one file `file_field` of a multipart form."""
     kind = request.headers.get("content-type", "")
-    if kind.split(";")[0].strip().lower() != "multipart/form-data" or "boundary=" not in kind:
+    if kind.split(";")[0].strip().lower() != "multipart/form-data":
         raise UploadUnreadable
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes + FORM_OVERHEAD:
-        raise UploadTooLarge
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > max_bytes + FORM_OVERHEAD:
-            raise UploadTooLarge
-    head = f"Content-Type: {kind}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", "replace")
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + bytes(body))
-    if not message.is_multipart():
-        raise UploadUnreadable
+    try:
+        form = await request.form(max_files=1, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES)
+    except HTTPException:  # python-multipart refused the form (damaged, too many parts)
+        raise UploadUnreadable from None
     upload = Upload()
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        if not isinstance(name, str):
-            continue
-        payload = part.get_payload(decode=True)
-        data = payload if isinstance(payload, bytes) else b""
-        if name == file_field:
-            upload.filename = part.get_filename() or ""
-            upload.data = data
+    for name, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            if name == file_field:
+                upload.filename = value.filename or ""
+                upload.data = await value.read(max_bytes + 1)
         else:
-            upload.fields[name] = data.decode("utf-8", "replace")
+            upload.fields[name] = value
+    await form.close()
     if len(upload.data) > max_bytes:
         raise UploadTooLarge
     return upload

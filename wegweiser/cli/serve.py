@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from base.settings import Settings
-from wegweiser.cli.common import fail, run, settings
+from wegweiser.cli.common import fail, reported, run, settings
 
 telegram_app = typer.Typer(help="Telegram bot setup.", no_args_is_help=True)
 
@@ -101,6 +101,8 @@ def serve(
     from wegweiser.services import build, check_database
 
     cfg = settings()
+    with reported():
+        cfg.check_metrics()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     async def go() -> None:
@@ -111,6 +113,8 @@ def serve(
             services.sessions,
             auth_config_from(cfg),
             SurveyConfig(services.flows, services.runtime.secret, cfg.default_locale),
+            metrics_token=cfg.metrics_token,
+            metrics_here=not cfg.metrics_address,
         )
         api.include_router(build_webchat_router(services.runtime))  # /chat
         telegram = None
@@ -150,12 +154,28 @@ def serve(
                 await asyncio.sleep(3600)
 
         task = asyncio.create_task(housekeeping())
+        metrics_server: uvicorn.Server | None = None
+        metrics_task: asyncio.Task[None] | None = None
+        if cfg.metrics_address:  # started first: the main server then takes the signals
+            metrics_host, _, metrics_port = cfg.metrics_address.rpartition(":")
+            metrics_server = uvicorn.Server(
+                uvicorn.Config(
+                    api.state.metrics.app(),
+                    host=metrics_host.strip("[]"),
+                    port=int(metrics_port),
+                    log_level="warning",
+                )
+            )
+            metrics_task = asyncio.create_task(metrics_server.serve())
         if telegram is not None:
             await telegram.start()
         try:
             await server.serve()
         finally:
             task.cancel()
+            if metrics_server is not None and metrics_task is not None:
+                metrics_server.should_exit = True
+                await metrics_task
             if telegram is not None:
                 await telegram.stop()
             await services.close()

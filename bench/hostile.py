@@ -1,0 +1,250 @@
+"""Benchmark: does the server stay responsive under hostile load?
+
+Starts the real server (`wegweiser serve`, uvicorn) on localhost against a throwaway SQLite
+database with 20 staff accounts, then measures `/health` latency (sequential requests on one
+keep-alive connection) idle — the baseline, measured in the same run — and while, in turn:
+
+- `bomb`: decompression bombs (100 KiB that unpack to 100 MiB) are uploaded to the import;
+- `sheet`: an XLSX with 20,500 rows of numbers (real parsing work) is uploaded;
+- `body_200mb`: a 200 MB body is sent to the login (declared, and streamed without length);
+- `login_burst`: 20 logins at once (argon2 for each), over and over.
+
+Prints JSON with p50/p99 per phase and the ratio of each p99 to the idle p99 (target ≤ 2).
+
+    .venv/bin/python bench/hostile.py [--seconds S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from admin_api.security import create_token, hash_password  # noqa: E402
+from store.db import make_engine, sessions  # noqa: E402
+from store.migrate import upgrade  # noqa: E402
+from store.models import Buendnis, StaffUser  # noqa: E402
+from tests import hostile_files  # noqa: E402
+
+PASSWORD = "bench-password-2027"
+ACCOUNTS = 20
+MIB = 1024 * 1024
+
+
+async def seed(url: str) -> str:
+    """20 GfS accounts of one Bündnis; the token of the first."""
+    engine = make_engine(url)
+    factory = sessions(engine)
+    hashed = hash_password(PASSWORD)
+    async with factory() as s, s.begin():
+        b = Buendnis(code="bench", name="Bench")
+        s.add(b)
+        await s.flush()
+        users = [
+            StaffUser(
+                email=f"gfs{i}@bench.example", password_hash=hashed, role="gfs", buendnis_id=b.id
+            )
+            for i in range(ACCOUNTS)
+        ]
+        s.add_all(users)
+        await s.flush()
+        _, plain = await create_token(s, users[0])
+    await engine.dispose()
+    return plain
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(folder: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WEGWEISER_")}
+    env |= {"WEGWEISER_INSTANCE_DIR": str(folder), "WEGWEISER_LOGIN_MAX_FAILURES": "100"}
+    return subprocess.Popen(
+        [str(ROOT / ".venv/bin/wegweiser"), "serve", "--port", str(port)],
+        env=env,
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+async def wait_up(base: str) -> None:
+    for _ in range(300):
+        try:
+            async with httpx.AsyncClient() as c:
+                if (await c.get(f"{base}/health")).status_code == 200:
+                    return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.1)
+    raise SystemExit("server did not start")
+
+
+def probe(base: str, seconds: float, conn: Connection) -> None:
+    """In a process of its own (the load generator must not delay it): /health one after
+    another, 10 ms apart, for `seconds`; the latencies go back through `conn`."""
+    samples: list[float] = []
+    with httpx.Client(base_url=base, timeout=30) as c:
+        c.get("/health")  # connected
+        conn.send("ready")
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            t = time.perf_counter()
+            r = c.get("/health")
+            samples.append(time.perf_counter() - t)
+            assert r.status_code == 200, r.status_code
+            time.sleep(0.01)
+    conn.send(samples)
+
+
+def summary(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return {
+        "n": len(ordered),
+        "p50_ms": round(statistics.median(ordered) * 1000, 2),
+        "p99_ms": round(p99 * 1000, 2),
+        "max_ms": round(ordered[-1] * 1000, 2),
+    }
+
+
+Load = Callable[[httpx.AsyncClient], Awaitable[Any]]
+
+
+async def phase(base: str, seconds: float, load: Load | None) -> tuple[list[float], list[Any]]:
+    """/health latencies while `load` runs again and again for `seconds`; its results."""
+    mine, theirs = multiprocessing.Pipe()
+    prober = multiprocessing.get_context("spawn").Process(
+        target=probe, args=(base, seconds, theirs)
+    )
+    prober.start()
+    assert await asyncio.to_thread(mine.recv) == "ready"
+    results: list[Any] = []
+    end = time.monotonic() + seconds
+    async with httpx.AsyncClient(base_url=base, timeout=120) as c:
+        while time.monotonic() < end:
+            if load is None:
+                await asyncio.sleep(0.05)
+            else:
+                results.append(await load(c))
+    samples: list[float] = await asyncio.to_thread(mine.recv)
+    prober.join()
+    return samples, results
+
+
+async def body_chunks(total: int) -> AsyncIterator[bytes]:
+    chunk = b"x" * MIB
+    for _ in range(total // MIB):
+        yield chunk
+
+
+async def run(seconds: float) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite+aiosqlite:///{Path(folder) / 'wegweiser.db'}"
+        await asyncio.to_thread(upgrade, url)
+        token = await seed(url)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = start_server(Path(folder), port)
+        try:
+            await wait_up(base)
+            return await measure(base, token, seconds)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+async def measure(base: str, token: str, seconds: float) -> dict[str, Any]:
+    auth = {"Authorization": f"Bearer {token}"}
+    bomb = hostile_files.decompression_bomb(100)
+    sheet = hostile_files.many_rows()
+    imports = "/api/v1/offers/import?format=xlsx"
+
+    async def upload(data: bytes) -> Load:
+        async def go(c: httpx.AsyncClient) -> int:
+            return (await c.post(imports, content=data, headers=auth)).status_code
+
+        return go
+
+    async def big_body(c: httpx.AsyncClient) -> int:
+        declared = {"content-length": str(200 * MIB), "content-type": "application/json"}
+        statuses = []
+        for headers in (declared, {"content-type": "application/json"}):
+            try:
+                r = await c.post(
+                    "/api/v1/auth/login", content=body_chunks(200 * MIB), headers=headers
+                )
+                statuses.append(r.status_code)
+            except httpx.TransportError:  # the server answered 413 and closed mid-upload
+                statuses.append(413)
+        return max(statuses)
+
+    async def burst(c: httpx.AsyncClient) -> int:
+        async def one(i: int) -> int:
+            body = {"email": f"gfs{i}@bench.example", "password": PASSWORD}
+            async with httpx.AsyncClient(base_url=base, timeout=120) as own:
+                return (await own.post("/api/v1/auth/login", json=body)).status_code
+
+        t = time.perf_counter()
+        statuses = await asyncio.gather(*(one(i) for i in range(ACCOUNTS)))
+        assert set(statuses) == {200}, statuses
+        return round(time.perf_counter() - t, 3)
+
+    await phase(base, 1.0, None)  # warm-up
+    idle, _ = await phase(base, seconds, None)
+    loads: dict[str, Load] = {
+        "bomb": await upload(bomb),
+        "sheet": await upload(sheet),
+        "body_200mb": big_body,
+        "login_burst": burst,
+    }
+    out: dict[str, Any] = {"benchmark": "hostile", "database": "sqlite", "server": "uvicorn"}
+    out["idle"] = summary(idle)
+    base_p99 = out["idle"]["p99_ms"]
+    for name, load in loads.items():
+        samples, results = await phase(base, seconds, load)
+        row: dict[str, Any] = summary(samples)
+        row["ratio_p99_vs_idle"] = round(row["p99_ms"] / base_p99, 2)
+        row["loads_run"] = len(results)
+        if name == "login_burst":
+            row["burst_seconds_median"] = statistics.median(results)
+        else:
+            row["answers"] = sorted(set(results))
+        out[name] = row
+    out["bomb_bytes"] = len(bomb)
+    out["sheet_bytes"] = len(sheet)
+    out["target_ratio_p99_max"] = 2.0
+    out["seconds_per_phase"] = seconds
+    out["cores"] = os.cpu_count()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=5.0)
+    args = ap.parse_args()
+    print(json.dumps(asyncio.run(run(args.seconds)), indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""Request bodies are bounded by route before parsing and authentication (`admin_api.limits`)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import httpx
+
+from admin_api.limits import JSON_LIMIT, MAX_UPLOAD, limit_for
+from tests.admin_seed import Api
+
+CHUNK = 16 * 1024
+
+
+@dataclass
+class Sent:
+    """A raw ASGI call: what was answered, and how much of the body the server pulled."""
+
+    status: int = 0
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    pulled: int = 0
+
+
+async def raw_post(
+    app: object, path: str, chunks: int, *, declared: int | None = None, kind: str = ""
+) -> Sent:
+    headers = [(b"host", b"testserver")]
+    if declared is not None:
+        headers.append((b"content-length", str(declared).encode()))
+    if kind:
+        headers.append((b"content-type", kind.encode()))
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": headers,
+        "client": ("127.0.0.1", 1234),
+        "server": ("testserver", 80),
+    }
+    sent = Sent()
+
+    async def receive() -> dict:
+        if sent.pulled < chunks:
+            sent.pulled += 1
+            return {"type": "http.request", "body": b"x" * CHUNK, "more_body": True}
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            sent.status = message["status"]
+            sent.headers = {k.decode(): v.decode() for k, v in message["headers"]}
+        elif message["type"] == "http.response.body":
+            sent.body += message.get("body", b"")
+
+    await app(scope, receive, send)  # type: ignore[operator]
+    return sent
+
+
+def _app(api: Api) -> object:
+    return api.client._transport.app  # type: ignore[attr-defined]
+
+
+def test_limits_by_route():
+    assert limit_for("/api/v1/auth/login") == JSON_LIMIT == 64 * 1024
+    assert limit_for("/api/v1/offers") == JSON_LIMIT
+    assert limit_for("/api/v1/offers/import") == MAX_UPLOAD
+    assert limit_for("/api/v1/offers/import/x") == JSON_LIMIT
+    assert limit_for("/staff/offers/import") > MAX_UPLOAD
+    assert limit_for("/staff/login") == JSON_LIMIT
+
+
+async def test_a_declared_large_body_is_refused_unread_and_before_authentication(admin_api: Api):
+    # 200 MB declared to an endpoint that needs credentials: 413, not 401, nothing read
+    sent = await raw_post(_app(admin_api), "/api/v1/offers", 12_800, declared=200 * 2**20)
+    assert sent.status == 413
+    assert sent.pulled == 0
+    error = json.loads(sent.body)["error"]
+    assert error["code"] == "payload_too_large"
+    assert error["field"] == "body"
+    assert str(JSON_LIMIT) in error["message"]
+
+
+async def test_a_streamed_body_is_cut_off_at_the_limit(admin_api: Api):
+    # no Content-Length (chunked): counted while it streams, refused just past the limit
+    sent = await raw_post(_app(admin_api), "/api/v1/auth/login", 12_800, kind="application/json")
+    assert sent.status == 413
+    assert sent.pulled == JSON_LIMIT // CHUNK + 1
+    assert json.loads(sent.body)["error"]["code"] == "payload_too_large"
+    # the import route takes up to its own limit, then refuses the same way
+    sent = await raw_post(_app(admin_api), "/api/v1/offers/import", 12_800)
+    assert sent.status == 413
+    assert sent.pulled == MAX_UPLOAD // CHUNK + 1
+
+
+async def test_a_body_within_the_limit_reaches_the_route(admin_api: Api):
+    # within the limit: the route reads all of it (and finds no JSON in it)
+    sent = await raw_post(_app(admin_api), "/api/v1/offers", 3, kind="application/json")
+    assert sent.status == 422
+    assert sent.pulled == 3
+    assert json.loads(sent.body)["error"]["code"] == "invalid_json"
+    r = await admin_api.client.post(
+        "/api/v1/auth/login", json={"email": "x" * 70_000 + "@example.org", "password": "p"}
+    )
+    assert r.status_code == 413
+    r = await admin_api.client.post(
+        "/api/v1/auth/login", json={"email": "nobody@example.org", "password": "p"}
+    )
+    assert r.status_code == 401
+
+
+async def test_staff_pages_answer_with_the_html_error_page(admin_api: Api):
+    sent = await raw_post(
+        _app(admin_api),
+        "/staff/login",
+        100,
+        declared=100 * CHUNK,
+        kind="application/x-www-form-urlencoded",
+    )
+    assert sent.status == 413
+    assert sent.pulled == 0
+    assert sent.headers["content-type"].startswith("text/html")
+    assert "Die Eingabe ist zu lang." in sent.body.decode()
+    assert sent.headers["cache-control"] == "no-store"
+
+
+async def test_an_invalid_content_length_is_refused(admin_api: Api):
+    transport = httpx.ASGITransport(app=_app(admin_api))  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        r = await client.post("/api/v1/auth/login", content=b"{}", headers={"content-length": "-1"})
+    assert r.status_code == 400
+    assert r.json()["error"]["code"] == "bad_request"

@@ -1,0 +1,108 @@
+"""The login lockout under concurrency, one answer for every refusal, argon2 off the loop."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import select, update
+
+from admin_api import security
+from admin_api.security import needs_rehash
+from store.models import AuditEntry, StaffUser
+from tests.admin_seed import PASSWORD, Api
+
+LOGIN = "/api/v1/auth/login"
+MAX_FAILURES = 5  # the admin_api fixture's
+
+
+@pytest.fixture
+def checks(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Every argon2 verification: True for a stored hash, False for the dummy."""
+    seen: list[bool] = []
+    real = security.verify_password
+
+    def counting(password_hash: str | None, password: str) -> bool:
+        seen.append(password_hash is not None)
+        return real(password_hash, password)
+
+    monkeypatch.setattr(security, "verify_password", counting)
+    return seen
+
+
+async def attempt(api: Api, email: str, password: str) -> tuple[int, dict]:
+    r = await api.client.post(LOGIN, json={"email": email, "password": password})
+    return r.status_code, r.json()
+
+
+async def test_a_burst_of_wrong_passwords_checks_at_most_n(admin_api: Api, checks: list[bool]):
+    api = admin_api
+    email = api.seed.email["gfs"]
+    answers = await asyncio.gather(*(attempt(api, email, f"guess {i}") for i in range(40)))
+    assert {status for status, _ in answers} == {401}
+    assert len({str(body) for _, body in answers}) == 1  # one answer for all of them
+    assert checks.count(True) == MAX_FAILURES  # not one more password was tried
+    assert len(checks) == 40  # the others were verified against the dummy: the same work
+    async with api.sessions() as s:
+        user = await s.get(StaffUser, api.seed.user["gfs"])
+        assert user is not None and user.locked_until is not None
+        locks = list(await s.scalars(select(AuditEntry).where(AuditEntry.action == "lock")))
+        assert len(locks) == 1
+
+    # locked: a burst with the right password in it checks nothing and lets nobody in
+    checks.clear()
+    burst = [attempt(api, email, f"guess {i}") for i in range(10)]
+    burst.insert(5, attempt(api, email, PASSWORD))
+    answers = await asyncio.gather(*burst)
+    assert {status for status, _ in answers} == {401}
+    assert checks == [False] * 11
+
+
+async def test_unknown_wrong_and_locked_look_alike(admin_api: Api, checks: list[bool]):
+    api = admin_api
+    email = api.seed.email["servicestelle"]
+    unknown = await attempt(api, "nobody@example.org", "whatever whatever")
+    wrong = await attempt(api, email, "whatever whatever")
+    assert checks == [False, True]
+    for _ in range(MAX_FAILURES - 1):
+        await attempt(api, email, "whatever whatever")
+    checks.clear()
+    locked = await attempt(api, email, PASSWORD)
+    assert unknown == wrong == locked
+    assert locked[0] == 401 and locked[1]["error"]["code"] == "invalid_credentials"
+    assert checks == [False]  # one verification each time, whatever the account
+
+
+async def test_a_login_with_old_hash_parameters_rehashes(admin_api: Api):
+    api = admin_api
+    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
+    async with api.sessions() as s, s.begin():
+        await s.execute(
+            update(StaffUser).where(StaffUser.id == api.seed.user["gfs"]).values(password_hash=weak)
+        )
+    assert needs_rehash(weak)
+    assert (await attempt(api, api.seed.email["gfs"], PASSWORD))[0] == 200
+    async with api.sessions() as s:
+        user = await s.get(StaffUser, api.seed.user["gfs"])
+        assert user is not None and user.password_hash != weak
+        assert not needs_rehash(user.password_hash)
+    assert (await attempt(api, api.seed.email["gfs"], PASSWORD))[0] == 200
+
+
+async def test_health_answers_during_a_login_burst(admin_api: Api):
+    """argon2 runs in its own threads: the event loop keeps answering meanwhile."""
+    api = admin_api
+    emails = [api.seed.email[n] for n in ("admin", "gfs", "gfs_b", "servicestelle", "ss_b")]
+    burst = asyncio.gather(*(attempt(api, emails[i % 5], f"wrong {i}") for i in range(20)))
+    task = asyncio.ensure_future(burst)
+    latencies: list[float] = []
+    while not task.done():
+        start = time.perf_counter()
+        assert (await api.client.get("/health")).status_code == 200
+        latencies.append(time.perf_counter() - start)
+        await asyncio.sleep(0.01)
+    assert {status for status, _ in await task} == {401}
+    assert len(latencies) >= 3, latencies
+    assert max(latencies) < 0.5, max(latencies)
