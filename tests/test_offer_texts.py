@@ -10,7 +10,8 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from offers.io import ImportRefused, export_offers, import_offers
+from offers.io import export_offers, import_offers
+from offers.io_columns import ImportRefused
 from offers.texts import OFFER_LOCALES, TRANSLATED_FIELDS, catalogue_coverage, localized
 from store import demo
 from store.demo import load_demo

@@ -11,7 +11,8 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import delete, func, select
 
-from offers.io import COLUMNS, ImportRefused, export_offers, import_offers
+from offers.io import export_offers, import_offers
+from offers.io_columns import COLUMNS, ImportRefused
 from store.demo import load_demo
 from store.models import Buendnis, Offer, OfferText
 from tests.test_cli import env_for

@@ -49,7 +49,8 @@ from admin_api.schemas import (
     bounded,
     with_examples,
 )
-from offers.io import ImportRefused, ImportReport, RowError, export_offers, import_offers
+from offers.io import export_offers, import_offers
+from offers.io_columns import ImportRefused, ImportReport, RowError
 from offers.taxonomy import GERMAN_RANK, TOPICS
 from store.models import Buendnis, Offer, today
 

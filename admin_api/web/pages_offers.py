@@ -32,7 +32,7 @@ from admin_api.web.i18n import S_, gettext_for
 from admin_api.web.session import CSRF_FAILED, CSRF_FIELD, CheckedForm, Coordinator
 from admin_api.web.templating import redirect, render
 from admin_api.web.upload import UploadTooLarge, UploadUnreadable, read_upload
-from offers.io import TEXT_FIELDS, RowError
+from offers.io_columns import TEXT_FIELDS, RowError
 from offers.taxonomy import (
     ACCESS_VALUES,
     CATEGORIES,
@@ -51,7 +51,7 @@ SECTION = "offers"
 
 ACCESS_LABELS = {"yes": S_("ja"), "no": S_("nein"), "ask": S_("prüfen")}
 
-# Import problems in German, by the reason code of offers/io.py; %(value)s is the cell.
+# Import problems in German, by the reason code of offers/io_rows.py; %(value)s is the cell.
 IMPORT_REASONS: dict[str, str] = {
     "not_utf8": S_("Die Datei ist kein UTF-8-Text. Bitte als „CSV UTF-8“ speichern."),
     "bad_csv": S_("Die Datei ist keine lesbare CSV-Datei."),

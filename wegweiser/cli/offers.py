@@ -30,7 +30,8 @@ def offers_import(
     ] = None,
 ) -> None:
     """Import offers; every row is checked first, and one bad row means nothing is imported."""
-    from offers.io import ImportRefused, import_offers
+    from offers.io import import_offers
+    from offers.io_columns import ImportRefused
     from wegweiser.services import build, check_database
 
     cfg = settings()
