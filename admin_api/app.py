@@ -20,6 +20,7 @@ from admin_api.routers import (
     audit_log,
     auth,
     buendnisse,
+    offer_files,
     offer_texts,
     offers,
     places,
@@ -40,6 +41,7 @@ ROUTERS: list[APIRouter] = [
     users.router,
     places.router,
     offer_texts.router,
+    offer_files.router,  # before offers: /offers/export is no offer id
     offers.router,
     referrals.router,
     surveys.router,

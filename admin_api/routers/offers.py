@@ -5,16 +5,11 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import tempfile
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import JSONResponse
-from pydantic import Field
+from fastapi import APIRouter, Query, Response
 from sqlalchemy import or_, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin_api.audit import audit
 from admin_api.deps import (
@@ -30,167 +25,16 @@ from admin_api.deps import (
     get_scoped,
     target_buendnis,
 )
-from admin_api.errors import ERROR_RESPONSES, ApiError, invalid, not_found
-from admin_api.limits import MAX_UPLOAD
+from admin_api.errors import ERROR_RESPONSES, invalid, not_found
+from admin_api.routers.offer_models import NULLABLE, OfferIn, OfferOut, OfferPatch
 from admin_api.routers.places import check_gemeinden
 from admin_api.schemas import (
-    CLEAN,
-    DbId,
-    Download,
-    Ids,
-    Locales,
-    Long,
-    Name,
-    Orm,
     Page,
-    Patch,
-    Strict,
-    Tags,
-    bounded,
-    with_examples,
 )
-from offers.io import export_offers, import_offers
-from offers.io_columns import ImportRefused, ImportReport, RowError
 from offers.taxonomy import GERMAN_RANK, TOPICS
 from store.models import Buendnis, Offer, today
 
 router = APIRouter(prefix="/offers", tags=["offers"], responses=ERROR_RESPONSES)
-
-Access = Literal["yes", "no", "ask"]
-AccessMap = Annotated[
-    dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_§-]{1,20}$")], Access],
-    Field(
-        max_length=20,
-        description="residence status → yes | no | ask (e.g. {'AG': 'yes', 'D': 'ask'})",
-    ),
-]
-Age = Annotated[int, Field(ge=0, le=120)]
-Category = Annotated[str, bounded(60, 1), CLEAN]
-Short = Annotated[str, bounded(120), CLEAN]
-German = Literal["none", "a1", "a2", "b1", "b2", "c1"]  # offers.taxonomy.GERMAN_LEVELS
-Topics = Annotated[
-    list[Annotated[str, Field(pattern=r"^[a-z_]{2,20}$")]],
-    Field(max_length=30, description="offers.taxonomy.TOPICS codes, e.g. ['no_home', 'debts']"),
-]
-
-
-class OfferFields(Strict):
-    title: Name
-    summary: Long = ""
-    provider: Name
-    category: Category
-    need_areas: Tags = Field(default_factory=list)
-    gemeinde_ids: Ids = Field(default_factory=list)
-    address: Long = ""
-    directions: Long = ""
-    contact: Long = ""
-    opening_hours: Long = ""
-    languages: Locales = Field(default_factory=list)
-    cost: Short = ""
-    capacity_note: Long = ""
-    what_to_bring: Long = ""
-    age_min: Age | None = None
-    age_max: Age | None = None
-    german_min: German | None = None
-    german_max: German | None = None
-    topics: Topics = Field(default_factory=list)
-    access: AccessMap = Field(default_factory=dict)
-    opening_possible: bool = False
-    keywords: Tags = Field(default_factory=list)
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
-    source: Long = ""
-    last_checked: dt.date | None = None
-
-
-class OfferIn(OfferFields):
-    buendnis_id: DbId | None = None
-
-    model_config = with_examples(
-        {
-            "title": "Jugendintegrationskurs",
-            "provider": "VHS Moers",
-            "category": "Sprache",
-            "need_areas": ["Sprache"],
-            "languages": ["de"],
-            "age_min": 16,
-            "age_max": 26,
-            "access": {"AG": "yes", "D": "ask"},
-            "last_checked": "2026-05-04",
-        }
-    )
-
-
-class OfferPatch(Patch):
-    title: Name | None = None
-    summary: Long | None = None
-    provider: Name | None = None
-    category: Category | None = None
-    need_areas: Tags | None = None
-    gemeinde_ids: Ids | None = None
-    address: Long | None = None
-    directions: Long | None = None
-    contact: Long | None = None
-    opening_hours: Long | None = None
-    languages: Locales | None = None
-    cost: Short | None = None
-    capacity_note: Long | None = None
-    what_to_bring: Long | None = None
-    age_min: Age | None = None
-    age_max: Age | None = None
-    german_min: German | None = None
-    german_max: German | None = None
-    topics: Topics | None = None
-    access: AccessMap | None = None
-    opening_possible: bool | None = None
-    keywords: Tags | None = None
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
-    source: Long | None = None
-    last_checked: dt.date | None = None
-
-
-class OfferOut(Orm):
-    id: int
-    buendnis_id: int
-    title: str
-    summary: str
-    provider: str
-    category: str
-    need_areas: list[str]
-    gemeinde_ids: list[int]
-    address: str
-    directions: str
-    contact: str
-    opening_hours: str
-    languages: list[str]
-    cost: str
-    capacity_note: str
-    what_to_bring: str
-    age_min: int | None
-    age_max: int | None
-    german_min: str | None
-    german_max: str | None
-    topics: list[str]
-    access: dict[str, str]
-    opening_possible: bool
-    keywords: list[str]
-    valid_from: dt.date | None
-    valid_to: dt.date | None
-    source: str
-    last_checked: dt.date | None
-    is_sample: bool
-
-
-NULLABLE = {
-    "age_min",
-    "age_max",
-    "german_min",
-    "german_max",
-    "valid_from",
-    "valid_to",
-    "last_checked",
-}
 
 
 def _check_ranges(
@@ -330,146 +174,6 @@ async def unchecked_offers(
     rows = await unchecked(s, who, months)
     items = [OfferOut.model_validate(o) for o in rows[offset : offset + limit]]
     return Page(items=items, total=len(rows), limit=limit, offset=offset)
-
-
-# ---------------------------------------------------------------- CSV / XLSX
-
-
-FileFormat = Literal["csv", "xlsx"]
-_MEDIA = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
-async def _scope_code(s: AsyncSession, who: Principal, buendnis_id: int | None) -> str | None:
-    """The Bündnis code an import/export is limited to (admin without one: every Bündnis)."""
-    if who.is_admin and buendnis_id is None:
-        return None
-    found = await s.get(Buendnis, target_buendnis(who, buendnis_id))
-    if found is None:
-        raise not_found("Bündnis", "buendnis_id")
-    return found.code
-
-
-async def export_file(
-    s: AsyncSession,
-    who: Principal,
-    format: FileFormat = "csv",
-    buendnis_id: int | None = None,
-    sep: str = ";",
-) -> Download:
-    """The caller's catalogue (admin: one Bündnis or all) as a CSV or XLSX file."""
-    code = await _scope_code(s, who, buendnis_id)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"angebote.{format}"
-        await export_offers(s, path, buendnis=code, delimiter=sep)
-        data = path.read_bytes()
-    return Download(data, f"angebote-{code or 'alle'}.{format}", _MEDIA[format])
-
-
-@router.get(
-    "/export",
-    summary="The catalogue as CSV (UTF-8 with BOM) or XLSX, in the import's columns",
-    response_class=Response,
-    responses={200: {"content": {m: {} for m in _MEDIA.values()}}},
-)
-async def export_catalogue(
-    who: AdminOrGfs,
-    s: DbSession,
-    format: FileFormat = "csv",
-    buendnis_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-    sep: Literal[";", ","] = ";",
-) -> Response:
-    return (await export_file(s, who, format, buendnis_id, sep)).response()
-
-
-class ImportProblem(Strict):
-    row: int = Field(description="spreadsheet row (1 = header, 0 = the whole file)")
-    column: str
-    reason: str
-
-
-class ImportOut(Strict):
-    created: int
-    updated: int
-
-
-@dataclass
-class ImportResult:
-    """What an import did: `report` when it was written, else every `problem` (nothing was)."""
-
-    report: ImportReport | None = None
-    problems: list[RowError] = field(default_factory=list)
-
-
-async def import_file(
-    sessions: async_sessionmaker[AsyncSession],
-    s: AsyncSession,
-    who: Principal,
-    data: bytes,
-    format: str,
-    buendnis_id: int | None = None,
-) -> ImportResult:
-    """Validate and import a CSV or XLSX catalogue, all or nothing, and audit it.
-
-    An empty or too large body is an `ApiError` (nothing is read); a file with any bad row
-    gives the problems and imports nothing."""
-    if not data:
-        raise invalid("the request body must be the CSV or XLSX file", "body")
-    if len(data) > MAX_UPLOAD:
-        raise ApiError(413, "payload_too_large", f"at most {MAX_UPLOAD} bytes", "body")
-    if format not in _MEDIA:
-        return ImportResult(
-            problems=[RowError(0, "", "unknown file type; use .csv or .xlsx", "file_type")]
-        )
-    code = await _scope_code(s, who, buendnis_id)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"upload.{format}"
-        path.write_bytes(data)
-        try:
-            report = await import_offers(sessions, path, buendnis=code)
-        except ImportRefused as refused:
-            return ImportResult(problems=refused.errors)
-    await audit(s, who, "import", "offer", f"{report.created}+{report.updated}")
-    await s.commit()
-    return ImportResult(report=report)
-
-
-@router.post(
-    "/import",
-    response_model=ImportOut,
-    summary="Import offers from a CSV or XLSX file sent as the request body",
-    description=(
-        "All or nothing: when any row is invalid nothing is imported and the answer is 422 "
-        "`import_refused` with `problems` (row, column, reason) for every problem found."
-    ),
-)
-async def import_catalogue(
-    request: Request,
-    who: AdminOrGfs,
-    s: DbSession,
-    format: FileFormat,
-    buendnis_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-) -> Any:
-    data = await request.body()
-    result = await import_file(request.app.state.sessions, s, who, data, format, buendnis_id)
-    if result.report is None:
-        problems = [
-            ImportProblem(row=e.row, column=e.column, reason=e.reason) for e in result.problems
-        ]
-        return JSONResponse(
-            status_code=422,
-            content={
-                "error": {
-                    "code": "import_refused",
-                    "message": f"{len(problems)} problem(s); nothing imported",
-                    "field": "body",
-                },
-                "problems": [p.model_dump() for p in problems],
-            },
-        )
-    return ImportOut(created=result.report.created, updated=result.report.updated)
 
 
 async def add_offer(s: AsyncSession, who: Principal, body: OfferIn) -> Offer:

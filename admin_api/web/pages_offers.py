@@ -15,16 +15,9 @@ from pydantic import ValidationError
 from admin_api.deps import DbSession, Id, Principal, get_scoped
 from admin_api.errors import ApiError
 from admin_api.limits import MAX_UPLOAD
-from admin_api.routers.offers import (
-    FileFormat,
-    OfferPatch,
-    check_offer,
-    export_file,
-    find_offers,
-    import_file,
-    months_before,
-    update_offer,
-)
+from admin_api.routers.offer_files import FileFormat, export_file, import_file
+from admin_api.routers.offer_models import OfferPatch
+from admin_api.routers.offers import check_offer, find_offers, months_before, update_offer
 from admin_api.routers.places import scoped_gemeinden
 from admin_api.security import same
 from admin_api.web.errors import PageError
