@@ -79,4 +79,4 @@ async def test_health_answers_while_a_large_sheet_is_read(admin_api: Api) -> Non
     assert r.status_code == 422
     assert r.json()["problems"][0]["reason"] == f"more than {MAX_TABLE_ROWS} rows"
     assert len(latencies) >= 5, latencies  # the reading took a while and /health got through
-    assert max(latencies) < 0.5, max(latencies)  # generous: on the loop it would be seconds
+    assert max(latencies) < 1.5, max(latencies)  # on the event loop it was 4-8 s; load-tolerant
