@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dialogs.io import Reply
-from wegweiser.i18n import is_rtl, render
+from wegweiser.i18n import is_rtl, isolate, render
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,8 @@ PICKER_LOCALES = ("de", "en", "ar", "fa", "uk", "tr")
 def _text(reply: Reply, locale: str, fallback: str) -> str:
     if reply.ask == "@language":
         lines = (render(p, loc, fallback) for loc in (locale, *PICKER_LOCALES) for p in reply.parts)
-        return "\n".join(dict.fromkeys(lines))
+        # Each line in its own direction, whichever direction the message is shown in.
+        return "\n".join(isolate(line) for line in dict.fromkeys(lines))
     return "\n\n".join(render(part, locale, fallback) for part in reply.parts)
 
 
