@@ -423,6 +423,7 @@ def serve(
                 ("intake answers", lambda: forget_stale_answers(factory, flows)),
                 ("referral retention", lambda: purge(factory, retention)),
                 ("safety counts", lambda: services.tally.flush()),
+                ("entry point scans", lambda: services.scans.flush()),
             ]
             while True:
                 for name, job in jobs:  # one failing job must not stop the others
@@ -540,8 +541,10 @@ def users_revoke_token(token_id: int) -> None:
     typer.echo(f"token {token.id} revoked")
 
 
+from wegweiser.entry_cli import entry_app  # noqa: E402
 from wegweiser.survey_cli import results_app, surveys_app  # noqa: E402
 
+app.add_typer(entry_app, name="entry")
 app.add_typer(surveys_app, name="surveys")
 app.add_typer(results_app, name="results")
 
