@@ -27,6 +27,7 @@ from admin_api.routers import (
 )
 from admin_api.routers.surveys import SurveyConfig
 from admin_api.security import IpThrottle
+from entries.points import Links
 from store.db import sessions as session_factory
 from wegweiser.settings import Settings
 
@@ -72,15 +73,18 @@ def create_app(
     sessions: async_sessionmaker[AsyncSession] | None = None,
     auth_config: AuthConfig | None = None,
     surveys: SurveyConfig | None = None,
+    links: Links | None = None,
 ) -> FastAPI:
     """`surveys`: flows, secret and default locale for the survey wave endpoints (`wegweiser
-    serve` passes its own; without, no flow is known and invitations are refused)."""
+    serve` passes its own; without, no flow is known and invitations are refused). `links`:
+    the bot's username and the public address, for the links and posters of entry points."""
     config = auth_config or AuthConfig()
     app = FastAPI(title="Wegweiser admin API", version="1", description=DESCRIPTION)
     app.state.engine = engine
     app.state.sessions = sessions or session_factory(engine)
     app.state.auth_config = config
     app.state.surveys = surveys or SurveyConfig()
+    app.state.links = links or Links()
     app.state.ip_throttle = IpThrottle(
         max_failures=config.ip_max_failures, window_seconds=config.lock_minutes * 60.0
     )

@@ -87,7 +87,7 @@ def _codes(
     image: Image.Image, pen: ImageDraw.ImageDraw, links: list[tuple[object, str]], y: int
 ) -> int:
     """The QR codes side by side (one alone is bigger), each with its caption and link."""
-    size = 620 if len(links) == 1 else 500
+    size = 600 if len(links) == 1 else 470
     gap = (WIDTH - 2 * MARGIN - len(links) * size) // (len(links) + 1)
     caption_font, link_font = _font("Bold", 32), _font("Regular", 20)
     for i, (caption, link) in enumerate(links):
@@ -115,11 +115,11 @@ def _languages(pen: ImageDraw.ImageDraw, y: int) -> int:
     """The short text in every poster language that has it, each in its direction."""
     texts = [(loc, t) for loc in POSTER_LOCALES if (t := lines(loc))]
     bottom = HEIGHT - MARGIN - 110
-    for size in (28, 25, 22, 19):  # the largest type that fits above the footer
+    for size in (28, 26, 24, 22, 20, 18):  # the largest type that fits above the footer
         if _languages_height(texts, size) <= bottom - y:
             break
     for loc, text in texts:
-        y = _paragraph(pen, text, y, _font("Regular", size, text), rtl=is_rtl(loc)) + 10
+        y = _paragraph(pen, text, y, _font("Regular", size, text), rtl=is_rtl(loc)) + 12
     return y
 
 
@@ -127,7 +127,7 @@ def _languages_height(texts: list[tuple[str, str]], size: int) -> int:
     total = 0
     for loc, text in texts:
         font = _font("Regular", size, text)
-        total += len(_wrap(text, font, is_rtl(loc))) * int(size * 1.45) + 10
+        total += len(_wrap(text, font, is_rtl(loc))) * _step(font) + 12
     return total
 
 
@@ -142,7 +142,7 @@ def _paragraph(
 ) -> int:
     """`text` wrapped to the page width from `y`, right-aligned when right-to-left; returns
     the y below it."""
-    step = int(font.size * 1.45)
+    step = _step(font)
     for line in _wrap(text, font, rtl):
         if rtl:
             pen.text((WIDTH - MARGIN, y), line, font=font, fill=fill, direction="rtl", anchor="ra")
@@ -150,6 +150,11 @@ def _paragraph(
             pen.text((MARGIN, y), line, font=font, fill=fill, anchor="la")
         y += step
     return y
+
+
+def _step(font: ImageFont.FreeTypeFont) -> int:
+    """Line height (Arabic script reaches further up and down than Latin)."""
+    return int(font.size * (1.6 if "Arabic" in str(font.path) else 1.4))
 
 
 def _wrap(text: str, font: ImageFont.FreeTypeFont, rtl: bool) -> list[str]:
@@ -172,8 +177,13 @@ def _script(text: str) -> str:
     return ""
 
 
+# Arabic and Ethiopic letters are small next to Latin ones at the same size.
+_SCALE = {"Arabic": 1.2, "Ethiopic": 1.1, "": 1.0}
+
+
 def _font(weight: str, size: int, text: str = "") -> ImageFont.FreeTypeFont:
-    return _load(f"NotoSans{_script(text)}-{weight}.ttf", size)
+    script = _script(text)
+    return _load(f"NotoSans{script}-{weight}.ttf", round(size * _SCALE[script]))
 
 
 @lru_cache(maxsize=32)

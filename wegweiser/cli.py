@@ -383,6 +383,7 @@ def serve(
     from admin_api.app import auth_config_from, create_app
     from admin_api.routers.surveys import SurveyConfig
     from bot.webchat import build_webchat_router
+    from entries.points import Links
     from wegweiser.services import build, check_database
 
     cfg = settings()
@@ -396,6 +397,7 @@ def serve(
             services.sessions,
             auth_config_from(cfg),
             SurveyConfig(services.flows, services.runtime.secret, cfg.default_locale),
+            Links(cfg.telegram_bot_username, cfg.public_url),
         )
         api.include_router(build_webchat_router(services.runtime))  # /chat
         telegram = None
