@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from babel.lists import format_list
 
@@ -125,6 +126,7 @@ def _balanced(run: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=8192)  # translations are a finite set; each is prepared once
 def isolate_template(text: str) -> str:
     """A translation ready for right-to-left output: its own left-to-right runs isolated, its
     `{placeholders}` left for their values (isolated when they are filled in) — unless a
