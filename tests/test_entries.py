@@ -162,7 +162,10 @@ async def test_a_start_with_the_code_counts_a_scan_outside_the_persons_transacti
     await Chat(services, user="other").start(link="no-such-code")
     assert services.scans.pending == 4 and await scans_of(services, entry_id) == 0
     assert await services.scans.flush() == 0  # fewer than k together: nothing says when
-    await Chat(services, user="p4").start(link=code)
+    # The poster's link opens the Erstberatung, whatever the server's default flow is.
+    await Chat(services, user="p4", flow=None).start(link=code)  # type: ignore[arg-type]
+    assert (await services.runtime.state_of("telegram", "p4"))["flow_id"] == "erstberatung"
+    assert services.settings.default_flow != "erstberatung"
     assert await services.scans.flush() == 5
     assert await scans_of(services, entry_id) == 5
     # The count is a number on the entry point: no day, no person, no conversation.
