@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 LOCALES := en ar fa fa_AF ps ku ckb ti so uk ru tr fr ur
-PACKAGES := base bot care dialogs offers places referrals surveys results store admin_api wegweiser
+PACKAGES := base bot care dialogs entries offers places referrals surveys results store admin_api wegweiser
 PO := $(wildcard locales/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 # Staff pages: their own domain `staff`, German source, English as the second language.

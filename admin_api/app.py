@@ -32,6 +32,7 @@ from admin_api.routers.surveys import SurveyConfig
 from admin_api.security import IpThrottle
 from admin_api.web.errors import refusal_page
 from base.settings import Settings
+from entries.points import Links
 from store.db import sessions as session_factory
 
 API_PREFIX = "/api/v1"
@@ -77,11 +78,13 @@ def create_app(
     sessions: async_sessionmaker[AsyncSession] | None = None,
     auth_config: AuthConfig | None = None,
     surveys: SurveyConfig | None = None,
+    links: Links | None = None,
     metrics_token: str = "",
     metrics_here: bool = True,
 ) -> FastAPI:
     """`surveys`: flows, secret and default locale for the survey wave endpoints (`wegweiser
-    serve` passes its own; without, no flow is known and invitations are refused).
+    serve` passes its own; without, no flow is known and invitations are refused). `links`:
+    the bot's username and the public address, for the links and posters of entry points.
     `/metrics` needs `metrics_token` when one is given; `metrics_here=False` leaves it out
     (served on an address of its own from `app.state.metrics.app()`)."""
     config = auth_config or AuthConfig()
@@ -90,6 +93,7 @@ def create_app(
     app.state.sessions = sessions or session_factory(engine)
     app.state.auth_config = config
     app.state.surveys = surveys or SurveyConfig()
+    app.state.links = links or Links()
     app.state.ip_throttle = IpThrottle(
         max_failures=config.ip_max_failures, window_seconds=config.lock_minutes * 60.0
     )

@@ -7,7 +7,6 @@ A missing translation is counted and logged by message context only, never its t
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +14,8 @@ from pathlib import Path
 from babel import Locale
 from babel.support import NullTranslations, Translations
 
+from base import rtl as rtl_text
+from base.rtl import FSI, PDI, bare_ltr, isolate, isolate_ltr_runs  # noqa: F401 (for channels, tests)
 from base.translatable import Label, Msg
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,6 @@ LOCALE_ORDER = (
     "de", "en", "ar", "fa", "fa_AF", "ps", "ku", "ckb", "ti", "so", "uk", "ru", "tr", "fr", "ur",
 )  # fmt: skip
 RTL = frozenset({"ar", "fa", "fa_AF", "ps", "ckb", "ur"})
-FSI, PDI = "\u2068", "\u2069"  # first-strong isolate … pop directional isolate
 
 missing_translations: Counter[str] = Counter()
 
@@ -96,37 +96,43 @@ def is_rtl(locale: str | None) -> bool:
     return locale in RTL
 
 
-def isolate(text: str) -> str:
-    return f"{FSI}{text}{PDI}"
-
-
 def render(label: Label, locale: str, fallback: str = SOURCE) -> str:
-    """Translate a message and fill in its parameters; isolate left-to-right runs in RTL."""
-    text = _render(label, locale, fallback)
-    return isolate_ltr_runs(text) if is_rtl(locale) else text
-
-
-def _render(label: Label, locale: str, fallback: str) -> str:
+    """Translate a message and fill in its parameters. In right-to-left languages every value
+    is isolated as it is filled in and the translation's own left-to-right runs before
+    (`base/rtl.py`)."""
+    rtl = is_rtl(locale)
     if isinstance(label, str):
-        return label
-    if label.context == "@join":
-        sep = label.params.get("sep", ", ")
-        return sep.join(_render(i, locale, fallback) for i in label.params["items"])
+        return rtl_text.shown(label) if rtl else label
+    return _render(label, locale, fallback, rtl)
+
+
+def _render(label: Msg, locale: str, fallback: str, rtl: bool) -> str:
+    if label.context in ("@join", "@list"):
+        items = [_value(i, locale, fallback, rtl) for i in label.params["items"]]
+        if label.context == "@list":
+            return rtl_text.join_list(items, locale)
+        return str(label.params["sep"]).join(items)
     n = _count(label.params.get("n", 1))
     text = translate(locale, label.context, label.msgid, fallback, label.plural, n)
+    if rtl:
+        text = rtl_text.isolate_template(text)
     if not label.params:
         return text
-    values = {
-        k: _render(v, locale, fallback) if isinstance(v, Msg) else str(v)
-        for k, v in label.params.items()
-    }
+    values = {k: _value(v, locale, fallback, rtl) for k, v in label.params.items()}
     try:
         return text.format(**values)
     except (KeyError, IndexError, ValueError):
         # A broken translation must not break the conversation: use the source text.
         log.warning("bad placeholders locale=%s context=%s", locale, label.context or "-")
         source = label.msgid if label.plural is None or n == 1 else label.plural
-        return source.format(**values)
+        return (rtl_text.isolate(source) if rtl else source).format(**values)
+
+
+def _value(value: object, locale: str, fallback: str, rtl: bool) -> str:
+    if isinstance(value, Msg):
+        shown = _render(value, locale, fallback, rtl)
+        return rtl_text.isolate(shown) if rtl else shown
+    return rtl_text.isolate_value(str(value)) if rtl else str(value)
 
 
 def _count(value: object) -> int:
@@ -134,31 +140,3 @@ def _count(value: object) -> int:
         return int(str(value))
     except ValueError:
         return 1
-
-
-# A left-to-right run: starts with a Latin letter/digit (or / @ + for commands, handles,
-# phone numbers), may contain spaces and punctuation, ends with a letter, digit or ")".
-# Latin letters include the accented ones ("Düsseldorf", "Café"): a run must not break there.
-_LATIN = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
-_LTR_RUN = re.compile(
-    f"[/@+(]?[{_LATIN}0-9][{_LATIN}0-9 .,:;/@+\\-_()'&]*[{_LATIN}0-9)]|[{_LATIN}0-9]"
-)
-_ISOLATED = re.compile(f"{FSI}[^{PDI}]*{PDI}")
-
-
-def isolate_ltr_runs(text: str) -> str:
-    """Wrap every left-to-right run (names, numbers, addresses, URLs, commands) in U+2068…U+2069
-    so it keeps its order inside right-to-left text. Already isolated pieces stay as they are."""
-    out, pos = [], 0
-    for m in _ISOLATED.finditer(text):
-        out.append(_LTR_RUN.sub(lambda r: isolate(r.group(0)), text[pos : m.start()]))
-        out.append(m.group(0))
-        pos = m.end()
-    out.append(_LTR_RUN.sub(lambda r: isolate(r.group(0)), text[pos:]))
-    return "".join(out)
-
-
-def bare_ltr(text: str) -> list[str]:
-    """Left-to-right characters outside isolates (what tests look for in RTL output)."""
-    outside = _ISOLATED.sub("", text)
-    return [ch for ch in outside if ch.isascii() and ch.isalnum()]

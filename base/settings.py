@@ -56,6 +56,26 @@ class Settings(BaseSettings):
     telegram_claim_seconds: float = Field(default=60.0, ge=1, le=3600)  # a dead sender's claim
     flood_max_updates: int = Field(default=20, ge=1, le=10000)
     flood_window_seconds: float = Field(default=10.0, gt=0, le=3600)
+    # Links on posters: https://t.me/<username>?start=<code> and <public_url>/chat?start=<code>
+    telegram_bot_username: str = ""
+    public_url: str = ""
+
+    @field_validator("telegram_bot_username")
+    @classmethod
+    def _bot_username(cls, v: str) -> str:
+        v = v.strip().lstrip("@")
+        if v and not (
+            5 <= len(v) <= 32 and all(c.isascii() and (c.isalnum() or c == "_") for c in v)
+        ):
+            raise ValueError("a Telegram bot username: 5-32 characters A-Z, a-z, 0-9 and _")
+        return v
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, v: str) -> str:
+        if v and not v.startswith(("https://", "http://")):
+            raise ValueError("must be the https:// address people reach `serve` at")
+        return v.rstrip("/")
 
     @field_validator("telegram_webhook_secret")
     @classmethod

@@ -23,7 +23,11 @@ class Msg:
         return replace(self, params={**self.params, **params})
 
     @staticmethod
-    def join(items: Sequence[Msg | str], sep: str = ", ") -> Msg:
+    def join(items: Sequence[Msg | str], sep: str | None = None) -> Msg:
+        """Items shown one after the other: with `sep` between them, or without it as a list
+        in the person's language ("A, B und C", "A، B و C")."""
+        if sep is None:
+            return Msg("", "@list", {"items": tuple(items)})
         return Msg("", "@join", {"items": tuple(items), "sep": sep})
 
 

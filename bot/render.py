@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from base.i18n import is_rtl, render
+from base.i18n import is_rtl, isolate, render
 from dialogs.io import Reply
 
 
@@ -26,7 +26,8 @@ PICKER_LOCALES = ("de", "en", "ar", "fa", "uk", "tr")
 def _text(reply: Reply, locale: str, fallback: str) -> str:
     if reply.ask == "@language":
         lines = (render(p, loc, fallback) for loc in (locale, *PICKER_LOCALES) for p in reply.parts)
-        return "\n".join(dict.fromkeys(lines))
+        # Each line in its own direction, whichever direction the message is shown in.
+        return "\n".join(isolate(line) for line in dict.fromkeys(lines))
     return "\n\n".join(render(part, locale, fallback) for part in reply.parts)
 
 

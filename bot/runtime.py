@@ -99,8 +99,11 @@ class Runtime:
         handlers: Handlers | None = None,
         preparers: Sequence[Preparer] = (),
         start_checks: Sequence[StartCheck] = (),
+        on_entry: Callable[[int], None] | None = None,
     ) -> None:
         self.handlers = handlers or Handlers()
+        # Told the entry point's id when a deep link is used (an anonymous scan count).
+        self.on_entry = on_entry
         self.preparers = tuple(preparers)
         self.start_checks = tuple(start_checks)
         self.sessions = sessions
@@ -329,6 +332,8 @@ class Runtime:
             return
         conv.buendnis_id, conv.source = entry.buendnis_id, entry.source
         conv.entry_flow = entry.flow_id
+        if self.on_entry is not None:
+            self.on_entry(entry.id)
         conv.wave_id = entry.wave_id  # a survey wave's own code, else None
 
     async def _fallback_locale(self, s: AsyncSession, conv: Conversation) -> str:

@@ -183,6 +183,9 @@ class EntryPoint(Base):
     flow_id: Mapped[str | None] = mapped_column(String(64))
     # A survey wave to take part in (its flow is then the wave's flow).
     wave_id: Mapped[int | None] = mapped_column(ForeignKey("survey_wave.id", ondelete="SET NULL"))
+    # How often a conversation was started with the code: a number, never who or when
+    # (written in batches outside the person's transaction, `entries/scans.py`).
+    scans: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 # ---------------------------------------------------------------- (a) conversation state

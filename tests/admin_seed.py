@@ -15,6 +15,7 @@ from admin_api.app import create_app
 from admin_api.deps import AuthConfig
 from admin_api.routers.surveys import SurveyConfig
 from admin_api.security import create_token, hash_password
+from entries.points import Links
 from store.db import make_engine, sessions
 from store.models import (
     AuditEntry,
@@ -233,4 +234,5 @@ def survey_config() -> SurveyConfig:
 
 def build(db_url: str, config: AuthConfig | None = None) -> tuple[object, object]:
     engine = make_engine(db_url)
-    return engine, create_app(engine, sessions(engine), config, survey_config())
+    links = Links("WegweiserTestBot", "https://wegweiser.example")
+    return engine, create_app(engine, sessions(engine), config, survey_config(), links)

@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CODE = (
     "bot",
     "care",
+    "entries",
     "offers",
     "places",
     "referrals",

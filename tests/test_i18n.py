@@ -120,7 +120,16 @@ def test_template_is_up_to_date_with_the_code():
         ("data/helplines.yaml", "dialogs.helplines.extract"),
     ]
     found = set()
-    for pkg in ("bot", "dialogs", "offers", "results", "store", "admin_api", "wegweiser"):
+    for pkg in (
+        "bot",
+        "dialogs",
+        "entries",
+        "offers",
+        "results",
+        "store",
+        "admin_api",
+        "wegweiser",
+    ):
         for _f, _l, msg, _c, ctx in extract_from_dir(
             ROOT / pkg,
             method_map,

@@ -89,7 +89,7 @@ async def test_offers_per_area_with_details_paging_and_gap_signal(services, ids)
     details = texts(await chat.press("1. Deutschkurs"))
     for part in ("Aegidiimarkt 3", "0251 111", "Mo–Do 18–20 Uhr", "Ausweis oder Duldung"):
         assert part in details
-    assert "Sprachen: Deutsch, Arabisch" in details and "Deutsch: bis A2" in details
+    assert "Sprachen: Deutsch und Arabisch" in details and "Deutsch: bis A2" in details
     assert "Die Servicestelle prüft die Einzelheiten" not in details  # no hedge at the end
     assert len(details.splitlines()) <= 10
     await chat.press("Zurück")

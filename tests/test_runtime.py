@@ -67,7 +67,7 @@ async def test_demo_completes_and_leaves_only_anonymous_response(services):
     rt, version = services.runtime, services.flows["demo"].version
     await run_demo(rt, version)
     texts = [p["text"] for p in await outbox(services)]
-    assert texts[0].startswith("Bitte wähle deine Sprache.\n")
+    assert texts[0].startswith("\u2068Bitte wähle deine Sprache.\u2069\n")  # lines isolated
     assert texts[-2:] == [
         "Danke für deine Antworten!",
         "Möchtest du jetzt Hilfe in deiner Nähe finden? Ich zeige dir passende Angebote.",

@@ -95,7 +95,8 @@ async def test_demo_flow_completes_through_the_web_channel(services, client):
     p = await new_person(client)
     r = await p.say(command="start")
     [picker] = texts(r)
-    assert picker.startswith("Bitte wähle deine Sprache.\nPlease choose your language.")
+    # Each line of the picker is isolated, so it lays out in its own direction.
+    assert picker.startswith("\u2068Bitte wähle deine Sprache.\u2069\n\u2068Please choose")
     r = await p.say(button=button(r, "Deutsch"))
     assert r.json()["locale"] == "de" and r.json()["rtl"] is False
     assert texts(r)[-1].startswith("Wie alt bist du?")

@@ -17,6 +17,7 @@ from care.tally import SafetyTally
 from dialogs.lexicon import Lexicon
 from dialogs.model import Flow
 from dialogs.registry import load_serving
+from entries.scans import ScanTally
 from offers import effects as offer_effects
 from places import effects as place_effects
 from places.gemeinden import GemeindeChoices
@@ -33,12 +34,16 @@ class Services:
     flows: dict[str, Flow]
     runtime: Runtime
     tally: SafetyTally  # anonymous counts of help in danger, written in batches
+    scans: ScanTally  # anonymous counts of starts per entry point, written in batches
 
     async def close(self) -> None:
-        try:
-            await self.tally.flush(force=True)  # stopping says nothing about anyone
-        except Exception as e:  # the database may be the reason we stop
-            logging.getLogger(__name__).warning("safety counts not written: %s", type(e).__name__)
+        for counts in (self.tally, self.scans):
+            try:
+                await counts.flush(force=True)  # stopping says nothing about anyone
+            except Exception as e:  # the database may be the reason we stop
+                logging.getLogger(__name__).warning(
+                    "%s not written: %s", counts.what, type(e).__name__
+                )
         await self.engine.dispose()
 
 
@@ -80,6 +85,7 @@ def build(settings: Settings, *, flows: dict[str, Flow] | None = None) -> Servic
     engine = make_engine(settings.db_url)
     factory = sessions(engine)
     tally = SafetyTally(factory)
+    scans = ScanTally(factory)
     runtime = Runtime(
         factory,
         flows,
@@ -93,5 +99,6 @@ def build(settings: Settings, *, flows: dict[str, Flow] | None = None) -> Servic
         handlers=handlers(settings, tally),
         preparers=(GemeindeChoices(),),
         start_checks=(responses.check_participation,),
+        on_entry=scans.add,
     )
-    return Services(settings, engine, factory, flows, runtime, tally)
+    return Services(settings, engine, factory, flows, runtime, tally, scans)

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from admin_api.web import (
     errors,
     pages_auth,
+    pages_entries,
     pages_offer_texts,
     pages_offers,
     pages_referral_forms,
@@ -32,6 +33,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     pages_offers.router,
     pages_waves.router,
     pages_results.router,
+    pages_entries.router,
 ]
 
 

@@ -38,12 +38,14 @@ NAV: dict[Role, list[NavItem]] = {
         NavItem(S_("Angebote"), "/staff/offers", "offers"),
         NavItem(S_("Befragungswellen"), "/staff/waves", "waves"),
         NavItem(S_("Angebotslücken"), "/staff/gaps", "gaps"),
+        NavItem(S_("Startcodes und Plakate"), "/staff/entries", "entries"),
     ],
     "admin": [
         NavItem(S_("Verweise"), "/staff/referrals", "referrals"),
         NavItem(S_("Angebote"), "/staff/offers", "offers"),
         NavItem(S_("Befragungswellen"), "/staff/waves", "waves"),
         NavItem(S_("Angebotslücken"), "/staff/gaps", "gaps"),
+        NavItem(S_("Startcodes und Plakate"), "/staff/entries", "entries"),
     ],
 }
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import typer
 
-from wegweiser.cli import offers, serve, setup, surveys, users
+from wegweiser.cli import entries, offers, serve, setup, surveys, users
 
 app = typer.Typer(
     help="Wegweiser: multilingual assistant for young refugees.", no_args_is_help=True
@@ -18,6 +18,7 @@ app.add_typer(setup.i18n_app, name="i18n")
 app.add_typer(offers.offers_app, name="offers")
 app.add_typer(serve.telegram_app, name="telegram")
 app.add_typer(users.users_app, name="users")
+app.add_typer(entries.entry_app, name="entry")
 app.add_typer(surveys.surveys_app, name="surveys")
 app.add_typer(surveys.results_app, name="results")
 app.command()(serve.chat)

@@ -98,6 +98,7 @@ def serve(
     from admin_api.app import auth_config_from, create_app
     from admin_api.routers.surveys import SurveyConfig
     from bot.webchat import build_webchat_router
+    from entries.points import Links
     from wegweiser.services import build, check_database
 
     cfg = settings()
@@ -113,6 +114,7 @@ def serve(
             services.sessions,
             auth_config_from(cfg),
             SurveyConfig(services.flows, services.runtime.secret, cfg.default_locale),
+            Links(cfg.telegram_bot_username, cfg.public_url),
             metrics_token=cfg.metrics_token,
             metrics_here=not cfg.metrics_address,
         )
@@ -142,6 +144,7 @@ def serve(
                 ("intake answers", lambda: forget_stale_answers(factory, flows)),
                 ("referral retention", lambda: purge(factory, retention)),
                 ("safety counts", lambda: services.tally.flush()),
+                ("entry point scans", lambda: services.scans.flush()),
             ]
             while True:
                 for name, job in jobs:  # one failing job must not stop the others
