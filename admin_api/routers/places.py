@@ -80,16 +80,19 @@ def _scoped_list(who: Principal, column: Any, requested: int | None) -> Any:
 # ---------------------------------------------------------------- Gemeinden
 
 
+GemeindeName = text(120, 1)  # the column's length (gemeinde.name)
+
+
 class GemeindeIn(Strict):
     buendnis_id: DbId | None = None
-    name: Name
+    name: GemeindeName  # type: ignore[valid-type]
     kreis: Kreis | None = None  # type: ignore[valid-type]
 
     model_config = with_examples({"name": "Moers", "kreis": "Kreis Wesel"})
 
 
 class GemeindePatch(Patch):
-    name: Name | None = None
+    name: GemeindeName | None = None  # type: ignore[valid-type]
     kreis: Kreis | None = None  # type: ignore[valid-type]
 
 
