@@ -103,3 +103,35 @@ async def test_a_gemeinde_name_longer_than_the_column_is_a_422(admin_api: Api):
         headers=api.auth("gfs"),
     )
     assert r.status_code == 422 and r.json()["error"]["field"] == "name"
+
+
+async def test_a_body_that_is_not_utf8_is_a_documented_422(admin_api: Api):
+    api = admin_api
+    for body in (b'{"code": "ab", "name": "\xff\xfe"}', b"\xff\xfe\x00"):
+        r = await api.client.post(
+            "/api/v1/buendnisse",
+            content=body,
+            headers={**api.auth("admin"), "content-type": "application/json"},
+        )
+        assert r.status_code == 422
+        assert r.json()["error"]["code"] == "invalid_json"
+    operation = create_app(make_engine("sqlite+aiosqlite://")).openapi()["paths"][
+        "/api/v1/buendnisse"
+    ]["post"]
+    assert "422" in operation["responses"]
+
+
+async def test_an_undeclared_method_is_a_405_naming_every_declared_one(admin_api: Api):
+    api = admin_api
+    offer = f"/api/v1/offers/{api.seed.offer['A']}"
+    for method, path, allow in (
+        ("OPTIONS", "/api/v1/buendnisse", "GET, POST"),
+        ("PUT", "/api/v1/buendnisse", "GET, POST"),
+        ("TRACE", offer, "DELETE, GET, PATCH"),
+        ("PUT", offer, "DELETE, GET, PATCH"),
+        ("POST", "/health", "GET"),
+    ):
+        r = await api.client.request(method, path, headers=api.auth("admin"))
+        assert r.status_code == 405, (method, path)
+        assert r.headers["allow"] == allow, (method, path)
+        assert r.json()["error"]["code"] == "method_not_allowed"
