@@ -155,6 +155,10 @@ def install(app: FastAPI) -> None:
         message = str(first.get("msg", "invalid input"))
         if first.get("type") == "json_invalid":
             return error_json(422, "invalid_json", "request body is not valid JSON", None)
+        if first.get("type") == "string_pattern_mismatch" and "\\x00" in str(
+            first.get("ctx", {}).get("pattern", "")
+        ):  # the text pattern of admin_api.schemas: say what it means
+            message = "must not contain control characters (or only spaces)"
         return error_json(422, "validation_error", message, _field(first.get("loc", ())))
 
     @app.exception_handler(StarletteHTTPException)
