@@ -105,3 +105,34 @@ def test_api_conforms_to_its_schema(seeded: tuple[Any, Seed], mode: GenerationMo
         except (Exception, BaseExceptionGroup) as e:  # collected: one run reports them all
             failures.append(f"{operation.label}: {type(e).__name__}: {str(e)[:1500]}")
     assert not failures, "\n\n".join(failures)
+
+
+def test_api_conforms_in_sequences_of_calls(seeded: tuple[Any, Seed]) -> None:
+    """The stateful phase: calls chained by the links schemathesis finds (an id created by
+    one call is read, changed and deleted by the next), as the admin, with the same checks."""
+    app, data = seeded
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    headers = {"Authorization": f"Bearer {data.token['admin']}"}
+    made: list[str] = []
+
+    class Calls(schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            made.append(f"{case.method} {case.path}")
+            return {"headers": headers}
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            case.validate_response(response, checks=CHECKS, headers=headers)
+
+    Calls.run(
+        settings=settings(
+            max_examples=15,
+            stateful_step_count=6,
+            derandomize=True,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+            phases=[Phase.generate],
+        )
+    )
+    assert len(made) >= 30, made
+    assert len(set(made)) >= 10, sorted(set(made))  # not one call over and over
