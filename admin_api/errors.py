@@ -8,6 +8,7 @@ anything unexpected becomes a generic 500 that names no internals.
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -126,6 +127,22 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str | None:
     return ".".join(parts) or None
 
 
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """The methods the OpenAPI description declares for `path` (empty: not described)."""
+    index: list[tuple[re.Pattern[str], list[str]]] | None = getattr(app.state, "allow", None)
+    if index is None:
+        index = []
+        for template, operations in app.openapi().get("paths", {}).items():
+            pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+            methods = sorted(m.upper() for m in operations if m.upper() in _METHODS)
+            index.append((re.compile(f"^{pattern}$"), methods))
+        app.state.allow = index
+    return sorted({m for pattern, methods in index if pattern.match(path) for m in methods})
+
+
+_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"}
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -138,11 +155,23 @@ def install(app: FastAPI) -> None:
         message = str(first.get("msg", "invalid input"))
         if first.get("type") == "json_invalid":
             return error_json(422, "invalid_json", "request body is not valid JSON", None)
+        if first.get("type") == "string_pattern_mismatch" and "\\x00" in str(
+            first.get("ctx", {}).get("pattern", "")
+        ):  # the text pattern of admin_api.schemas: say what it means
+            message = "must not contain control characters (or only spaces)"
         return error_json(422, "validation_error", message, _field(first.get("loc", ())))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         status = exc.status_code
+        if status == 400 and isinstance(exc.__cause__, ValueError):
+            # FastAPI could not decode the body (e.g. not UTF-8): as documented, a 422
+            return error_json(422, "invalid_json", "request body is not valid UTF-8 JSON", None)
+        if status == 405:
+            allowed = allowed_methods(request.app, request.url.path)
+            if allowed:  # every method of the path, not only those of the first route found
+                headers = {"Allow": ", ".join(allowed)}
+                return error_json(405, "method_not_allowed", "method not allowed", None, headers)
         code = _CODES.get(status, "error" if status < 500 else "internal_error")
         try:
             default = HTTPStatus(status).phrase.lower()

@@ -56,10 +56,15 @@ class BodyLimit:
         path: str = scope.get("path", "")
         is_page = path == PAGES_PREFIX or path.startswith(PAGES_PREFIX + "/")
         if is_page and self.page_refusal is not None:
-            return self.page_refusal(scope, status)
-        if status == 413:
-            return api_too_large(limit)
-        return error_json(400, "bad_request", "invalid Content-Length", None)
+            answer = self.page_refusal(scope, status)
+        elif status == 413:
+            answer = api_too_large(limit)
+        else:
+            answer = error_json(400, "bad_request", "invalid Content-Length", None)
+        # The rest of the body is not wanted: the server closes the connection instead of
+        # reading (and parsing) what the client still sends.
+        answer.headers["connection"] = "close"
+        return answer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

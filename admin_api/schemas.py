@@ -4,6 +4,7 @@ out of the database (lengths, ranges, no control characters)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Annotated, Generic, TypeVar
 
@@ -12,25 +13,33 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, St
 
 from admin_api.deps import MAX_ID
 
+# What no text field takes: control characters (but tab and newline), bidi overrides and
+# isolates (they make one name display as another) and unpaired surrogates. Also the schema's
+# `pattern`, so the OpenAPI description says exactly what is accepted.
+REFUSED = r"\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_REFUSED = re.compile(rf"[{REFUSED}\ud800-\udfff]")  # JSON cannot carry lone surrogates anyway
+
 
 def _clean(value: str) -> str:
-    """No control characters (except tab/newline) and no unpaired surrogates."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("must be valid Unicode text") from None
-    if any((not c.isprintable()) and c not in "\n\t" for c in value):
+    if _REFUSED.search(value):
         raise ValueError("must not contain control characters")
     return value
 
 
-CLEAN = AfterValidator(_clean)
+def _clean_and_strip(value: str) -> str:
+    return _clean(value).strip()
+
+
+# Checked as sent, stripped afterwards (so the documented bounds hold for the text as sent).
+CLEAN = AfterValidator(_clean_and_strip)
 
 
 def bounded(max_length: int, min_length: int = 0) -> StringConstraints:
-    """Stripped, of bounded length: with CLEAN the rule for every text field
+    """Of bounded length without control characters: with CLEAN the rule for every text field
     (`Annotated[str, bounded(n), CLEAN]`, spelt out so that type checkers see a type)."""
-    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+    # not only spaces, when something is required
+    pattern = rf"^\s*[^\s{REFUSED}][^{REFUSED}]*$" if min_length else rf"^[^{REFUSED}]*$"
+    return StringConstraints(min_length=min_length, max_length=max_length, pattern=pattern)
 
 
 Name = Annotated[str, bounded(200, 1), CLEAN]

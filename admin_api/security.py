@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -87,8 +88,19 @@ def needs_rehash(password_hash: str) -> bool:
 
 # argon2 runs in its own threads, never on the event loop; one fewer than the cores, so a
 # burst of logins queues here instead of taking the CPU (and memory) from every other request.
+def _lower_priority() -> None:
+    """In a hashing thread: Linux schedules threads one by one, so the event loop's thread
+    keeps its share of the CPU while a burst of logins is hashed."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    except (AttributeError, OSError):  # not Linux, or not allowed: the same, only less polite
+        pass
+
+
 _HASHING = ThreadPoolExecutor(
-    max_workers=max(1, (os.cpu_count() or 2) - 1), thread_name_prefix="argon2"
+    max_workers=max(1, (os.cpu_count() or 2) - 1),
+    thread_name_prefix="argon2",
+    initializer=_lower_priority,
 )
 
 

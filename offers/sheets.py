@@ -14,6 +14,7 @@ import asyncio
 import csv
 import io
 import multiprocessing
+import os
 import resource
 import time
 import zipfile
@@ -150,8 +151,10 @@ _pool: ProcessPoolExecutor | None = None
 
 
 def _limit_memory() -> None:
-    """In the reading process: whatever slips past the bounds above fails there, alone."""
+    """In the reading process: whatever slips past the bounds above fails there, alone; and
+    it yields the CPU to the server's event loop."""
     resource.setrlimit(resource.RLIMIT_AS, (READER_MEMORY, READER_MEMORY))
+    os.nice(10)
 
 
 def _reader_pool() -> ProcessPoolExecutor:

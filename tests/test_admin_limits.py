@@ -128,6 +128,7 @@ async def test_staff_pages_answer_with_the_html_error_page(admin_api: Api):
     assert sent.headers["content-type"].startswith("text/html")
     assert "Die Eingabe ist zu lang." in sent.body.decode()
     assert sent.headers["cache-control"] == "no-store"
+    assert sent.headers["connection"] == "close"
 
 
 async def test_an_invalid_content_length_is_refused(admin_api: Api):

@@ -65,6 +65,8 @@ async def test_the_staff_page_names_the_bound_in_german(admin_api: Api) -> None:
 async def test_health_answers_while_a_large_sheet_is_read(admin_api: Api) -> None:
     """The sheet is read in a process of its own: /health keeps answering meanwhile."""
     api = admin_api
+    r = await api.client.post(IMPORT, content=hostile_files.wide_row(), headers=api.auth("gfs"))
+    assert r.status_code == 422  # the reading process is started
     data = hostile_files.many_rows()
     upload = asyncio.create_task(api.client.post(IMPORT, content=data, headers=api.auth("gfs")))
     latencies: list[float] = []

@@ -81,16 +81,19 @@ def _scoped_list(who: Principal, column: Any, requested: int | None) -> Any:
 # ---------------------------------------------------------------- Gemeinden
 
 
+GemeindeName = Annotated[str, bounded(120, 1), CLEAN]  # the column's length (gemeinde.name)
+
+
 class GemeindeIn(Strict):
     buendnis_id: DbId | None = None
-    name: Name
+    name: GemeindeName
     kreis: Kreis | None = None
 
     model_config = with_examples({"name": "Moers", "kreis": "Kreis Wesel"})
 
 
 class GemeindePatch(Patch):
-    name: Name | None = None
+    name: GemeindeName | None = None
     kreis: Kreis | None = None
 
 
