@@ -46,9 +46,9 @@ async def _seed(url: str) -> Seed:
         await engine.dispose()
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
+# PostgreSQL only: it enforces every column length, so a contract gap shows as a server error
+# there (SQLite would store the value); once is enough for a contract, and it halves the time.
+@pytest.fixture(scope="module", params=[pytest.param("postgres", marks=pytest.mark.postgres)])
 def seeded(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Any, Seed]]:
