@@ -73,8 +73,10 @@ chat: setup
 	$(BIN)/wegweiser db upgrade
 	$(BIN)/wegweiser chat
 
+# Two workers (pytest-xdist) on this 2-core machine; TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
 test: setup
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 bench: setup
 	$(BIN)/python bench/telegram_throughput.py
