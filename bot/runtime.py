@@ -34,6 +34,7 @@ from dialogs.lexicon import Lexicon
 from dialogs.messages import M
 from dialogs.model import Flow
 from dialogs.safety import is_danger
+from store.holding import Holding, held_in
 from store.models import (
     Buendnis,
     Conversation,
@@ -98,7 +99,9 @@ class Runtime:
         handlers: Handlers | None = None,
         preparers: Sequence[Preparer] = (),
         start_checks: Sequence[StartCheck] = (),
+        holding: Holding | None = None,
     ) -> None:
+        self.holding = holding  # what handlers hold back from the person's transaction
         self.handlers = handlers or Handlers()
         self.preparers = tuple(preparers)
         self.start_checks = tuple(start_checks)
@@ -200,9 +203,17 @@ class Runtime:
             for reply in replies:
                 self._enqueue(s, conv, reply, fallback)
             count = len(replies)
+        self._hand_over(s)  # committed: only now may the held items be written, later
         self.outbox_ready.set()
         log.info("handled channel=%s event=%s replies=%d", msg.channel, _kind(msg.event), count)
         return Handled(conv.id, count, locale=conv.locale, out=tuple(replies))
+
+    def _hand_over(self, s: AsyncSession) -> None:
+        held = held_in(s)
+        if held and self.holding is None:
+            log.error("held items dropped: no holding area n=%d", len(held))
+        elif held and self.holding is not None:
+            self.holding.add(held)
 
     async def _step(self, s: AsyncSession, conv: Conversation, msg: Inbound) -> list[Reply]:
         event = msg.event

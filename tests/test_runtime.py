@@ -61,6 +61,7 @@ async def run_demo(rt, flow_version: str, user=USER, keyprefix="k"):
     ]
     for n, e in enumerate(events):
         await rt.handle(inbound(e, f"{keyprefix}{n}", user))
+    await rt.holding.flush(force=True)  # write what the holding area keeps back
 
 
 async def test_demo_completes_and_leaves_only_anonymous_response(services):
@@ -208,6 +209,7 @@ async def test_free_text_answer_is_stored_apart_from_codes(db_url, tmp_path):
             [Press(encode(Op.LANGUAGE, "", "", "de")), Text("Ausbildung als Koch"), Text("ja")]
         ):
             await s.runtime.handle(inbound(event, f"t{n}"))
+        await s.holding.flush(force=True)
         async with s.sessions() as db:
             texts = (
                 await db.execute(select(SurveyTextAnswer.item_id, SurveyTextAnswer.text))

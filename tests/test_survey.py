@@ -64,6 +64,7 @@ async def open_wave(services, code="welle-1", buendnis="demo-kreis"):
 
 
 async def count(services, model) -> int:
+    await services.holding.flush(force=True)  # what the holding area keeps back
     async with services.sessions() as s:
         return await s.scalar(select(func.count()).select_from(model))
 

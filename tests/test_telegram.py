@@ -130,11 +130,13 @@ async def wait_text(tg: TelegramEmulator, chat: int, text: str, count: int = 1) 
 
 
 async def rows(services: Services, model) -> list:
+    await services.holding.flush(force=True)  # what the holding area keeps back
     async with services.sessions() as s:
         return list((await s.execute(select(model))).scalars())
 
 
 async def unpacked(services: Services) -> list:
+    await services.holding.flush(force=True)  # what the holding area keeps back
     async with services.sessions() as s:
         return await stored_answers(s)
 

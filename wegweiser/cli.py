@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import signal
 import sys
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
@@ -422,7 +423,7 @@ def serve(
                 ("conversation expiry", lambda: expire(factory, ttl, still_open)),
                 ("intake answers", lambda: forget_stale_answers(factory, flows)),
                 ("referral retention", lambda: purge(factory, retention)),
-                ("safety counts", lambda: services.tally.flush()),
+                ("held responses and counts", lambda: services.holding.flush()),
             ]
             while True:
                 for name, job in jobs:  # one failing job must not stop the others
@@ -434,6 +435,9 @@ def serve(
                         )
                 await asyncio.sleep(3600)
 
+        # uvicorn re-raises SIGTERM after its graceful shutdown; the default action would end
+        # the process before the `finally` below writes what the holding area keeps back
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
         task = asyncio.create_task(housekeeping())
         if telegram is not None:
             await telegram.start()
@@ -441,6 +445,7 @@ def serve(
             await server.serve()
         finally:
             task.cancel()
+            await services.write_held()  # first: stopping the sender may take its time
             if telegram is not None:
                 await telegram.stop()
             await services.close()
@@ -538,6 +543,10 @@ def users_revoke_token(token_id: int) -> None:
 
     token = _accounts(lambda s: accounts.revoke_token(s, token_id))
     typer.echo(f"token {token.id} revoked")
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 from wegweiser.survey_cli import results_app, surveys_app  # noqa: E402
