@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 
 from care.tally import SAFETY, held_counts
-from store.holding import Holding
 from dialogs.buttons import Op, encode
 from dialogs.helplines import AGE_GROUPS, age_group, helplines
 from dialogs.io import Press
 from dialogs.safety import CATEGORIES
 from referrals import lifecycle
+from store.holding import Holding
 from store.models import Base, Referral, ReferralEvent, SafetyCount
 from tests.conftest import settings_for
 from tests.intake_support import Chat, seed, texts
