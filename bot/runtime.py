@@ -34,6 +34,7 @@ from dialogs.lexicon import Lexicon
 from dialogs.messages import M
 from dialogs.model import Flow
 from dialogs.safety import is_danger
+from store.addresses import AddressBox
 from store.holding import Holding, held_in
 from store.models import (
     Buendnis,
@@ -109,6 +110,7 @@ class Runtime:
         self.flows = flows
         self.lexicon = lexicon
         self.secret = secret
+        self.addresses = AddressBox(secret)  # addresses are kept sealed (store.addresses)
         self.default_flow = default_flow
         self.default_locale = default_locale
         self.max_text_length = max_text_length
@@ -151,7 +153,7 @@ class Runtime:
             .values(
                 pseudonym=pn,
                 channel=msg.channel,
-                address=msg.address,
+                address=self.addresses.seal(msg.address),
                 state={},
                 opted_out=False,
                 invitations=False,
@@ -195,7 +197,7 @@ class Runtime:
                     conv.updated_at = utcnow()
                     self.outbox_ready.set()
                     return Handled(conv.id, 1, dropped=True, locale=conv.locale)
-            conv.address = msg.address
+            conv.address = self.addresses.seal(msg.address)  # only a sender opens it
             conv.opted_out = False  # they wrote to us: they can be reached again
             replies = await self._step(s, conv, msg)
             conv.updated_at = utcnow()

@@ -56,7 +56,7 @@ class Person:
     async def last(self) -> dict[str, Any]:
         async with self.rt.sessions() as s:
             rows = (await s.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars()
-            mine = [r.payload for r in rows if r.address == self.user]
+            mine = [r.payload for r in rows if r.address == self.rt.addresses.seal(self.user)]
         return mine[-1]
 
     async def answer_all(self, version: str, answers: dict[str, Any], limit: int = 80) -> list:

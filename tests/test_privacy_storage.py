@@ -181,3 +181,20 @@ async def test_intake_counts_are_held_and_written_apart_from_the_people(intake):
         personal = set().union(*[await xmins(services, t) for t in PERSONAL])
         assert not (await xmins(services, "intake_need_count")) & personal
         assert not (await xmins(services, "offer_gap")) & personal
+
+
+def test_sealed_addresses_fit_their_column_and_open_only_with_their_key():
+    from store.addresses import MAX_ADDRESS, AddressBox
+
+    box = AddressBox(b"k" * 40)
+    longest = "-9223372036854775808"
+    assert len(longest.encode()) == MAX_ADDRESS
+    sealed = box.seal(longest)
+    assert len(sealed) <= 64 and longest not in sealed and box.open(sealed) == longest
+    assert box.seal("4711") == box.seal("4711") != box.seal("4712")  # one chat, one text
+    tampered = sealed[:-1] + ("0" if sealed[-1] != "0" else "1")
+    for bad in (tampered, "4711", AddressBox(b"o" * 40).seal("4711")):
+        with pytest.raises(ValueError):
+            box.open(bad)
+    with pytest.raises(ValueError):
+        box.seal("x" * (MAX_ADDRESS + 1))

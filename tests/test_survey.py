@@ -238,7 +238,10 @@ async def test_invitations_go_only_to_people_who_agreed(services):
             .all()
         )
     [row] = rows
-    assert row.address == "y1" and "/start welle-2" in row.payload["text"]
+    assert (
+        services.runtime.addresses.open(row.address) == "y1"
+        and "/start welle-2" in row.payload["text"]
+    )
     draft = await create_wave(
         services.sessions, "demo-kreis", services.flows[SURVEY], "D", code="d3"
     )

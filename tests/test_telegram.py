@@ -83,6 +83,7 @@ class Worker:
             config,
             ready=services.runtime.outbox_ready,
             write_lock=services.runtime.single_writer,
+            addresses=services.runtime.addresses,
         )
         self.tasks: list[asyncio.Task] = []
 
