@@ -176,10 +176,11 @@ async def test_waves_are_scoped_to_the_buendnis(admin_api: Api) -> None:
         assert r.status_code == 403, path
         r = await api.client.get(API + path, headers=api.auth("admin"))
         assert r.status_code == 200, path
-    r = await api.client.post(f"{API}/waves/{wid}/close", headers=api.auth("gfs_b"))
+    running = api.seed.wave["A"]
+    r = await api.client.post(f"{API}/waves/{running}/close", headers=api.auth("gfs_b"))
     assert r.status_code == 404
     async with api.sessions() as s:
-        assert (await s.get(SurveyWave, wid)).status == "open"  # type: ignore[union-attr]
+        assert (await s.get(SurveyWave, running)).status == "open"  # type: ignore[union-attr]
     r = await api.client.get(f"{API}/waves", headers=api.auth("gfs_b"))
     assert [w["id"] for w in r.json()["items"]] == [api.seed.wave["B"]]
     r = await api.client.post(
@@ -247,3 +248,27 @@ async def test_gap_signals_use_the_same_suppression(admin_api: Api) -> None:
     assert r.json()["needs"]["cells"] == [[50]]
     async with api.sessions() as s:
         assert await s.scalar(select(func.count()).select_from(OfferGap)) == 6
+
+
+async def test_a_running_wave_publishes_nothing_a_closed_one_everything(admin_api: Api) -> None:
+    """Two exports of a running wave, before and after one more person, would be the
+    attack: a running wave gives no figures at all, only its response count."""
+    api = admin_api
+    wid = await _people_wave(api)
+    async with api.sessions() as s, s.begin():
+        (await s.get(SurveyWave, wid)).status = "open"  # type: ignore[union-attr]
+    h = api.auth("gfs")
+    for path in ("results/frequencies", "results/crosstabs", "export?format=json"):
+        r = await api.client.get(f"{API}/waves/{wid}/{path}", headers=h)
+        assert r.status_code == 409 and r.json()["error"]["code"] == "wave_not_closed", path
+    r = await api.client.get(f"{API}/waves/{wid}", headers=h)
+    assert r.status_code == 200 and r.json()["responses"] > 0
+    r = await api.client.post(f"{API}/waves/{wid}/close", headers=h)
+    assert r.status_code == 200
+    r = await api.client.get(f"{API}/waves/{wid}/results/frequencies", headers=h)
+    assert r.status_code == 409  # the last held answers may still come: not yet
+    async with api.sessions() as s, s.begin():
+        wave = await s.get(SurveyWave, wid)
+        wave.closed_on -= dt.timedelta(days=2)  # type: ignore[union-attr,operator]
+    r = await api.client.get(f"{API}/waves/{wid}/results/frequencies", headers=h)
+    assert r.status_code == 200 and r.json()["tables"]

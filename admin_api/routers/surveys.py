@@ -171,6 +171,22 @@ class WaveReport:
     texts: list[Any]
 
 
+WAVE_NOT_CLOSED = (
+    "results of a wave are published from the second day after it closed: two exports of a"
+    " running wave would differ by the answers of whoever took part in between, and the last"
+    " answers are written in batches up to a day later (store.holding)"
+)
+SETTLED_DAYS = 2  # held responses of the closing day are written once that day is over
+
+
+def published(wave: SurveyWave, today: dt.date | None = None) -> bool:
+    """Whether a wave's results may be shown: closed, and its last held answers written."""
+    if wave.status != "closed":
+        return False
+    day = today or dt.date.today()
+    return wave.closed_on is None or wave.closed_on + dt.timedelta(days=SETTLED_DAYS) <= day
+
+
 async def wave_report(
     s: AsyncSession,
     who: Principal,
@@ -185,6 +201,8 @@ async def wave_report(
     its frequency tables and, with `crosstabs`, the cross-tables `item` by `by` (see
     `requested_pairs`; neither: every item by each breakdown dimension)."""
     wave = await _wave(s, who, wave_id)
+    if not published(wave):  # two looks at a running wave would show one person's answers
+        raise conflict("wave_not_closed", WAVE_NOT_CLOSED, "wave_id")
     flow = config.flows.get(wave.flow_id)
     if flow is None:
         raise conflict("flow_not_loaded", f"flow {wave.flow_id!r} of this wave is not loaded")
