@@ -12,6 +12,7 @@ import zipfile
 
 from sqlalchemy import func, select
 
+from results.periods import last_month
 from store.models import Conversation, IntakeNeedCount, OfferGap, OutboxMessage, SurveyWave
 from surveys.waves import participation_marker
 from tests.admin_seed import SECRET, Api, audit_entries
@@ -208,9 +209,10 @@ async def test_gap_signals_use_the_same_suppression(admin_api: Api) -> None:
             )
         for _ in range(6):
             s.add(OfferGap(buendnis_id=a, gemeinde_id=ga, need_area="wohnen", day=day))
-    r = await api.client.get(f"{API}/gaps", headers=api.auth("gfs"))
+    r = await api.client.get(f"{API}/gaps", params={"month": "2026-03"}, headers=api.auth("gfs"))
     assert r.status_code == 200, r.text
     body = r.json()
+    assert body["month"] == "2026-03"
     assert body["suppression_k"] == 5
     needs = body["needs"]
     assert needs["need_areas"] == ["sprache", "wohnen"]
@@ -234,8 +236,13 @@ async def test_gap_signals_use_the_same_suppression(admin_api: Api) -> None:
     }
     assert gaps["row_totals"][1] in ("x", "<5") or gaps["column_totals"][0] in ("x", "<5")
     assert "arbeit" not in r.text  # Bündnis B's figures never appear
-    r = await api.client.get(f"{API}/gaps?since=2026-03-02", headers=api.auth("gfs"))
-    assert r.json()["needs"]["need_areas"] == []
+    r = await api.client.get(f"{API}/gaps?month=2026-04", headers=api.auth("gfs"))
+    assert r.json()["needs"]["need_areas"] == []  # fixed months: March's figures stay there
+    r = await api.client.get(f"{API}/gaps", headers=api.auth("gfs"))
+    assert r.json()["month"] == last_month(dt.date.today()).label
+    for month in (dt.date.today().strftime("%Y-%m"), "2026-3", "2026-03-02"):  # no free windows
+        r = await api.client.get(f"{API}/gaps", params={"month": month}, headers=api.auth("gfs"))
+        assert r.status_code == 422 and r.json()["error"]["field"] == "month", month
     r = await api.client.get(
         f"{API}/gaps?buendnis_id={seed.buendnis['B']}", headers=api.auth("gfs")
     )
@@ -243,7 +250,7 @@ async def test_gap_signals_use_the_same_suppression(admin_api: Api) -> None:
     r = await api.client.get(f"{API}/gaps", headers=api.auth("admin"))
     assert r.status_code == 422 and r.json()["error"]["field"] == "buendnis_id"
     r = await api.client.get(
-        f"{API}/gaps?buendnis_id={seed.buendnis['B']}", headers=api.auth("admin")
+        f"{API}/gaps?buendnis_id={seed.buendnis['B']}&month=2026-03", headers=api.auth("admin")
     )
     assert r.json()["needs"]["cells"] == [[50]]
     async with api.sessions() as s:

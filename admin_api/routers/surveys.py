@@ -34,6 +34,7 @@ from admin_api.deps import (
 )
 from admin_api.errors import ERROR_RESPONSES, conflict, invalid, not_found
 from admin_api.schemas import DbId, Download, Name, Orm, Page, Strict, with_examples
+from results import periods
 from results.charts import charts as make_charts
 from results.export import to_csv, to_floip, to_json, to_xlsx
 from results.gaps import gap_tables
@@ -135,6 +136,7 @@ class GapTableOut(BaseModel):
 
 class Gaps(BaseModel):
     buendnis_id: int
+    month: str = Field(description="the calendar month shown (YYYY-MM)")
     suppression_k: int
     needs: GapTableOut = Field(description="need areas chosen in the Erstberatung")
     gaps: GapTableOut = Field(description="need areas for which no offer was found")
@@ -461,19 +463,22 @@ async def gap_signals(
     s: AsyncSession,
     who: Principal,
     buendnis_id: int | None = None,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
+    month: str | None = None,
 ) -> Gaps:
-    """Needs and "no offer found" per need area and Gemeinde of the caller's Bündnis."""
-    if since and until and since > until:
-        raise invalid("since must not be after until", "since")
+    """Needs and "no offer found" per need area and Gemeinde of the caller's Bündnis, for one
+    calendar month that is over (default: the last one; results/periods.py)."""
+    try:
+        period = periods.month(month)
+    except ValueError as e:
+        raise invalid(str(e), "month") from None
     target = target_buendnis(who, buendnis_id)
     try:
-        found = await gap_tables(s, target, since, until)
+        found = await gap_tables(s, target, period.start, period.end)
     except LookupError:
         raise not_found("Bündnis", "buendnis_id") from None
     return Gaps(
         buendnis_id=target,
+        month=period.label,
         suppression_k=found["suppression_k"],
         needs=_gap_out(found["needs"]),
         gaps=_gap_out(found["gaps"]),
@@ -491,7 +496,8 @@ async def gaps(
     buendnis_id: Annotated[
         int | None, Query(ge=1, le=MAX_ID, description="admin: required; gfs: its own")
     ] = None,
-    since: Annotated[dt.date | None, Query(description="first day (inclusive)")] = None,
-    until: Annotated[dt.date | None, Query(description="last day (exclusive)")] = None,
+    month: Annotated[
+        str | None, Query(description="YYYY-MM, a month that is over (default: the last)")
+    ] = None,
 ) -> Gaps:
-    return await gap_signals(s, who, buendnis_id, since, until)
+    return await gap_signals(s, who, buendnis_id, month)
