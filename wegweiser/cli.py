@@ -416,6 +416,7 @@ def serve(
             from bot.housekeeping import expire, forget_stale_answers
             from referrals.effects import still_open
             from referrals.retention import purge
+            from results.texts import expire_unreviewed
             from surveys.dropouts import expire_abandoned
 
             factory, flows = services.sessions, services.flows
@@ -425,6 +426,7 @@ def serve(
                 ("intake answers", lambda: forget_stale_answers(factory, flows)),
                 ("referral retention", lambda: purge(factory, retention)),
                 ("held responses and counts", lambda: services.holding.flush()),
+                ("unreviewed free texts", lambda: expire_unreviewed(factory)),
             ]
             while True:
                 for name, job in jobs:  # one failing job must not stop the others

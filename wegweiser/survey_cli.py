@@ -299,7 +299,11 @@ def texts_(
                 found = await text_answers(s, wave_id, reviewed=False if pending else None)
         finally:
             await services.close()
-        return [f"{t.id}\t{t.item_id}\t{'ok' if t.reviewed else 'offen'}\t{t.text}" for t in found]
+        return [
+            f"{t.id}\t{t.item_id}\t{'ok' if t.reviewed else 'offen'}"
+            f"\t{','.join(t.flags) or '-'}\t{t.text}"
+            for t in found
+        ]
 
     for line in run(go) or ["no text answers"]:
         typer.echo(line)
