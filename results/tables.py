@@ -119,6 +119,16 @@ def _sort_key(code: str) -> tuple[int, float, str]:
         return (1, 0.0, code)
 
 
+@dataclass(frozen=True)
+class Frequencies:
+    """What one frequency table counts, before suppression."""
+
+    item: CodebookItem
+    cells: dict[str, int]
+    base: int
+    labels: dict[str, str] = field(default_factory=dict)
+
+
 def frequency_table(
     item: CodebookItem,
     cells: dict[str, int],
@@ -126,16 +136,50 @@ def frequency_table(
     k: int,
     labels: dict[str, str] | None = None,
 ) -> tuple[Table, Suppression]:
-    cols = _columns(item, cells, labels or {})
-    values = [cells.get(c, 0) for c, _ in cols] + [base]
-    n = len(cols)
-    equations = [] if item.multi else [Equation(n, tuple(range(n)))]
+    [out] = frequency_tables([Frequencies(item, cells, base, labels or {})], k)
+    return out
+
+
+def frequency_tables(
+    specs: Sequence[Frequencies], k: int, links: Sequence[tuple[int, int]] = ()
+) -> list[tuple[Table, Suppression]]:
+    """Frequency tables suppressed together with the relations between them: `links` are
+    (parent, child) positions where the child is asked only on some of the parent's
+    categories (`asked_when`), so the child's base is the sum of those parent cells — a
+    reader who knows the flow knows that equation too."""
+    cols = [_columns(f.item, f.cells, f.labels) for f in specs]
+    values: list[int] = []
+    starts: list[int] = []
+    equations: list[Equation] = []
+    for f, cs in zip(specs, cols, strict=True):
+        at = len(values)
+        starts.append(at)
+        values += [f.cells.get(c, 0) for c, _ in cs] + [f.base]
+        if not f.item.multi:
+            equations.append(Equation(at + len(cs), tuple(range(at, at + len(cs)))))
+    for parent, child in links:
+        condition = specs[child].item.asked_when
+        if condition is None:
+            continue
+        asked = condition[1]
+        parts = tuple(starts[parent] + i for i, (c, _) in enumerate(cols[parent]) if asked(c))
+        if parts:
+            equations.append(Equation(starts[child] + len(cols[child]), parts))
     sup = suppress(values, equations, k)
-    shown = _cells(values, sup, k)
-    table = Table(
-        item, None, "", [("alle", "Alle")], cols, [shown[:n]], [shown[n]], shown[:n], shown[n]
-    )
-    return table, sup
+    out = []
+    for f, cs, at in zip(specs, cols, starts, strict=True):
+        n = len(cs)
+        mine = range(at, at + n + 1)
+        own = Suppression(
+            frozenset(i - at for i in sup.primary if i in mine),
+            frozenset(i - at for i in sup.secondary if i in mine),
+        )
+        shown = _cells(values[at : at + n + 1], own, k)
+        table = Table(
+            f.item, None, "", [("alle", "Alle")], cs, [shown[:n]], [shown[n]], shown[:n], shown[n]
+        )
+        out.append((table, own))
+    return out
 
 
 def cross_table(
@@ -289,7 +333,7 @@ def _frequencies(
     labels: dict[str, str],
     k: int,
 ) -> dict[str, _Published]:
-    published: dict[str, _Published] = {}
+    specs: dict[str, Frequencies] = {}
     for item in codebook.items:
         if not item.coded or item.id not in counts.bases:
             continue
@@ -299,10 +343,38 @@ def _frequencies(
             named = sorted((c for c in cells if c != NO_ANSWER), key=lambda c: labels.get(c, c))
             choices = tuple((c, labels.get(c, c)) for c in named)
             item = CodebookItem(item.id, item.question, "single", choices, item.section, item.role)
-        table, sup = frequency_table(item, cells, counts.bases[item.id], k, labels)
-        values = [cells.get(c, 0) for c, _ in table.cols] + [counts.bases[item.id]]
-        published[item.id] = _Published(table, sup, values)
-    return published
+        specs[item.id] = Frequencies(item, cells, counts.bases[item.id], labels)
+    published: dict[str, _Published] = {}
+    for group in _linked(specs):  # items tied by skip logic are suppressed together
+        chosen = [specs[i] for i in group]
+        at = {item_id: n for n, item_id in enumerate(group)}
+        links = [
+            (at[f.item.asked_when[0]], at[f.item.id])
+            for f in chosen
+            if f.item.asked_when is not None and f.item.asked_when[0] in at
+        ]
+        for f, (table, sup) in zip(chosen, frequency_tables(chosen, k, links), strict=True):
+            values = [f.cells.get(c, 0) for c, _ in table.cols] + [f.base]
+            published[f.item.id] = _Published(table, sup, values)
+    return {i: published[i] for i in specs}
+
+
+def _linked(specs: dict[str, Frequencies]) -> list[list[str]]:
+    """Groups of item ids connected by `asked_when` (each alone when there is none)."""
+    group_of = {i: i for i in specs}
+
+    def root(i: str) -> str:
+        while group_of[i] != i:
+            i = group_of[i]
+        return i
+
+    for f in specs.values():
+        if f.item.asked_when is not None and f.item.asked_when[0] in specs:
+            group_of[root(f.item.id)] = root(f.item.asked_when[0])
+    groups: dict[str, list[str]] = {}
+    for i in specs:
+        groups.setdefault(root(i), []).append(i)
+    return list(groups.values())
 
 
 def _crosstabs(

@@ -34,6 +34,7 @@ from admin_api.deps import (
 )
 from admin_api.errors import ERROR_RESPONSES, conflict, invalid, not_found
 from admin_api.schemas import DbId, Download, Name, Orm, Page, Strict, with_examples
+from dialogs.expr import evaluate
 from results import periods
 from results.charts import charts as make_charts
 from results.export import to_csv, to_floip, to_json, to_xlsx
@@ -208,7 +209,7 @@ async def wave_report(
     flow = config.flows.get(wave.flow_id)
     if flow is None:
         raise conflict("flow_not_loaded", f"flow {wave.flow_id!r} of this wave is not loaded")
-    codebook = Codebook.from_flow(flow)
+    codebook = Codebook.from_flow(flow, evaluate)  # skip logic: suppression knows it
     pairs = requested_pairs(codebook, item, by) if crosstabs else []
     report = await build_report(s, wave.id, codebook, pairs)
     texts = list(await text_answers(s, wave.id, reviewed=True))
