@@ -14,49 +14,35 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from results.aggregate import NO_ANSWER, Counts, CrossCounts, WaveData, dropouts, wave_data
 from results.codebook import Codebook, CodebookItem, breakdown_items
+from results.frequencies import (
+    NO_ANSWER_LABEL,
+    SECONDARY,
+    Cell,
+    Frequencies,
+    Table,
+    frequency_table,
+    frequency_tables,
+    linked,
+    shown_cells,
+)
 from results.suppression import Equation, Suppression, effective_k, one_blas_thread, suppress
 from store.models import Buendnis, Gemeinde, SurveyWave
 
 __all__ = [
+    "NO_ANSWER_LABEL",
+    "SECONDARY",
+    "Cell",
     "Codebook",
     "CodebookItem",
+    "Frequencies",
     "Report",
     "Table",
     "build_report",
+    "frequency_table",
+    "frequency_tables",
     "requested_pairs",
     "standard_pairs",
 ]
-
-NO_ANSWER_LABEL = "keine Angabe"
-SECONDARY = "x"
-
-
-@dataclass(frozen=True)
-class Cell:
-    value: int | None  # None when suppressed
-    shown: str
-
-    @property
-    def suppressed(self) -> bool:
-        return self.value is None
-
-
-@dataclass
-class Table:
-    item: CodebookItem
-    by: str | None  # cross-tab variable (item id), None for a frequency table
-    by_label: str
-    rows: list[tuple[str, str]]  # (code, label)
-    cols: list[tuple[str, str]]
-    cells: list[list[Cell]]
-    row_totals: list[Cell]
-    col_totals: list[Cell]
-    total: Cell
-
-    @property
-    def title(self) -> str:
-        base = f"{self.item.id} {self.item.question}"
-        return base if self.by is None else f"{base} — nach {self.by_label}"
 
 
 @dataclass
@@ -86,100 +72,6 @@ class Report:
 
 
 # ---------------------------------------------------------------- building
-
-
-def _cells(values: Sequence[int], sup: Suppression, k: int) -> list[Cell]:
-    out = []
-    for i, v in enumerate(values):
-        if i in sup.primary:
-            out.append(Cell(None, f"<{k}"))
-        elif i in sup.secondary:
-            out.append(Cell(None, SECONDARY))
-        else:
-            out.append(Cell(int(v), str(int(v))))
-    return out
-
-
-def _columns(
-    item: CodebookItem, seen: Iterable[str], labels: dict[str, str]
-) -> list[tuple[str, str]]:
-    cols = [(code, label) for code, label in item.choices]
-    known = {c for c, _ in cols}
-    extra = sorted(set(seen) - known - {NO_ANSWER}, key=_sort_key)
-    cols += [(c, labels.get(c, c)) for c in extra]
-    if NO_ANSWER in set(seen):  # only when someone skipped
-        cols.append((NO_ANSWER, NO_ANSWER_LABEL))
-    return cols
-
-
-def _sort_key(code: str) -> tuple[int, float, str]:
-    try:
-        return (0, float(code), code)
-    except ValueError:
-        return (1, 0.0, code)
-
-
-@dataclass(frozen=True)
-class Frequencies:
-    """What one frequency table counts, before suppression."""
-
-    item: CodebookItem
-    cells: dict[str, int]
-    base: int
-    labels: dict[str, str] = field(default_factory=dict)
-
-
-def frequency_table(
-    item: CodebookItem,
-    cells: dict[str, int],
-    base: int,
-    k: int,
-    labels: dict[str, str] | None = None,
-) -> tuple[Table, Suppression]:
-    [out] = frequency_tables([Frequencies(item, cells, base, labels or {})], k)
-    return out
-
-
-def frequency_tables(
-    specs: Sequence[Frequencies], k: int, links: Sequence[tuple[int, int]] = ()
-) -> list[tuple[Table, Suppression]]:
-    """Frequency tables suppressed together with the relations between them: `links` are
-    (parent, child) positions where the child is asked only on some of the parent's
-    categories (`asked_when`), so the child's base is the sum of those parent cells — a
-    reader who knows the flow knows that equation too."""
-    cols = [_columns(f.item, f.cells, f.labels) for f in specs]
-    values: list[int] = []
-    starts: list[int] = []
-    equations: list[Equation] = []
-    for f, cs in zip(specs, cols, strict=True):
-        at = len(values)
-        starts.append(at)
-        values += [f.cells.get(c, 0) for c, _ in cs] + [f.base]
-        if not f.item.multi:
-            equations.append(Equation(at + len(cs), tuple(range(at, at + len(cs)))))
-    for parent, child in links:
-        condition = specs[child].item.asked_when
-        if condition is None:
-            continue
-        asked = condition[1]
-        parts = tuple(starts[parent] + i for i, (c, _) in enumerate(cols[parent]) if asked(c))
-        if parts:
-            equations.append(Equation(starts[child] + len(cols[child]), parts))
-    sup = suppress(values, equations, k)
-    out = []
-    for f, cs, at in zip(specs, cols, starts, strict=True):
-        n = len(cs)
-        mine = range(at, at + n + 1)
-        own = Suppression(
-            frozenset(i - at for i in sup.primary if i in mine),
-            frozenset(i - at for i in sup.secondary if i in mine),
-        )
-        shown = _cells(values[at : at + n + 1], own, k)
-        table = Table(
-            f.item, None, "", [("alle", "Alle")], cs, [shown[:n]], [shown[n]], shown[:n], shown[n]
-        )
-        out.append((table, own))
-    return out
 
 
 def cross_table(
@@ -230,7 +122,7 @@ def cross_table(
     forced |= {row_at + r for r in hidden_rows}
     fixed = frozenset(range(col_at, total_at + 1)) - forced
     sup = suppress(values, equations, k, forced=frozenset(forced), fixed=fixed)
-    shown = _cells(values, sup, k)
+    shown = shown_cells(values, sup, k)
     grid = [shown[r * c_n : (r + 1) * c_n] for r in range(r_n)]
     return Table(
         item,
@@ -345,7 +237,7 @@ def _frequencies(
             item = CodebookItem(item.id, item.question, "single", choices, item.section, item.role)
         specs[item.id] = Frequencies(item, cells, counts.bases[item.id], labels)
     published: dict[str, _Published] = {}
-    for group in _linked(specs):  # items tied by skip logic are suppressed together
+    for group in linked(specs):  # items tied by skip logic are suppressed together
         chosen = [specs[i] for i in group]
         at = {item_id: n for n, item_id in enumerate(group)}
         links = [
@@ -357,24 +249,6 @@ def _frequencies(
             values = [f.cells.get(c, 0) for c, _ in table.cols] + [f.base]
             published[f.item.id] = _Published(table, sup, values)
     return {i: published[i] for i in specs}
-
-
-def _linked(specs: dict[str, Frequencies]) -> list[list[str]]:
-    """Groups of item ids connected by `asked_when` (each alone when there is none)."""
-    group_of = {i: i for i in specs}
-
-    def root(i: str) -> str:
-        while group_of[i] != i:
-            i = group_of[i]
-        return i
-
-    for f in specs.values():
-        if f.item.asked_when is not None and f.item.asked_when[0] in specs:
-            group_of[root(f.item.id)] = root(f.item.asked_when[0])
-    groups: dict[str, list[str]] = {}
-    for i in specs:
-        groups.setdefault(root(i), []).append(i)
-    return list(groups.values())
 
 
 def _crosstabs(
