@@ -153,6 +153,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await asyncio.gather(chaos_task, return_exceptions=True)
         await c.tg.wait_until(lambda: not c.tg._pending, 120, "the update queue to empty")
         left, drain_s = await load_checks.wait_drained(c.url, 180)
+        for i in range(c.n):  # stopping writes what the holding area kept back
+            await c.stop_worker(i)
 
         recovery = None
         if log["outage"]:

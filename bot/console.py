@@ -1,8 +1,13 @@
-"""Console channel: the same runtime in a terminal, with numbered choices."""
+"""Console channel: the same runtime in a terminal, with numbered choices.
+
+A terminal shows only what was written to its own user: it drains the rows of its own
+(sealed) address — its replies, and the goodbye after `/delete`, which no longer belongs to a
+conversation — never another console user's."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import sys
 import uuid
 from typing import Any, TextIO
@@ -21,6 +26,9 @@ class Console:
     def __init__(self, runtime: Runtime, *, user: str, out: TextIO = sys.stdout) -> None:
         self.runtime, self.user, self.out = runtime, user, out
         self.buttons: list[dict[str, Any]] = []
+        # any name may be typed; the address is a short stand-in that fits a sealed column
+        self.address = hashlib.sha256(user.encode()).hexdigest()[:16]
+        self.sealed = runtime.addresses.seal(self.address)
 
     async def _print(self, row: OutboxMessage) -> None:
         payload = row.payload
@@ -42,12 +50,12 @@ class Console:
         return Text(line)
 
     async def send(self, event: Event, flow: str | None = None) -> None:
-        inbound = Inbound(CHANNEL, self.user, self.user, event, uuid.uuid4().hex, flow)
-        handled = await self.runtime.handle(inbound)
-        await self.flush(handled.conversation_id)
+        inbound = Inbound(CHANNEL, self.user, self.address, event, uuid.uuid4().hex, flow)
+        await self.runtime.handle(inbound)
+        await self.flush()
 
-    async def flush(self, conversation_id: int | None = None) -> None:
-        await drain(self.runtime.sessions, CHANNEL, self._print, conversation_id=conversation_id)
+    async def flush(self) -> None:
+        await drain(self.runtime.sessions, CHANNEL, self._print, address=self.sealed)
 
     async def run(self, lines: TextIO, *, lang: str | None, flow: str | None) -> None:
         await self.flush()  # anything committed but not shown before a crash

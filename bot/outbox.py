@@ -37,8 +37,10 @@ async def drain(
     *,
     limit: int = 100,
     conversation_id: int | None = None,
+    address: str | None = None,
 ) -> int:
-    """Send what is due for `channel`; returns how many were sent."""
+    """Send what is due for `channel` (only one conversation's rows, or only one sealed
+    address's — which include a goodbye after `/delete`); returns how many were sent."""
     sent = 0
     async with sessions() as s, s.begin():
         query = (
@@ -53,6 +55,8 @@ async def drain(
         )
         if conversation_id is not None:
             query = query.where(OutboxMessage.conversation_id == conversation_id)
+        if address is not None:
+            query = query.where(OutboxMessage.address == address)
         if s.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         rows = (await s.execute(query)).scalars().all()

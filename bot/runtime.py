@@ -35,6 +35,8 @@ from dialogs.lexicon import Lexicon
 from dialogs.messages import M
 from dialogs.model import Flow
 from dialogs.safety import is_danger
+from store.addresses import AddressBox
+from store.holding import Holding, held_in
 from store.models import (
     Buendnis,
     Conversation,
@@ -100,7 +102,9 @@ class Runtime:
         preparers: Sequence[Preparer] = (),
         start_checks: Sequence[StartCheck] = (),
         on_entry: Callable[[int], None] | None = None,
+        holding: Holding | None = None,
     ) -> None:
+        self.holding = holding  # what handlers hold back from the person's transaction
         self.handlers = handlers or Handlers()
         # Told the entry point's id when a deep link is used (an anonymous scan count).
         self.on_entry = on_entry
@@ -110,6 +114,7 @@ class Runtime:
         self.flows = flows
         self.lexicon = lexicon
         self.secret = secret
+        self.addresses = AddressBox(secret)  # addresses are kept sealed (store.addresses)
         self.default_flow = default_flow
         self.default_locale = default_locale
         self.max_text_length = max_text_length
@@ -147,7 +152,7 @@ class Runtime:
             .values(
                 pseudonym=pn,
                 channel=msg.channel,
-                address=msg.address,
+                address=self.addresses.seal(msg.address),
                 state={},
                 opted_out=False,
                 invitations=False,
@@ -191,7 +196,7 @@ class Runtime:
                     conv.updated_at = utcnow()
                     self.outbox_ready.set()
                     return Handled(conv.id, 1, dropped=True, locale=conv.locale)
-            conv.address = msg.address
+            conv.address = self.addresses.seal(msg.address)  # only a sender opens it
             conv.opted_out = False  # they wrote to us: they can be reached again
             replies = await self._step(s, conv, msg)
             conv.updated_at = utcnow()
@@ -199,9 +204,17 @@ class Runtime:
             for reply in replies:
                 self._enqueue(s, conv, reply, fallback)
             count = len(replies)
+        self._hand_over(s)  # committed: only now may the held items be written, later
         self.outbox_ready.set()
         log.info("handled channel=%s event=%s replies=%d", msg.channel, _kind(msg.event), count)
         return Handled(conv.id, count, locale=conv.locale, out=tuple(replies))
+
+    def _hand_over(self, s: AsyncSession) -> None:
+        held = held_in(s)
+        if held and self.holding is None:
+            log.error("held items dropped: no holding area n=%d", len(held))
+        elif held and self.holding is not None:
+            self.holding.add(held)
 
     async def _step(self, s: AsyncSession, conv: Conversation, msg: Inbound) -> list[Reply]:
         event = msg.event

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from base.i18n import render
-from care.tally import SafetyTally
+from care.tally import held_counts
 from dialogs.care_messages import HM
 from dialogs.effects import Handled, SafetyHelpShown, UrgentContactWanted
 from offers.search import OfferQueryError, responsible_servicestelle
@@ -54,8 +54,7 @@ async def local_jugendamt(
 
 
 class Care:
-    def __init__(self, tally: SafetyTally, retention_days: int) -> None:
-        self.tally = tally
+    def __init__(self, retention_days: int) -> None:
         self.retention_days = retention_days
 
     def handlers(self) -> tuple[tuple[type, Handler], ...]:
@@ -64,7 +63,8 @@ class Care:
     async def help_shown(self, turn: Turn, shown: SafetyHelpShown) -> Handled:
         s, conv = turn.session, turn.conversation
         buendnis_id, gemeinde = await place(s, conv, shown.profile.get("gemeinde"))
-        self.tally.add(buendnis_id, shown.categories, today())  # memory only, see care.tally
+        for held in held_counts(buendnis_id, shown.categories, today()):
+            turn.hold(held)  # after the commit, into the holding area: see care.tally
         data: dict[str, Any] = {
             "jugendamt": await local_jugendamt(s, buendnis_id, gemeinde),
             "outcome": "none",

@@ -4,14 +4,17 @@ current: `german` lists those fields).
 
 A first look at the list also leaves the only trace an Erstberatung without referral leaves:
 anonymous counts of needs per Bündnis, Gemeinde and day, and a gap signal for every need
-area without a fitting offer.
+area without a fitting offer. Both are held (store/holding.py) and written later in batches,
+never in the person's transaction.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,12 +25,15 @@ from offers.search import OfferQueryError, find_offers
 from offers.taxonomy import GERMAN_LEVELS
 from offers.texts import TRANSLATED_FIELDS, localized, texts_of
 from places.gemeinden import place
+from store.holding import Held, Writer
 from store.models import Gemeinde, IntakeNeedCount, Offer, OfferGap, today
 from store.turn import Handler, Turn
 
 log = logging.getLogger(__name__)
 
 PER_AREA = 5
+NEED, GAP = "intake_need", "offer_gap"  # kinds of held items
+ALL = "all"  # counts wait as one group: a batch holds at least k of them, whatever they say
 # Flow answer codes are lower case; offers.taxonomy uses the Arbeitshilfe's upper-case codes.
 STATUS_CODES = {"ag": "AG", "d": "D", "ae": "AE", "ne": "NE", "p24": "P24", "eu": "EU"}
 # A chat language as the language code offers list (Dari is listed with Persian).
@@ -116,7 +122,7 @@ async def offers_wanted(turn: Turn, wanted: OffersWanted) -> Handled:
                 _listed(r, texts[r.offer.id], wanted.locale, towns) for r in ranked.get(area, [])
             ]
     if wanted.count:
-        await _count(s, buendnis_id, gemeinde, areas, [a for a in areas if not found[a]])
+        _count(turn, buendnis_id, gemeinde, areas, [a for a in areas if not found[a]])
     log.info("offers listed areas=%d gaps=%d", len(areas), sum(not v for v in found.values()))
     return Handled({"areas": [{"area": a, "offers": found[a]} for a in order]})
 
@@ -140,43 +146,53 @@ async def offer_opened(turn: Turn, opened: OfferOpened) -> Handled:
     return Handled({"offer": offer_data})
 
 
-async def _count(
-    s: AsyncSession,
+class Counted(NamedTuple):
+    buendnis_id: int | None
+    gemeinde_id: int | None
+    need_area: str
+    day: dt.date
+
+
+def _count(
+    turn: Turn,
     buendnis_id: int | None,
     gemeinde: int | None,
     areas: Sequence[str],
     gaps: Sequence[str],
 ) -> None:
-    for area in areas:
-        await _count_need(s, buendnis_id, gemeinde, area)
-    for area in gaps:
-        s.add(OfferGap(buendnis_id=buendnis_id, gemeinde_id=gemeinde, need_area=area))
-
-
-async def _count_need(
-    s: AsyncSession, buendnis_id: int | None, gemeinde: int | None, area: str
-) -> None:
     day = today()
-    where = [
-        IntakeNeedCount.need_area == area,
-        IntakeNeedCount.day == day,
-        IntakeNeedCount.buendnis_id.is_(None)
-        if buendnis_id is None
-        else IntakeNeedCount.buendnis_id == buendnis_id,
-        IntakeNeedCount.gemeinde_id.is_(None)
-        if gemeinde is None
-        else IntakeNeedCount.gemeinde_id == gemeinde,
-    ]
-    result = await s.execute(
-        update(IntakeNeedCount).where(*where).values(count=IntakeNeedCount.count + 1)
-    )
-    if not getattr(result, "rowcount", 0):
-        s.add(
-            IntakeNeedCount(
-                buendnis_id=buendnis_id, gemeinde_id=gemeinde, need_area=area, day=day, count=1
-            )
+    for kind, chosen in ((NEED, areas), (GAP, gaps)):
+        for area in chosen:
+            turn.hold(Held(kind, ALL, day, Counted(buendnis_id, gemeinde, area, day)))
+
+
+async def write_needs(s: AsyncSession, batch: list[Counted]) -> None:
+    """Held need counts as increments, one per Bündnis, Gemeinde, area and day."""
+    for key, n in Counter(batch).items():
+        where = [
+            IntakeNeedCount.need_area == key.need_area,
+            IntakeNeedCount.day == key.day,
+            IntakeNeedCount.buendnis_id.is_(None)
+            if key.buendnis_id is None
+            else IntakeNeedCount.buendnis_id == key.buendnis_id,
+            IntakeNeedCount.gemeinde_id.is_(None)
+            if key.gemeinde_id is None
+            else IntakeNeedCount.gemeinde_id == key.gemeinde_id,
+        ]
+        result = await s.execute(
+            update(IntakeNeedCount).where(*where).values(count=IntakeNeedCount.count + n)
         )
-        await s.flush()
+        if not getattr(result, "rowcount", 0):
+            s.add(IntakeNeedCount(**key._asdict(), count=n))
+            await s.flush()
+
+
+async def write_gaps(s: AsyncSession, batch: list[Counted]) -> None:
+    s.add_all(OfferGap(**key._asdict()) for key in batch)
+    await s.flush()
+
+
+WRITERS: dict[str, Writer] = {NEED: write_needs, GAP: write_gaps}
 
 
 HANDLERS: tuple[tuple[type, Handler], ...] = (

@@ -7,8 +7,8 @@ id: the Gemeinde item, the breakdown dimensions, the need areas.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 GEMEINDE = "gemeinde"  # role of the typed place name, stored as a Gemeinde code
@@ -24,6 +24,39 @@ BREAKDOWN: tuple[tuple[str, str], ...] = (
 )
 
 
+Holds = Callable[[Any, dict[str, object]], bool]
+PARENT_KINDS = ("single", "yesno", "number")  # one category per answer: the cells add up
+
+
+def _parent_value(kind: str, category: str) -> object:
+    if category == "keine_angabe":
+        return None
+    if kind == "number":
+        return float(category)
+    return category
+
+
+def _asked_when(
+    flow: Any, item: Any, holds: Holds | None
+) -> tuple[str, Callable[[str], bool]] | None:
+    """(parent id, category -> asked?) for an item whose `when:` reads one earlier item."""
+    when = getattr(item, "when", None)
+    if holds is None or when is None or len(item.reads) != 1:
+        return None
+    [parent_id] = item.reads
+    parent = flow.item(parent_id)
+    if parent is None or parent.kind not in PARENT_KINDS:
+        return None
+
+    def asked(category: str) -> bool:
+        try:
+            return bool(holds(when, {parent_id: _parent_value(parent.kind, category)}))
+        except ValueError:
+            return False
+
+    return parent_id, asked
+
+
 @dataclass(frozen=True)
 class CodebookItem:
     id: str
@@ -32,6 +65,9 @@ class CodebookItem:
     choices: tuple[tuple[str, str], ...]  # (code, German label)
     section: str  # Arbeitshilfe section ("1", "2", or "" for items outside it)
     role: str | None = None  # what code knows the item by
+    # Skip logic the reader of the results knows: asked only when the parent item's category
+    # satisfies this (so its base is the sum of those parent cells; results.tables).
+    asked_when: tuple[str, Callable[[str], bool]] | None = field(default=None, compare=False)
 
     @property
     def multi(self) -> bool:
@@ -52,8 +88,10 @@ class Codebook:
     items: tuple[CodebookItem, ...]
 
     @classmethod
-    def from_flow(cls, flow: Any) -> Codebook:
-        """From a dialogs.model.Flow (read by attribute; results does not import dialogs)."""
+    def from_flow(cls, flow: Any, holds: Holds | None = None) -> Codebook:
+        """From a dialogs.model.Flow (read by attribute; results does not import dialogs).
+        `holds(expr, answers)` evaluates a `when:` condition (dialogs.expr.evaluate): with it,
+        an item asked on one parent's answer records for which parent categories it is."""
         items = tuple(
             CodebookItem(
                 it.id,
@@ -62,6 +100,7 @@ class Codebook:
                 _codes(it.choices),
                 it.id.split(".")[0] if it.id[:1].isdigit() else "",
                 getattr(it, "role", None),
+                _asked_when(flow, it, holds),
             )
             for it in flow.items
             if it.kind != "info"

@@ -1,9 +1,11 @@
 """Referral statistics for the GfS with the same small-cell suppression as survey results.
 
 Counts per status add up to the total, so they are suppressed as one relation (a hidden
-status cannot be recomputed from the total); the contacted count and each onward addressee
-stand alone. The median time to first contact is shown only when at least k referrals were
-contacted — a median of two people is nearly their own figures.
+status cannot be recomputed from the total); the contacted count and the onward count stand
+alone. Onward referrals are one count under the code `handed_on`: the addressee is free text
+a Servicestelle typed and never reaches the GfS. The median time to first contact is shown
+only when at least k referrals were contacted — a median of two people is nearly their own
+figures.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from results.suppression import Equation, effective_k, suppress
 from results.tables import SECONDARY
 
 Figure = int | str
+ONWARD = "handed_on"  # the one category of onward referrals the GfS sees
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,7 @@ def suppressed(
     by_status: dict[str, int],
     contacted: int,
     median_hours: float | None,
-    onward: list[tuple[str, int]],
+    onward: int,
     k: int | None,
 ) -> ReferralFigures:
     k = effective_k(k)
@@ -52,6 +55,6 @@ def suppressed(
         by_status={s: shown(i) for i, s in enumerate(statuses)},
         contacted=alone(contacted),
         median_hours_to_first_contact=median_hours if contacted >= k else None,
-        onward=[(name, alone(n)) for name, n in onward],
+        onward=[(ONWARD, alone(onward))] if onward else [],
         k=k,
     )

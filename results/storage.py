@@ -17,6 +17,7 @@ codes, a number, or None for "asked, skipped"), so it can equally run later and 
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import struct
 import uuid
@@ -304,6 +305,7 @@ async def write_response(
     buendnis_id: int | None,
     answers: Mapping[str, Answer],
     texts: Mapping[str, str] | None = None,
+    submitted_on: dt.date | None = None,
 ) -> str:
     """Store one completed response: coded answers packed into one row, free texts apart.
     Returns its random id."""
@@ -317,6 +319,8 @@ async def write_response(
         layout_id=layout.id,
         codes=encode(layout, answers),
     )
+    if submitted_on is not None:  # held responses are written later than they came
+        response.submitted_on = submitted_on
     s.add(response)
     await s.flush()  # the response row first: text answers refer to it
     for item_id, text in (texts or {}).items():

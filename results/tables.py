@@ -14,49 +14,35 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from results.aggregate import NO_ANSWER, Counts, CrossCounts, WaveData, dropouts, wave_data
 from results.codebook import Codebook, CodebookItem, breakdown_items
+from results.frequencies import (
+    NO_ANSWER_LABEL,
+    SECONDARY,
+    Cell,
+    Frequencies,
+    Table,
+    frequency_table,
+    frequency_tables,
+    linked,
+    shown_cells,
+)
 from results.suppression import Equation, Suppression, effective_k, one_blas_thread, suppress
 from store.models import Buendnis, Gemeinde, SurveyWave
 
 __all__ = [
+    "NO_ANSWER_LABEL",
+    "SECONDARY",
+    "Cell",
     "Codebook",
     "CodebookItem",
+    "Frequencies",
     "Report",
     "Table",
     "build_report",
+    "frequency_table",
+    "frequency_tables",
     "requested_pairs",
     "standard_pairs",
 ]
-
-NO_ANSWER_LABEL = "keine Angabe"
-SECONDARY = "x"
-
-
-@dataclass(frozen=True)
-class Cell:
-    value: int | None  # None when suppressed
-    shown: str
-
-    @property
-    def suppressed(self) -> bool:
-        return self.value is None
-
-
-@dataclass
-class Table:
-    item: CodebookItem
-    by: str | None  # cross-tab variable (item id), None for a frequency table
-    by_label: str
-    rows: list[tuple[str, str]]  # (code, label)
-    cols: list[tuple[str, str]]
-    cells: list[list[Cell]]
-    row_totals: list[Cell]
-    col_totals: list[Cell]
-    total: Cell
-
-    @property
-    def title(self) -> str:
-        base = f"{self.item.id} {self.item.question}"
-        return base if self.by is None else f"{base} — nach {self.by_label}"
 
 
 @dataclass
@@ -86,56 +72,6 @@ class Report:
 
 
 # ---------------------------------------------------------------- building
-
-
-def _cells(values: Sequence[int], sup: Suppression, k: int) -> list[Cell]:
-    out = []
-    for i, v in enumerate(values):
-        if i in sup.primary:
-            out.append(Cell(None, f"<{k}"))
-        elif i in sup.secondary:
-            out.append(Cell(None, SECONDARY))
-        else:
-            out.append(Cell(int(v), str(int(v))))
-    return out
-
-
-def _columns(
-    item: CodebookItem, seen: Iterable[str], labels: dict[str, str]
-) -> list[tuple[str, str]]:
-    cols = [(code, label) for code, label in item.choices]
-    known = {c for c, _ in cols}
-    extra = sorted(set(seen) - known - {NO_ANSWER}, key=_sort_key)
-    cols += [(c, labels.get(c, c)) for c in extra]
-    if NO_ANSWER in set(seen):  # only when someone skipped
-        cols.append((NO_ANSWER, NO_ANSWER_LABEL))
-    return cols
-
-
-def _sort_key(code: str) -> tuple[int, float, str]:
-    try:
-        return (0, float(code), code)
-    except ValueError:
-        return (1, 0.0, code)
-
-
-def frequency_table(
-    item: CodebookItem,
-    cells: dict[str, int],
-    base: int,
-    k: int,
-    labels: dict[str, str] | None = None,
-) -> tuple[Table, Suppression]:
-    cols = _columns(item, cells, labels or {})
-    values = [cells.get(c, 0) for c, _ in cols] + [base]
-    n = len(cols)
-    equations = [] if item.multi else [Equation(n, tuple(range(n)))]
-    sup = suppress(values, equations, k)
-    shown = _cells(values, sup, k)
-    table = Table(
-        item, None, "", [("alle", "Alle")], cols, [shown[:n]], [shown[n]], shown[:n], shown[n]
-    )
-    return table, sup
 
 
 def cross_table(
@@ -186,7 +122,7 @@ def cross_table(
     forced |= {row_at + r for r in hidden_rows}
     fixed = frozenset(range(col_at, total_at + 1)) - forced
     sup = suppress(values, equations, k, forced=frozenset(forced), fixed=fixed)
-    shown = _cells(values, sup, k)
+    shown = shown_cells(values, sup, k)
     grid = [shown[r * c_n : (r + 1) * c_n] for r in range(r_n)]
     return Table(
         item,
@@ -289,7 +225,7 @@ def _frequencies(
     labels: dict[str, str],
     k: int,
 ) -> dict[str, _Published]:
-    published: dict[str, _Published] = {}
+    specs: dict[str, Frequencies] = {}
     for item in codebook.items:
         if not item.coded or item.id not in counts.bases:
             continue
@@ -299,10 +235,20 @@ def _frequencies(
             named = sorted((c for c in cells if c != NO_ANSWER), key=lambda c: labels.get(c, c))
             choices = tuple((c, labels.get(c, c)) for c in named)
             item = CodebookItem(item.id, item.question, "single", choices, item.section, item.role)
-        table, sup = frequency_table(item, cells, counts.bases[item.id], k, labels)
-        values = [cells.get(c, 0) for c, _ in table.cols] + [counts.bases[item.id]]
-        published[item.id] = _Published(table, sup, values)
-    return published
+        specs[item.id] = Frequencies(item, cells, counts.bases[item.id], labels)
+    published: dict[str, _Published] = {}
+    for group in linked(specs):  # items tied by skip logic are suppressed together
+        chosen = [specs[i] for i in group]
+        at = {item_id: n for n, item_id in enumerate(group)}
+        links = [
+            (at[f.item.asked_when[0]], at[f.item.id])
+            for f in chosen
+            if f.item.asked_when is not None and f.item.asked_when[0] in at
+        ]
+        for f, (table, sup) in zip(chosen, frequency_tables(chosen, k, links), strict=True):
+            values = [f.cells.get(c, 0) for c, _ in table.cols] + [f.base]
+            published[f.item.id] = _Published(table, sup, values)
+    return {i: published[i] for i in specs}
 
 
 def _crosstabs(

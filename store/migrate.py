@@ -11,8 +11,9 @@ from alembic.config import Config
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str, secret: bytes | None = None) -> Config:
     cfg = Config()
+    cfg.attributes["address_secret"] = secret  # for migrations that seal addresses
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url)
     return cfg
@@ -42,12 +43,12 @@ def _in_thread(fn: object, *args: object) -> None:
         raise errors[0]
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    _in_thread(command.upgrade, alembic_config(url), revision)
+def upgrade(url: str, revision: str = "head", secret: bytes | None = None) -> None:
+    _in_thread(command.upgrade, alembic_config(url, secret), revision)
 
 
-def downgrade(url: str, revision: str = "base") -> None:
-    _in_thread(command.downgrade, alembic_config(url), revision)
+def downgrade(url: str, revision: str = "base", secret: bytes | None = None) -> None:
+    _in_thread(command.downgrade, alembic_config(url, secret), revision)
 
 
 def revision(url: str, message: str) -> None:

@@ -197,8 +197,9 @@ class Conversation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     pseudonym: Mapped[str] = mapped_column(String(64))  # HMAC(secret, channel:user_id)
     channel: Mapped[str] = mapped_column(String(16))
-    # Where replies go (the chat id). Needed to send; lives and dies with the conversation.
-    address: Mapped[str] = mapped_column(String(64))
+    # Where replies go (the chat id), sealed: only a sender opens it. Lives and dies with the
+    # conversation.
+    address: Mapped[str] = mapped_column(String(64))  # sealed: store.addresses
     locale: Mapped[str | None] = mapped_column(String(8))
     buendnis_id: Mapped[int | None] = mapped_column(ForeignKey("buendnis.id", ondelete="SET NULL"))
     source: Mapped[str | None] = mapped_column(String(120))
@@ -244,7 +245,7 @@ class OutboxMessage(Base):
         ForeignKey("conversation.id", ondelete="CASCADE")
     )
     channel: Mapped[str] = mapped_column(String(16))
-    address: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))  # sealed: store.addresses
     payload: Mapped[dict[str, Any]] = mapped_column()  # rendered text + buttons
     priority: Mapped[int] = mapped_column(Integer, default=0)  # 0 reply, 1 broadcast
     # pending | sending (claimed by a sender until not_before) | sent | dead

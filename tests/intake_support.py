@@ -303,7 +303,8 @@ class Chat:
     async def new(self) -> list[dict[str, Any]]:
         async with self.services.sessions() as s:
             query = select(OutboxMessage).where(
-                OutboxMessage.status == "pending", OutboxMessage.address == self.user
+                OutboxMessage.status == "pending",
+                OutboxMessage.address == self.services.runtime.addresses.seal(self.user),
             )
             rows = (await s.scalars(query.order_by(OutboxMessage.id))).all()
         payloads = [r.payload for r in rows]

@@ -30,7 +30,7 @@ async def seed_wave(
             flow_id=flow.id,
             flow_version=flow.version,
             title="Test",
-            status="open",
+            status="closed",  # results are published once a wave is closed
         )
         s.add(wave)
         await s.flush()

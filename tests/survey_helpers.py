@@ -56,7 +56,7 @@ class Person:
     async def last(self) -> dict[str, Any]:
         async with self.rt.sessions() as s:
             rows = (await s.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars()
-            mine = [r.payload for r in rows if r.address == self.user]
+            mine = [r.payload for r in rows if r.address == self.rt.addresses.seal(self.user)]
         return mine[-1]
 
     async def answer_all(self, version: str, answers: dict[str, Any], limit: int = 80) -> list:
@@ -83,9 +83,19 @@ class Person:
         raise AssertionError("the survey did not end")
 
     async def take_part(
-        self, code: str, version: str, answers: dict[str, Any] | None = None, lang: str = "de"
+        self,
+        code: str,
+        version: str,
+        answers: dict[str, Any] | None = None,
+        lang: str = "de",
+        stored: bool = True,
     ) -> list[str]:
+        """Take part from /start to the end; `stored`: then write what the holding area
+        keeps back (tests that read responses; the batching is tested on its own)."""
         await self.send(Command("start", code))
         if (await self.last())["ask"] == "@language":
             await self.send(Press(encode(Op.LANGUAGE, "", "", lang)))
-        return await self.answer_all(version, ANSWERS if answers is None else answers)
+        asked = await self.answer_all(version, ANSWERS if answers is None else answers)
+        if stored:
+            await self.rt.holding.flush(force=True)
+        return asked

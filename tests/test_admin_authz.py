@@ -292,11 +292,12 @@ CASES: list[Case] = [
     Case("POST", fresh_wave("/open", "draft"), gfs_scoped(200)),
     Case("POST", fresh_wave("/close", "open"), gfs_scoped(200)),
     Case("POST", fixed("/api/v1/waves/{}/invitations", "wave"), gfs_scoped(200)),
-    Case("GET", fixed("/api/v1/waves/{}/results/frequencies", "wave"), gfs_scoped(200)),
-    Case("GET", fixed("/api/v1/waves/{}/results/crosstabs", "wave"), gfs_scoped(200)),
+    # results of a closed wave (an open one's are refused to everyone: 409)
+    Case("GET", fresh_wave("/results/frequencies", "closed"), gfs_scoped(200)),
+    Case("GET", fresh_wave("/results/crosstabs", "closed"), gfs_scoped(200)),
     Case(
         "GET",
-        fixed("/api/v1/waves/{}/export?format=json", "wave"),
+        fresh_wave("/export?format=json", "closed"),
         gfs_scoped(200),
         reads=lambda r: 1,  # the export is recorded
     ),

@@ -9,6 +9,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from referrals import lifecycle
+from results.periods import last_month
 from results.referral_figures import suppressed
 from store.models import AuditEntry, OutboxMessage, Referral, ReferralEvent
 from tests.admin_seed import GOAL, Api, add_referral, audit_entries
@@ -234,6 +235,20 @@ async def test_statistics_are_figures_of_the_own_buendnis_only(admin_api: Api) -
     await api.client.post(
         f"{API}/{other}/transitions", json={"to": "in_review"}, headers=api.auth("ss_b")
     )
+    # figures cover one calendar month that is over: all of these fall into the last one
+    when = dt.datetime.combine(last_month(dt.date.today()).start, dt.time(10))
+    async with api.sessions() as s, s.begin():
+        for ref in (await s.scalars(select(Referral))).all():
+            ref.created_at = when
+        contacted = await s.scalar(
+            select(ReferralEvent).where(
+                ReferralEvent.referral_id == rid, ReferralEvent.to_status == "contacted"
+            )
+        )
+        contacted.at = when + dt.timedelta(hours=2)  # type: ignore[union-attr]
+    for month in ("2026-13", dt.date.today().strftime("%Y-%m"), "gestern"):
+        r = await api.client.get(f"{API}/stats", params={"month": month}, headers=api.auth("gfs"))
+        assert r.status_code == 422 and r.json()["error"]["field"] == "month", month
     before = len(await audit_entries(api.sessions))
     r = await api.client.get(f"{API}/stats", headers=api.auth("gfs"))
     assert r.status_code == 200
@@ -242,8 +257,8 @@ async def test_statistics_are_figures_of_the_own_buendnis_only(admin_api: Api) -
     assert stats["suppression_k"] == 5
     assert stats["total"] == "<5" and set(stats["by_status"].values()) == {"<5"}
     assert stats["contacted"] == "<5" and stats["median_hours_to_first_contact"] is None
-    assert stats["onward"] == [{"addressee": "JMD Moers", "count": "<5"}]
-    assert GOAL not in r.text and "0151" not in r.text
+    assert stats["onward"] == [{"addressee": "handed_on", "count": "<5"}]
+    assert GOAL not in r.text and "0151" not in r.text and "JMD" not in r.text  # no free text
     raw = (
         await api.client.get(
             f"{API}/stats?buendnis_id={seed.buendnis['A']}", headers=api.auth("admin")
@@ -267,16 +282,14 @@ async def test_statistics_are_figures_of_the_own_buendnis_only(admin_api: Api) -
 
 def test_referral_figures_for_the_gfs_hide_small_cells_and_what_would_reveal_them():
     by_status = {"new": 7, "in_review": 2, "closed": 9, "declined": 0}
-    fig = suppressed(
-        by_status, contacted=6, median_hours=30.0, onward=[("JMD", 5), ("MBE", 1)], k=5
-    )
+    fig = suppressed(by_status, contacted=6, median_hours=30.0, onward=6, k=5)
     assert fig.total == 18 and fig.by_status["new"] == 7 and fig.by_status["closed"] == 9
     assert fig.by_status["in_review"] == "<5" and fig.by_status["declined"] == "<5"
     assert fig.contacted == 6 and fig.median_hours_to_first_contact == 30.0
-    assert fig.onward == [("JMD", 5), ("MBE", "<5")]
+    assert fig.onward == [("handed_on", 6)]  # one count, never the typed addressee
     # one small status alone would follow from the total: a second figure is hidden with it
-    fig = suppressed({"new": 7, "in_review": 2, "closed": 9}, 4, 3.0, [], k=5)
+    fig = suppressed({"new": 7, "in_review": 2, "closed": 9}, 4, 3.0, 0, k=5)
     assert fig.by_status["in_review"] == "<5"
     assert "x" in (fig.by_status["new"], fig.by_status["closed"], fig.total)
     assert fig.contacted == "<5" and fig.median_hours_to_first_contact is None
-    assert suppressed({"new": 1}, 0, None, [], k=1).k == 3  # never below 3
+    assert suppressed({"new": 1}, 0, None, 0, k=1).k == 3  # never below 3

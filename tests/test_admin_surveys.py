@@ -12,6 +12,7 @@ import zipfile
 
 from sqlalchemy import func, select
 
+from results.periods import last_month
 from store.models import Conversation, IntakeNeedCount, OfferGap, OutboxMessage, SurveyWave
 from surveys.waves import participation_marker
 from tests.admin_seed import SECRET, Api, audit_entries
@@ -176,10 +177,11 @@ async def test_waves_are_scoped_to_the_buendnis(admin_api: Api) -> None:
         assert r.status_code == 403, path
         r = await api.client.get(API + path, headers=api.auth("admin"))
         assert r.status_code == 200, path
-    r = await api.client.post(f"{API}/waves/{wid}/close", headers=api.auth("gfs_b"))
+    running = api.seed.wave["A"]
+    r = await api.client.post(f"{API}/waves/{running}/close", headers=api.auth("gfs_b"))
     assert r.status_code == 404
     async with api.sessions() as s:
-        assert (await s.get(SurveyWave, wid)).status == "open"  # type: ignore[union-attr]
+        assert (await s.get(SurveyWave, running)).status == "open"  # type: ignore[union-attr]
     r = await api.client.get(f"{API}/waves", headers=api.auth("gfs_b"))
     assert [w["id"] for w in r.json()["items"]] == [api.seed.wave["B"]]
     r = await api.client.post(
@@ -207,9 +209,10 @@ async def test_gap_signals_use_the_same_suppression(admin_api: Api) -> None:
             )
         for _ in range(6):
             s.add(OfferGap(buendnis_id=a, gemeinde_id=ga, need_area="wohnen", day=day))
-    r = await api.client.get(f"{API}/gaps", headers=api.auth("gfs"))
+    r = await api.client.get(f"{API}/gaps", params={"month": "2026-03"}, headers=api.auth("gfs"))
     assert r.status_code == 200, r.text
     body = r.json()
+    assert body["month"] == "2026-03"
     assert body["suppression_k"] == 5
     needs = body["needs"]
     assert needs["need_areas"] == ["sprache", "wohnen"]
@@ -233,8 +236,13 @@ async def test_gap_signals_use_the_same_suppression(admin_api: Api) -> None:
     }
     assert gaps["row_totals"][1] in ("x", "<5") or gaps["column_totals"][0] in ("x", "<5")
     assert "arbeit" not in r.text  # Bündnis B's figures never appear
-    r = await api.client.get(f"{API}/gaps?since=2026-03-02", headers=api.auth("gfs"))
-    assert r.json()["needs"]["need_areas"] == []
+    r = await api.client.get(f"{API}/gaps?month=2026-04", headers=api.auth("gfs"))
+    assert r.json()["needs"]["need_areas"] == []  # fixed months: March's figures stay there
+    r = await api.client.get(f"{API}/gaps", headers=api.auth("gfs"))
+    assert r.json()["month"] == last_month(dt.date.today()).label
+    for month in (dt.date.today().strftime("%Y-%m"), "2026-3", "2026-03-02"):  # no free windows
+        r = await api.client.get(f"{API}/gaps", params={"month": month}, headers=api.auth("gfs"))
+        assert r.status_code == 422 and r.json()["error"]["field"] == "month", month
     r = await api.client.get(
         f"{API}/gaps?buendnis_id={seed.buendnis['B']}", headers=api.auth("gfs")
     )
@@ -242,8 +250,32 @@ async def test_gap_signals_use_the_same_suppression(admin_api: Api) -> None:
     r = await api.client.get(f"{API}/gaps", headers=api.auth("admin"))
     assert r.status_code == 422 and r.json()["error"]["field"] == "buendnis_id"
     r = await api.client.get(
-        f"{API}/gaps?buendnis_id={seed.buendnis['B']}", headers=api.auth("admin")
+        f"{API}/gaps?buendnis_id={seed.buendnis['B']}&month=2026-03", headers=api.auth("admin")
     )
     assert r.json()["needs"]["cells"] == [[50]]
     async with api.sessions() as s:
         assert await s.scalar(select(func.count()).select_from(OfferGap)) == 6
+
+
+async def test_a_running_wave_publishes_nothing_a_closed_one_everything(admin_api: Api) -> None:
+    """Two exports of a running wave, before and after one more person, would be the
+    attack: a running wave gives no figures at all, only its response count."""
+    api = admin_api
+    wid = await _people_wave(api)
+    async with api.sessions() as s, s.begin():
+        (await s.get(SurveyWave, wid)).status = "open"  # type: ignore[union-attr]
+    h = api.auth("gfs")
+    for path in ("results/frequencies", "results/crosstabs", "export?format=json"):
+        r = await api.client.get(f"{API}/waves/{wid}/{path}", headers=h)
+        assert r.status_code == 409 and r.json()["error"]["code"] == "wave_not_closed", path
+    r = await api.client.get(f"{API}/waves/{wid}", headers=h)
+    assert r.status_code == 200 and r.json()["responses"] > 0
+    r = await api.client.post(f"{API}/waves/{wid}/close", headers=h)
+    assert r.status_code == 200
+    r = await api.client.get(f"{API}/waves/{wid}/results/frequencies", headers=h)
+    assert r.status_code == 409  # the last held answers may still come: not yet
+    async with api.sessions() as s, s.begin():
+        wave = await s.get(SurveyWave, wid)
+        wave.closed_on -= dt.timedelta(days=2)  # type: ignore[union-attr,operator]
+    r = await api.client.get(f"{API}/waves/{wid}/results/frequencies", headers=h)
+    assert r.status_code == 200 and r.json()["tables"]

@@ -17,6 +17,7 @@ from base.settings import get_settings
 from entries import points
 from entries.points import Links
 from entries.poster import HEIGHT, POSTER_LOCALES, WIDTH, Poster, draw, lines
+from entries.scans import SCAN
 from store.models import AuditEntry, EntryPoint
 from tests.admin_seed import Api
 from tests.conftest import settings_for
@@ -160,13 +161,13 @@ async def test_a_start_with_the_code_counts_a_scan_outside_the_persons_transacti
     for n in range(4):
         await Chat(services, user=f"p{n}").start(link=code)
     await Chat(services, user="other").start(link="no-such-code")
-    assert services.scans.pending == 4 and await scans_of(services, entry_id) == 0
-    assert await services.scans.flush() == 0  # fewer than k together: nothing says when
+    assert len(services.holding.waiting(SCAN)) == 4 and await scans_of(services, entry_id) == 0
+    assert await services.holding.flush() == 0  # fewer than k together: nothing says when
     # The poster's link opens the Erstberatung, whatever the server's default flow is.
     await Chat(services, user="p4", flow=None).start(link=code)  # type: ignore[arg-type]
     assert (await services.runtime.state_of("telegram", "p4"))["flow_id"] == "erstberatung"
     assert services.settings.default_flow != "erstberatung"
-    assert await services.scans.flush() == 5
+    assert await services.holding.flush() == 5
     assert await scans_of(services, entry_id) == 5
     # The count is a number on the entry point: no day, no person, no conversation.
     assert {c.name for c in inspect(EntryPoint).columns} == {

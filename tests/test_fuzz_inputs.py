@@ -888,7 +888,10 @@ def test_intake_forged_presses_never_touch_another_person(
             async with loop.services.sessions() as s:
                 rows = await s.execute(
                     select(OutboxMessage.payload)
-                    .where(OutboxMessage.address == user, OutboxMessage.status == "pending")
+                    .where(
+                        OutboxMessage.address == loop.services.runtime.addresses.seal(user),
+                        OutboxMessage.status == "pending",
+                    )
                     .order_by(OutboxMessage.id.desc())
                     .limit(handled.replies)
                 )
@@ -927,7 +930,7 @@ def test_reply_of_only_invisible_characters_is_not_relayed(
             async with loop.services.sessions() as s:
                 rows = await s.scalars(
                     select(OutboxMessage.payload)
-                    .where(OutboxMessage.address == "31337")
+                    .where(OutboxMessage.address == runtime.addresses.seal("31337"))
                     .order_by(OutboxMessage.id.desc())
                     .limit(handled.replies)
                 )

@@ -47,6 +47,7 @@ async def ids(services):
 
 
 async def count(services, model) -> int:
+    await services.holding.flush(force=True)  # what the holding area keeps back
     async with services.sessions() as s:
         return int(await s.scalar(select(func.count()).select_from(model)))
 
@@ -101,6 +102,7 @@ async def test_offers_per_area_with_details_paging_and_gap_signal(services, ids)
     page3 = texts(await chat.press("Nächstes Thema"))
     assert "Thema: Bus, Bahn, Führerschein (3 von 3)" in page3 and "noch kein Angebot" in page3
     assert "Nächstes Thema" not in [b["label"] for b in chat.buttons]
+    await services.holding.flush(force=True)  # counts are held back, then written
     async with services.sessions() as s:
         gaps = (await s.execute(select(OfferGap.need_area, OfferGap.gemeinde_id))).all()
         counts = (await s.execute(select(IntakeNeedCount.need_area, IntakeNeedCount.count))).all()
@@ -112,6 +114,7 @@ async def test_need_counts_add_up_over_people(services, ids):
     for n in range(3):
         chat = Chat(services, user=f"p{n}")
         await chat.intake(needs=("Deutsch lernen",))
+    await services.holding.flush(force=True)
     async with services.sessions() as s:
         total = await s.scalar(
             select(func.sum(IntakeNeedCount.count)).where(IntakeNeedCount.need_area == "sprache")

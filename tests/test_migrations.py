@@ -186,3 +186,39 @@ async def test_answers_are_packed_into_their_response_and_unpacked_again(empty_u
     ids = [i for (i,) in await _rows(empty_url, "SELECT id FROM survey_answer")]
     assert len(set(ids)) == len(ids) and all(len(i) == 32 for i in ids)
     assert await _rows(empty_url, "SELECT id FROM survey_text_answer") == [("t1",)]
+
+
+async def test_addresses_are_sealed_by_0018a_and_opened_again_by_its_downgrade(empty_url):
+    """0018a encrypts the chat addresses already stored; without the secret it refuses."""
+    from store.addresses import AddressBox
+
+    secret = b"m" * 40
+    upgrade(empty_url, "0015a")
+    engine = make_engine(empty_url)
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO conversation (id, pseudonym, channel, address, state, opted_out,"
+                " invitations, created_at, updated_at) VALUES (1, 'p1', 'telegram', '555123987',"
+                " '{}', false, false, '2026-12-01 10:00', '2026-12-01 10:00')"
+            )
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO outbox (id, conversation_id, channel, address, payload, priority,"
+                " status, attempts, not_before, created_at) VALUES (1, 1, 'telegram', '555123987',"
+                " '{}', 0, 'pending', 0, '2026-12-01 10:00', '2026-12-01 10:00')"
+            )
+        )
+    await engine.dispose()
+    with pytest.raises(RuntimeError, match="secret"):
+        upgrade(empty_url, "0018a")  # nothing half sealed: the whole migration rolls back
+    upgrade(empty_url, "0018a", secret)
+    query = "SELECT address FROM conversation UNION ALL SELECT address FROM outbox"
+    sealed = [a for (a,) in await _rows(empty_url, query)]
+    assert len(sealed) == 2 and all("555123987" not in a for a in sealed)
+    assert {AddressBox(secret).open(a) for a in sealed} == {"555123987"}
+    with pytest.raises(ValueError):
+        AddressBox(b"x" * 40).open(sealed[0])  # another secret opens nothing
+    downgrade(empty_url, "0015a", secret)
+    assert [a for (a,) in await _rows(empty_url, query)] == ["555123987", "555123987"]

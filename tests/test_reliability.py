@@ -69,6 +69,8 @@ async def assert_one_complete_response(c: Cluster, person: Person) -> None:
     assert "Danke für deine Antworten!" in c.tg.texts(USER)
     left, _ = await wait_drained(c.url, 30)
     assert left == 0
+    for i in range(c.n):  # stopping writes what the holding area kept back
+        await c.stop_worker(i)
     engine = make_engine(c.url)
     try:
         async with engine.connect() as conn:

@@ -214,3 +214,28 @@ async def test_any_item_by_any_item_is_published_suppressed(seeded):
     assert [c for c, _ in by_age.cols] == [c for c, _ in freq["gemeinde"].cols]
     assert [c for c, _ in by_housing.cols] == ["0", "1", "2"]
     assert multi.total.value == 150
+
+
+async def test_the_flows_skip_logic_ties_a_follow_ups_base_to_its_parent_cells(seeded):
+    """1.14 is asked only when 1.13 > 0: its published base is the sum of 1.13's cells above
+    0, so both tables are suppressed together and no hidden 1.13 cell follows from 1.14."""
+    from dialogs.expr import evaluate
+
+    codebook = Codebook.from_flow(SURVEY, evaluate)
+    parent, asked = codebook.item("1.14").asked_when
+    assert parent == "1.13" and not asked("0") and asked("2") and not asked("keine_angabe")
+    assert Codebook.from_flow(SURVEY).item("1.14").asked_when is None  # without the evaluator
+    people = (
+        [{"1.13": 0}] * 6  # alone, 1.13's table would hide this one with the small cell
+        + [{"1.13": 1, "1.14": 0}] * 3  # a small cell: hidden
+        + [{"1.13": 2, "1.14": 1}] * 20
+    )
+    wave = await seed_wave(seeded, SURVEY, people)
+    async with seeded() as s:
+        report = await build_report(s, wave, codebook, pairs=[])
+    tables = {t.item.id: t for t in report.frequencies}
+    kids, kita = tables["1.13"], tables["1.14"]
+    shown = {code: cell for (code, _), cell in zip(kids.cols, kids.cells[0], strict=True)}
+    assert shown["1"].value is None  # 3 < k
+    # 1.14's base (23) minus 1.13's "2" cell (20) would give the hidden 3: one is hidden
+    assert kita.total.value is None or shown["2"].value is None

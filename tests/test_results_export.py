@@ -4,6 +4,7 @@ free text scrubbed and reviewed; spreadsheet formula injection neutralised."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 
@@ -15,9 +16,9 @@ from base.spreadsheet import neutralise
 from dialogs.loader import load_flow
 from results.charts import bar_chart, charts
 from results.export import bedarfsuebersicht, to_csv, to_floip, to_json, to_xlsx
-from results.scrub import scrub
+from results.scrub import flags, scrub
 from results.tables import Codebook, build_report
-from results.texts import review, text_answers
+from results.texts import RETENTION_DAYS, expire_unreviewed, review, text_answers
 from store.demo import load_demo
 from store.models import SurveyResponse, SurveyTextAnswer
 from tests.helpers import FLOWS
@@ -68,6 +69,37 @@ async def test_free_text_leaves_only_scrubbed_and_reviewed(exported):
     out = to_csv(report, approved).decode("utf-8-sig")
     assert "Meine Nummer: [entfernt]" in out and "+49" not in out
     assert "'=HYPERLINK" in out
+    async with db() as s:  # the raw text did not outlive its review: only the scrubbed one
+        stored = list(await s.scalars(select(SurveyTextAnswer.text)))
+    assert not any("2345678" in x for x in stored) and any("[entfernt]" in x for x in stored)
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("Ich heiße Amina und suche Arbeit", ("name",)),
+        ("my name is John, I need a course", ("name",)),
+        ("اسمي أحمد وأبحث عن سكن", ("name",)),
+        ("Меня зовут Оля", ("name",)),
+        ("Bitte kommt zur Hauptstraße 12a", ("street",)),
+        ("Ali Rezaei braucht Hilfe", ("name_pair",)),
+        ("Ich suche eine Wohnung und einen Deutschkurs", ()),
+    ],
+)
+def test_likely_names_and_addresses_are_flagged_for_the_reviewer(text, flagged):
+    assert flags(text) == flagged
+
+
+async def test_unreviewed_raw_text_is_deleted_after_the_retention_period(exported):
+    db, wave, _, pending = exported
+    async with db() as s, s.begin():
+        await review(s, wave, [pending[0].id], approve=True)
+    soon = dt.date.today() + dt.timedelta(days=RETENTION_DAYS - 1)
+    assert await expire_unreviewed(db, now=soon) == 0
+    later = dt.date.today() + dt.timedelta(days=RETENTION_DAYS + 1)
+    assert await expire_unreviewed(db, now=later) == 2  # the approved one stays
+    async with db() as s:
+        assert [t.id for t in await text_answers(s, wave, reviewed=None)] == [pending[0].id]
 
 
 async def test_csv_has_bom_separator_notice_and_umlauts(exported):

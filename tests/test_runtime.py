@@ -61,6 +61,7 @@ async def run_demo(rt, flow_version: str, user=USER, keyprefix="k"):
     ]
     for n, e in enumerate(events):
         await rt.handle(inbound(e, f"{keyprefix}{n}", user))
+    await rt.holding.flush(force=True)  # write what the holding area keeps back
 
 
 async def test_demo_completes_and_leaves_only_anonymous_response(services):
@@ -88,16 +89,20 @@ async def test_demo_completes_and_leaves_only_anonymous_response(services):
     assert conv.state["answers"] == {} and conv.state["finished"] is True
 
 
-async def test_raw_messenger_id_is_stored_nowhere_but_the_address(services):
+async def test_raw_messenger_id_is_stored_nowhere_not_even_as_the_address(services):
     user = "987654321"
     await run_demo(services.runtime, services.flows["demo"].version, user=user)
     async with services.sessions() as s:
         conv = await s.scalar(select(Conversation))
         assert conv.pseudonym == pseudonym(services.runtime.secret, "telegram", user)
+        # the chat address is sealed (AES-GCM); only the sender opens it
+        assert (
+            conv.address.startswith("a1.") and services.runtime.addresses.open(conv.address) == user
+        )
+        raw = await s.scalar(text("SELECT address FROM outbox LIMIT 1"))
+        assert user not in raw and services.runtime.addresses.open(raw) == user
         for table in Base.metadata.sorted_tables:
             for col in table.columns:
-                if table.name in ("conversation", "outbox") and col.name == "address":
-                    continue  # the chat address: needed to reply, removed with the conversation
                 value = func.cast(table.c[col.name], Base.metadata.tables["buendnis"].c.name.type)
                 hits = await s.scalar(
                     select(func.count()).select_from(table).where(value.like(f"%{user}%"))
@@ -208,6 +213,7 @@ async def test_free_text_answer_is_stored_apart_from_codes(db_url, tmp_path):
             [Press(encode(Op.LANGUAGE, "", "", "de")), Text("Ausbildung als Koch"), Text("ja")]
         ):
             await s.runtime.handle(inbound(event, f"t{n}"))
+        await s.holding.flush(force=True)
         async with s.sessions() as db:
             texts = (
                 await db.execute(select(SurveyTextAnswer.item_id, SurveyTextAnswer.text))

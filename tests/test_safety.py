@@ -12,12 +12,13 @@ import logging
 import pytest
 from sqlalchemy import func, inspect, select, text
 
-from care.tally import SafetyTally
+from care.tally import SAFETY, held_counts
 from dialogs.buttons import Op, encode
 from dialogs.helplines import AGE_GROUPS, age_group, helplines
 from dialogs.io import Press
 from dialogs.safety import CATEGORIES
 from referrals import lifecycle
+from store.holding import Holding
 from store.models import Base, Referral, ReferralEvent, SafetyCount
 from tests.conftest import settings_for
 from tests.intake_support import Chat, seed, texts
@@ -266,12 +267,13 @@ async def test_counts_are_anonymous_batched_and_outside_the_persons_transaction(
         chat = Chat(services, user=f"p{n}")
         await chat.start(link="test-link")
         await chat.text(message)
-    assert await count(services, SafetyCount) == 0 and services.tally.pending == 4
-    assert await services.tally.flush() == 0  # fewer than k: nothing says when it happened
+    held = services.holding
+    assert await count(services, SafetyCount) == 0 and len(held.waiting(SAFETY)) == 4
+    assert await held.flush() == 0  # fewer than k: nothing says when it happened
     chat = Chat(services, user="p9")
     await chat.start(link="test-link")
     await chat.text("my dad hits me")
-    assert await services.tally.flush() == 5
+    assert await held.flush() == 5
     async with services.sessions() as s:
         rows = (await s.execute(select(SafetyCount.category, SafetyCount.count))).all()
     assert sorted(rows) == [("home_violence", 1), ("self_harm", 4)]
@@ -292,20 +294,20 @@ async def test_counts_are_anonymous_batched_and_outside_the_persons_transaction(
         assert counts and not counts & convs
 
 
-async def test_tally_writes_a_finished_day_keeps_counts_on_failure_and_flushes_on_close(
+async def test_held_counts_write_a_finished_day_keep_counts_on_failure_and_flush_on_close(
     services, ids
 ):
-    tally = services.tally
+    held = services.holding
     yesterday = dt.date.today() - dt.timedelta(days=1)
-    tally.add(ids["buendnis"], ["threat"], yesterday)
-    tally.add(ids["buendnis"], ["threat"], dt.date.today())
-    assert await tally.flush() == 1 and tally.pending == 1  # only the finished day
+    held.add(held_counts(ids["buendnis"], ["threat"], yesterday))
+    held.add(held_counts(ids["buendnis"], ["threat"], dt.date.today()))
+    assert await held.flush() == 1 and held.pending == 1  # only the finished day
 
     def broken():
         raise RuntimeError("database gone")
 
-    failing = SafetyTally(broken)  # type: ignore[arg-type]
-    failing.add(None, ["emergency"], yesterday)
+    failing = Holding(broken, held.writers)  # type: ignore[arg-type]
+    failing.add(held_counts(None, ["emergency"], yesterday))
     with pytest.raises(RuntimeError):
         await failing.flush(force=True)
     assert failing.pending == 1

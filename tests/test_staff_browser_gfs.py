@@ -23,6 +23,7 @@ from openpyxl import load_workbook
 
 from admin_api.security import hash_password
 from dialogs.registry import load_registry
+from results.periods import last_month
 from store.db import make_engine, sessions
 from store.models import Buendnis, Gemeinde, IntakeNeedCount, Offer, OfferGap, StaffUser
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT
@@ -84,7 +85,7 @@ async def _seed(url: str) -> int:
                 buendnis_id=b.id,
             )
         )
-        day = dt.date.today()
+        day = last_month(dt.date.today()).start  # the month the gaps page shows first
         for town, area, n in (("Moers", "sprache", 14), ("Moers", "wohnen", 9)):
             s.add(
                 IntakeNeedCount(

@@ -7,11 +7,17 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from results.suppression import Equation, determined, suppress
-from results.tables import CodebookItem, cross_table, frequency_table
+from results.tables import (
+    CodebookItem,
+    Frequencies,
+    cross_table,
+    frequency_table,
+    frequency_tables,
+)
 
 
 def solvable(hidden: list[str], equations: list[dict[str, int]]) -> set[str]:
@@ -177,3 +183,97 @@ def test_the_attack_recovers_cells_of_a_cross_tab_without_secondary_suppression(
     ]
     assert any(c.shown == "x" for row in cross.cells for c in row)
     assert attack(freq, dataclasses.replace(cross, cells=revealed)) == {"c:0:0"}
+
+
+def _figures(table, prefix: str) -> tuple[list[str], dict[str, int], list[str]]:
+    """Names of a frequency table's figures, the published ones, and its cells' names."""
+    names = [f"{prefix}:{c}" for c in range(len(table.cells[0]))] + [f"{prefix}:total"]
+    cells = [*table.cells[0], table.total]
+    known = {n: c.value for n, c in zip(names, cells, strict=True) if c.value is not None}
+    return names, known, names[:-1]
+
+
+def skip_logic_attack(parent, child, asked: list[bool]) -> set[str]:
+    """The reader knows the flow: the follow-up's base is the sum of the parent's cells whose
+    category asks it. Unknowns: p:<c>, p:total, f:<c>, f:total."""
+    p_names, p_known, p_cells = _figures(parent, "p")
+    f_names, f_known, f_cells = _figures(child, "f")
+    known = p_known | f_known
+    hidden = [n for n in p_names + f_names if n not in known]
+    relations = [
+        (p_cells, "p:total"),
+        (f_cells, "f:total"),
+        ([n for n, a in zip(p_cells, asked, strict=True) if a], "f:total"),
+    ]
+    equations = []
+    for parts, whole in relations:
+        eq: dict[str, int] = {}
+        for p in parts:
+            if p not in known:
+                eq[p] = eq.get(p, 0) + 1
+        if whole not in known:
+            eq[whole] = eq.get(whole, 0) - 1
+        equations.append(eq)
+    return solvable(hidden, equations)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    parent=st.lists(st.integers(0, 30), min_size=3, max_size=6),
+    asked=st.lists(st.booleans(), min_size=6, max_size=6),
+    share=st.lists(st.integers(0, 100), min_size=3, max_size=3),
+    k=st.integers(3, 8),
+)
+def test_no_figure_can_be_recomputed_through_skip_logic(parent, asked, share, k):
+    """A follow-up asked only on some of a parent's answers (like 1.14 when 1.13 > 0): its
+    base equals those parent cells' sum, and nothing hidden in either table may follow."""
+    asked = asked[: len(parent)]
+    assume(any(asked))  # a follow-up no answer asks is never in the results
+    codes = [f"c{c}" for c in range(len(parent))]
+    condition = {code for code, a in zip(codes, asked, strict=True) if a}
+    p_item = CodebookItem("p", "Eltern", "single", tuple((c, c.upper()) for c in codes), "1")
+    f_item = CodebookItem(
+        "f",
+        "Folge",
+        "single",
+        (("ja", "Ja"), ("nein", "Nein"), ("vielleicht", "Vielleicht")),
+        "1",
+        asked_when=("p", lambda category: category in condition),
+    )
+    p_cells = dict(zip(codes, parent, strict=True))
+    base = sum(n for code, n in p_cells.items() if code in condition)
+    yes = base * share[0] // 100
+    no = (base - yes) * share[1] // 100
+    f_cells = {"ja": yes, "nein": no, "vielleicht": base - yes - no}
+    (p_table, _), (f_table, _) = frequency_tables(
+        [Frequencies(p_item, p_cells, sum(parent)), Frequencies(f_item, f_cells, base)],
+        k,
+        links=[(0, 1)],
+    )
+    for table in (p_table, f_table):
+        assert all(c.value is None or c.value >= k for c in [*table.cells[0], table.total])
+    assert skip_logic_attack(p_table, f_table, asked) == set()
+
+
+def test_skip_logic_recovers_cells_when_suppression_ignores_it():
+    """The attacker is not toothless: suppress the two tables apart and the follow-up's base
+    gives the hidden parent cells away."""
+    p_item = CodebookItem("p", "Eltern", "single", (("0", "0"), ("1", "1"), ("2", "2")), "1")
+    f_item = CodebookItem(
+        "f",
+        "Folge",
+        "single",
+        (("ja", "Ja"), ("nein", "Nein")),
+        "1",
+        asked_when=("p", lambda category: category != "1"),
+    )
+    p_cells, f_cells = {"0": 3, "1": 6, "2": 20}, {"ja": 12, "nein": 11}
+    alone = [
+        frequency_tables([Frequencies(p_item, p_cells, 29)], 5)[0][0],
+        frequency_tables([Frequencies(f_item, f_cells, 23)], 5)[0][0],
+    ]
+    assert skip_logic_attack(*alone, [True, False, True]) == {"p:0", "p:1"}  # 23 - 20 = 3
+    together = frequency_tables(
+        [Frequencies(p_item, p_cells, 29), Frequencies(f_item, f_cells, 23)], 5, links=[(0, 1)]
+    )
+    assert skip_logic_attack(together[0][0], together[1][0], [True, False, True]) == set()

@@ -83,6 +83,7 @@ class Worker:
             config,
             ready=services.runtime.outbox_ready,
             write_lock=services.runtime.single_writer,
+            addresses=services.runtime.addresses,
         )
         self.tasks: list[asyncio.Task] = []
 
@@ -130,11 +131,13 @@ async def wait_text(tg: TelegramEmulator, chat: int, text: str, count: int = 1) 
 
 
 async def rows(services: Services, model) -> list:
+    await services.holding.flush(force=True)  # what the holding area keeps back
     async with services.sessions() as s:
         return list((await s.execute(select(model))).scalars())
 
 
 async def unpacked(services: Services) -> list:
+    await services.holding.flush(force=True)  # what the holding area keeps back
     async with services.sessions() as s:
         return await stored_answers(s)
 

@@ -12,17 +12,18 @@ from base import i18n
 from base.settings import Settings, SettingsError
 from bot.effects import Handlers
 from bot.runtime import Runtime
+from care import tally
 from care.effects import Care
-from care.tally import SafetyTally
 from dialogs.lexicon import Lexicon
 from dialogs.model import Flow
 from dialogs.registry import load_serving
-from entries.scans import ScanTally
+from entries import scans
 from offers import effects as offer_effects
 from places import effects as place_effects
 from places.gemeinden import GemeindeChoices
 from referrals.effects import Referrals
 from store.db import DatabaseUnavailable, make_engine, sessions
+from store.holding import Holding
 from surveys import responses
 
 
@@ -33,17 +34,17 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     flows: dict[str, Flow]
     runtime: Runtime
-    tally: SafetyTally  # anonymous counts of help in danger, written in batches
-    scans: ScanTally  # anonymous counts of starts per entry point, written in batches
+    holding: Holding  # responses, markers, anonymous counts: written later, in batches
+
+    async def write_held(self) -> None:
+        """On stopping: write what is held (a smaller last batch: see store.holding)."""
+        try:
+            await self.holding.flush(force=True)
+        except Exception as e:  # the database may be the reason we stop
+            logging.getLogger(__name__).warning("held items not written: %s", type(e).__name__)
 
     async def close(self) -> None:
-        for counts in (self.tally, self.scans):
-            try:
-                await counts.flush(force=True)  # stopping says nothing about anyone
-            except Exception as e:  # the database may be the reason we stop
-                logging.getLogger(__name__).warning(
-                    "%s not written: %s", counts.what, type(e).__name__
-                )
+        await self.write_held()
         await self.engine.dispose()
 
 
@@ -59,15 +60,15 @@ async def check_database(engine: AsyncEngine) -> None:
         raise DatabaseUnavailable(f"database not reachable: {type(e).__name__}: {e}") from None
 
 
-def handlers(settings: Settings, tally: SafetyTally) -> Handlers:
+def handlers(settings: Settings, surveys: responses.Surveys) -> Handlers:
     """Every effect type and the domain handlers that apply it, in order."""
     return Handlers(
         (
             *offer_effects.HANDLERS,
             *place_effects.HANDLERS,
             *Referrals(settings.referral_retention_days).handlers(),
-            *Care(tally, settings.referral_retention_days).handlers(),
-            *responses.HANDLERS,
+            *Care(settings.referral_retention_days).handlers(),
+            *surveys.handlers(),
         )
     )
 
@@ -84,8 +85,11 @@ def build(settings: Settings, *, flows: dict[str, Flow] | None = None) -> Servic
         )
     engine = make_engine(settings.db_url)
     factory = sessions(engine)
-    tally = SafetyTally(factory)
-    scans = ScanTally(factory)
+    # one holding area; writers in order: responses, markers, then counts
+    holding = Holding(
+        factory, responses.WRITERS | offer_effects.WRITERS | tally.WRITERS | scans.WRITERS
+    )
+    surveys = responses.Surveys(holding)
     runtime = Runtime(
         factory,
         flows,
@@ -96,9 +100,10 @@ def build(settings: Settings, *, flows: dict[str, Flow] | None = None) -> Servic
         max_text_length=settings.max_text_length,
         flood_max_updates=settings.flood_max_updates,
         flood_window_seconds=settings.flood_window_seconds,
-        handlers=handlers(settings, tally),
+        handlers=handlers(settings, surveys),
         preparers=(GemeindeChoices(),),
-        start_checks=(responses.check_participation,),
-        on_entry=scans.add,
+        start_checks=(surveys.check_participation,),
+        holding=holding,
+        on_entry=lambda entry_point_id: holding.add([scans.held_scan(entry_point_id)]),
     )
-    return Services(settings, engine, factory, flows, runtime, tally, scans)
+    return Services(settings, engine, factory, flows, runtime, holding)

@@ -30,13 +30,13 @@ from admin_api.deps import (
     Offset,
     Principal,
     buendnis_filter,
-    naive_utc,
     require_role,
 )
 from admin_api.errors import ERROR_RESPONSES, ApiError, conflict, invalid
 from admin_api.schemas import CLEAN, Orm, Page, Strict, UtcDateTime, bounded, with_examples
 from offers.taxonomy import NEED_AREAS
 from referrals import lifecycle
+from results import periods
 from results.referral_figures import suppressed
 from store.models import Buendnis, Referral, ReferralEvent
 
@@ -216,15 +216,22 @@ async def referral_stats(
         int | None, Query(ge=1, le=MAX_ID, description="admin: only this Bündnis")
     ] = None,
     servicestelle_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-    since: Annotated[dt.datetime | None, Query(description="created at or after (UTC)")] = None,
-    until: Annotated[dt.datetime | None, Query(description="created before (UTC)")] = None,
+    month: Annotated[
+        str | None, Query(description="YYYY-MM, a month that is over (default: the last)")
+    ] = None,
 ) -> ReferralStats:
     """Only figures: no shared answers, contacts or texts, so nothing here is audited as a
-    read. gfs: its own Bündnis (another `buendnis_id` gives zeros, like an empty one), with
-    small-cell suppression (the Bündnis' k, as for survey results); admin: raw counts."""
-    start, end = naive_utc(since), naive_utc(until)
-    if start and end and start > end:
-        raise invalid("since must not be after until", "since")
+    read. Referrals created in one calendar month that is over (results/periods.py: no free
+    windows to difference). gfs: its own Bündnis (another `buendnis_id` gives zeros, like an
+    empty one), with small-cell suppression (the Bündnis' k, as for survey results) and
+    onward referrals as one count — the addressees are free text a Servicestelle typed, so
+    they never reach the GfS; admin: raw counts."""
+    try:
+        period = periods.month(month)
+    except ValueError as e:
+        raise invalid(str(e), "month") from None
+    start = dt.datetime.combine(period.start, dt.time())
+    end = dt.datetime.combine(period.end, dt.time())
     q = select(Referral.id, Referral.status, Referral.created_at).where(
         buendnis_filter(who, Referral.buendnis_id)
     )
@@ -232,10 +239,7 @@ async def referral_stats(
         q = q.where(Referral.buendnis_id == buendnis_id)
     if servicestelle_id is not None:
         q = q.where(Referral.servicestelle_id == servicestelle_id)
-    if start is not None:
-        q = q.where(Referral.created_at >= start)
-    if end is not None:
-        q = q.where(Referral.created_at < end)
+    q = q.where(Referral.created_at >= start, Referral.created_at < end)
     rows = (await s.execute(q)).all()
     created = {r.id: r.created_at for r in rows}
     by_status = dict.fromkeys(lifecycle.STATUSES, 0)
@@ -258,11 +262,11 @@ async def referral_stats(
             )
             .order_by(ReferralEvent.at, ReferralEvent.id)
         )
-        for e in events:
-            if e.to_status == "contacted":
-                first_contact.setdefault(e.referral_id, e.at)
-            elif e.note:
-                onward[e.note.strip()] += 1
+        for event in events:
+            if event.to_status == "contacted":
+                first_contact.setdefault(event.referral_id, event.at)
+            elif event.note:
+                onward[event.note.strip()] += 1
             else:  # note removed by a withdrawal
                 onward["(unbekannt)"] += 1
     hours = [(at - created[rid]).total_seconds() / 3600 for rid, at in first_contact.items()]
@@ -271,7 +275,7 @@ async def referral_stats(
     if who.role == "gfs":  # an aggregate for the Bündnis: small cells suppressed
         buendnis = await s.get(Buendnis, who.buendnis_id)
         k = buendnis.suppression_k if buendnis is not None else None
-        fig = suppressed(by_status, len(first_contact), median, addressed, k)
+        fig = suppressed(by_status, len(first_contact), median, sum(onward.values()), k)
         return ReferralStats(
             total=fig.total,
             by_status=fig.by_status,

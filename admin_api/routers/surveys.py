@@ -34,6 +34,8 @@ from admin_api.deps import (
 )
 from admin_api.errors import ERROR_RESPONSES, conflict, invalid, not_found
 from admin_api.schemas import DbId, Download, Name, Orm, Page, Strict, with_examples
+from dialogs.expr import evaluate
+from results import periods
 from results.charts import charts as make_charts
 from results.export import to_csv, to_floip, to_json, to_xlsx
 from results.gaps import gap_tables
@@ -135,6 +137,7 @@ class GapTableOut(BaseModel):
 
 class Gaps(BaseModel):
     buendnis_id: int
+    month: str = Field(description="the calendar month shown (YYYY-MM)")
     suppression_k: int
     needs: GapTableOut = Field(description="need areas chosen in the Erstberatung")
     gaps: GapTableOut = Field(description="need areas for which no offer was found")
@@ -171,6 +174,22 @@ class WaveReport:
     texts: list[Any]
 
 
+WAVE_NOT_CLOSED = (
+    "results of a wave are published from the second day after it closed: two exports of a"
+    " running wave would differ by the answers of whoever took part in between, and the last"
+    " answers are written in batches up to a day later (store.holding)"
+)
+SETTLED_DAYS = 2  # held responses of the closing day are written once that day is over
+
+
+def published(wave: SurveyWave, today: dt.date | None = None) -> bool:
+    """Whether a wave's results may be shown: closed, and its last held answers written."""
+    if wave.status != "closed":
+        return False
+    day = today or dt.date.today()
+    return wave.closed_on is None or wave.closed_on + dt.timedelta(days=SETTLED_DAYS) <= day
+
+
 async def wave_report(
     s: AsyncSession,
     who: Principal,
@@ -185,10 +204,12 @@ async def wave_report(
     its frequency tables and, with `crosstabs`, the cross-tables `item` by `by` (see
     `requested_pairs`; neither: every item by each breakdown dimension)."""
     wave = await _wave(s, who, wave_id)
+    if not published(wave):  # two looks at a running wave would show one person's answers
+        raise conflict("wave_not_closed", WAVE_NOT_CLOSED, "wave_id")
     flow = config.flows.get(wave.flow_id)
     if flow is None:
         raise conflict("flow_not_loaded", f"flow {wave.flow_id!r} of this wave is not loaded")
-    codebook = Codebook.from_flow(flow)
+    codebook = Codebook.from_flow(flow, evaluate)  # skip logic: suppression knows it
     pairs = requested_pairs(codebook, item, by) if crosstabs else []
     report = await build_report(s, wave.id, codebook, pairs)
     texts = list(await text_answers(s, wave.id, reviewed=True))
@@ -443,19 +464,22 @@ async def gap_signals(
     s: AsyncSession,
     who: Principal,
     buendnis_id: int | None = None,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
+    month: str | None = None,
 ) -> Gaps:
-    """Needs and "no offer found" per need area and Gemeinde of the caller's Bündnis."""
-    if since and until and since > until:
-        raise invalid("since must not be after until", "since")
+    """Needs and "no offer found" per need area and Gemeinde of the caller's Bündnis, for one
+    calendar month that is over (default: the last one; results/periods.py)."""
+    try:
+        period = periods.month(month)
+    except ValueError as e:
+        raise invalid(str(e), "month") from None
     target = target_buendnis(who, buendnis_id)
     try:
-        found = await gap_tables(s, target, since, until)
+        found = await gap_tables(s, target, period.start, period.end)
     except LookupError:
         raise not_found("Bündnis", "buendnis_id") from None
     return Gaps(
         buendnis_id=target,
+        month=period.label,
         suppression_k=found["suppression_k"],
         needs=_gap_out(found["needs"]),
         gaps=_gap_out(found["gaps"]),
@@ -473,7 +497,8 @@ async def gaps(
     buendnis_id: Annotated[
         int | None, Query(ge=1, le=MAX_ID, description="admin: required; gfs: its own")
     ] = None,
-    since: Annotated[dt.date | None, Query(description="first day (inclusive)")] = None,
-    until: Annotated[dt.date | None, Query(description="last day (exclusive)")] = None,
+    month: Annotated[
+        str | None, Query(description="YYYY-MM, a month that is over (default: the last)")
+    ] = None,
 ) -> Gaps:
-    return await gap_signals(s, who, buendnis_id, since, until)
+    return await gap_signals(s, who, buendnis_id, month)

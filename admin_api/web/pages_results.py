@@ -6,7 +6,6 @@ so they pass the pages' content security policy."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -30,6 +29,7 @@ from admin_api.web.pages_waves import CONFLICTS, FAILED
 from admin_api.web.session import Coordinator
 from admin_api.web.templating import render
 from offers.taxonomy import NEED_AREAS
+from results import periods
 from results.codebook import breakdown_items
 from results.safety_figures import safety_figures
 from results.tables import Cell, Table
@@ -39,7 +39,7 @@ router = APIRouter(prefix="/staff", include_in_schema=False)
 ItemQuery = Annotated[str, Query(max_length=64, pattern=r"^[A-Za-z0-9_.-]*$")]
 
 EXPORT_FORMATS: tuple[Format, ...] = ("csv", "xlsx", "json", "floip")
-BAD_PERIOD = S_("„Von“ darf nicht nach „bis“ liegen.")
+BAD_PERIOD = S_("Bitte einen Monat wählen, der schon vorbei ist.")
 NO_REPORT = S_("Für diese Welle können keine Ergebnisse berechnet werden.")
 LABEL_CHARS = 34  # longer category labels are shortened in charts (full text in the table)
 
@@ -170,8 +170,7 @@ async def gaps(
     who: Coordinator,
     s: DbSession,
     buendnis_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
+    month: str = "",
 ) -> Response:
     """Needs and "no offer found" per need area and Gemeinde (admin picks the Bündnis)."""
     buendnisse = []
@@ -183,18 +182,20 @@ async def gaps(
         "section": "gaps",
         "buendnisse": buendnisse,
         "buendnis_id": buendnis_id,
-        "since": since.isoformat() if since else "",
-        "until": until.isoformat() if until else "",
+        "month": month,
         "result": None,
         "problem": "",
     }
-    if since and until and since > until:
+    try:
+        period = periods.month(month)
+    except ValueError:
         context["problem"] = gettext_for(request, BAD_PERIOD)
         return render(request, "gaps.html", context, status=422)
+    context["month"] = period.label
     if who.is_admin and buendnis_id is None:
         return render(request, "gaps.html", context)
-    found = await gap_signals(s, who, buendnis_id, since, until)
-    safety = await safety_figures(s, found.buendnis_id, since, until)
+    found = await gap_signals(s, who, buendnis_id, period.label)
+    safety = await safety_figures(s, found.buendnis_id, period.start, period.end)
     context["result"] = {
         "k": found.suppression_k,
         "needs": _gap_grid(found.needs),

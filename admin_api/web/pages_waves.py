@@ -42,6 +42,10 @@ CONFLICTS = {
     "wave_not_open": S_("Einladungen gibt es nur für offene Wellen."),
     "not_configured": S_("Einladungen sind auf diesem Server nicht eingerichtet."),
     "flow_not_loaded": S_("Der Fragebogen dieser Welle ist auf dem Server nicht geladen."),
+    "wave_not_closed": S_(
+        "Ergebnisse gibt es ab dem zweiten Tag nach dem Schließen der Welle: zwei Auswertungen"
+        " einer laufenden Welle würden zeigen, was eine Person dazwischen geantwortet hat."
+    ),
 }
 TITLE_ERROR = S_("Bitte einen Titel mit höchstens 200 Zeichen eingeben.")
 CODE_ERROR = S_("Nur Buchstaben, Ziffern, - und _, höchstens 64 Zeichen.")

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import outbox
 from bot.outbox import Claimed, Dead, Outcome, Pacing, Retry, Sent, Unreachable
 from bot.telegram.keyboard import markup
+from store.addresses import AddressBox
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +78,10 @@ class TelegramSender:
         *,
         ready: asyncio.Event | None = None,
         write_lock: asyncio.Lock | None = None,
+        addresses: AddressBox,
     ) -> None:
         self.bot, self.sessions, self.config = bot, sessions, config
+        self.addresses = addresses  # the one place a chat id is read back
         self.ready = ready or asyncio.Event()
         self.write_lock = write_lock
         self.limiter = RateLimiter(config.global_rate)
@@ -143,7 +146,7 @@ class TelegramSender:
             return Dead(f"bad payload: {type(e).__name__}")
 
     async def _send(self, row: Claimed) -> Outcome:
-        chat_id = int(row.address)
+        chat_id = int(self.addresses.open(row.address))  # ValueError: dead, see above
         payload = row.payload
         text = str(payload.get("text") or "").strip() or "…"
         keyboard = markup(payload)

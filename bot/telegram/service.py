@@ -59,6 +59,7 @@ class TelegramService:
             sender_config(cfg),
             ready=runtime.outbox_ready,
             write_lock=runtime.single_writer,
+            addresses=runtime.addresses,
         )
         self._tasks: list[asyncio.Task[None]] = []
 

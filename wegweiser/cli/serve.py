@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import signal
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
@@ -135,6 +136,7 @@ def serve(
             from bot.housekeeping import expire, forget_stale_answers
             from referrals.effects import still_open
             from referrals.retention import purge
+            from results.texts import expire_unreviewed
             from surveys.dropouts import expire_abandoned
 
             factory, flows = services.sessions, services.flows
@@ -143,8 +145,8 @@ def serve(
                 ("conversation expiry", lambda: expire(factory, ttl, still_open)),
                 ("intake answers", lambda: forget_stale_answers(factory, flows)),
                 ("referral retention", lambda: purge(factory, retention)),
-                ("safety counts", lambda: services.tally.flush()),
-                ("entry point scans", lambda: services.scans.flush()),
+                ("held responses and counts", lambda: services.holding.flush()),
+                ("unreviewed free texts", lambda: expire_unreviewed(factory)),
             ]
             while True:
                 for name, job in jobs:  # one failing job must not stop the others
@@ -156,6 +158,9 @@ def serve(
                         )
                 await asyncio.sleep(3600)
 
+        # uvicorn re-raises SIGTERM after its graceful shutdown; the default action would end
+        # the process before the `finally` below writes what the holding area keeps back
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
         task = asyncio.create_task(housekeeping())
         metrics_server: uvicorn.Server | None = None
         metrics_task: asyncio.Task[None] | None = None
@@ -176,6 +181,7 @@ def serve(
             await server.serve()
         finally:
             task.cancel()
+            await services.write_held()  # first: stopping the sender may take its time
             if metrics_server is not None and metrics_task is not None:
                 metrics_server.should_exit = True
                 await metrics_task
@@ -184,3 +190,7 @@ def serve(
             await services.close()
 
     run(go)
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)

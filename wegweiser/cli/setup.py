@@ -37,7 +37,7 @@ def db_upgrade(revision: str = "head") -> None:
 
     run(reachable)
     with reported():
-        upgrade(cfg.db_url, revision)
+        upgrade(cfg.db_url, revision, cfg.resolved_secret())  # seals stored addresses
     typer.echo(f"database at {revision}")
 
 
@@ -46,8 +46,9 @@ def db_downgrade(revision: str) -> None:
     """Migrate the database down (`base` removes every table)."""
     from store.migrate import downgrade
 
+    cfg = settings()
     with reported():
-        downgrade(settings().db_url, revision)
+        downgrade(cfg.db_url, revision, cfg.resolved_secret())
     typer.echo(f"database at {revision}")
 
 

@@ -222,6 +222,7 @@ results_app = typer.Typer(help="Aggregated, suppressed survey results.", no_args
 
 
 async def _report(services: Services, wave_id: int) -> tuple[Report, list[TextAnswer]]:
+    from dialogs.expr import evaluate
     from results.tables import Codebook, build_report
     from results.texts import text_answers
     from store.models import SurveyWave
@@ -234,7 +235,7 @@ async def _report(services: Services, wave_id: int) -> tuple[Report, list[TextAn
         flow = services.flows.get(wave.flow_id)
         if flow is None:
             raise fail(f"flow {wave.flow_id!r} of wave {wave_id} is not loaded")
-        report = await build_report(s, wave_id, Codebook.from_flow(flow))
+        report = await build_report(s, wave_id, Codebook.from_flow(flow, evaluate))
         texts = await text_answers(s, wave_id, reviewed=True)
     return report, list(texts)
 
@@ -299,7 +300,11 @@ def texts_(
                 found = await text_answers(s, wave_id, reviewed=False if pending else None)
         finally:
             await services.close()
-        return [f"{t.id}\t{t.item_id}\t{'ok' if t.reviewed else 'offen'}\t{t.text}" for t in found]
+        return [
+            f"{t.id}\t{t.item_id}\t{'ok' if t.reviewed else 'offen'}"
+            f"\t{','.join(t.flags) or '-'}\t{t.text}"
+            for t in found
+        ]
 
     for line in run(go) or ["no text answers"]:
         typer.echo(line)
