@@ -36,7 +36,7 @@ from dialogs.messages import M
 from dialogs.model import Flow
 from dialogs.safety import is_danger
 from store.addresses import AddressBox
-from store.holding import Holding, held_in
+from store.holding import Held, Holding, held_in, hold
 from store.models import (
     Buendnis,
     Conversation,
@@ -101,12 +101,12 @@ class Runtime:
         handlers: Handlers | None = None,
         preparers: Sequence[Preparer] = (),
         start_checks: Sequence[StartCheck] = (),
-        on_entry: Callable[[int], None] | None = None,
+        on_entry: Callable[[int], Held] | None = None,
         holding: Holding | None = None,
     ) -> None:
         self.holding = holding  # what handlers hold back from the person's transaction
         self.handlers = handlers or Handlers()
-        # Told the entry point's id when a deep link is used (an anonymous scan count).
+        # What to hold when a deep link is used: an anonymous scan count of the entry point.
         self.on_entry = on_entry
         self.preparers = tuple(preparers)
         self.start_checks = tuple(start_checks)
@@ -345,8 +345,8 @@ class Runtime:
             return
         conv.buendnis_id, conv.source = entry.buendnis_id, entry.source
         conv.entry_flow = entry.flow_id
-        if self.on_entry is not None:
-            self.on_entry(entry.id)
+        if self.on_entry is not None:  # written with the step's other held items, if it commits
+            hold(s, self.on_entry(entry.id))
         conv.wave_id = entry.wave_id  # a survey wave's own code, else None
 
     async def _fallback_locale(self, s: AsyncSession, conv: Conversation) -> str:

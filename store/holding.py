@@ -117,6 +117,11 @@ class Holding:
         return written
 
 
+def hold(session: AsyncSession, item: Held) -> None:
+    """Write this later, outside the transaction of `session` (dropped if it fails)."""
+    session.info.setdefault(HELD_KEY, []).append(item)
+
+
 def held_in(session: AsyncSession) -> list[Held]:
     """The items a turn handed over in this session (taken out: they go to the holding area
     once, after the commit)."""

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.holding import HELD_KEY, Held
+from store.holding import Held, hold
 from store.models import Conversation
 
 
@@ -27,7 +27,7 @@ class Turn:
 
     def hold(self, item: Held) -> None:
         """Write this later, outside the person's transaction (dropped if the step fails)."""
-        self.session.info.setdefault(HELD_KEY, []).append(item)
+        hold(self.session, item)
 
 
 # A handler: (turn, effect) -> dialogs.effects.Handled or None. Typed loosely here so that

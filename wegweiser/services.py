@@ -104,6 +104,6 @@ def build(settings: Settings, *, flows: dict[str, Flow] | None = None) -> Servic
         preparers=(GemeindeChoices(),),
         start_checks=(surveys.check_participation,),
         holding=holding,
-        on_entry=lambda entry_point_id: holding.add([scans.held_scan(entry_point_id)]),
+        on_entry=scans.held_scan,
     )
     return Services(settings, engine, factory, flows, runtime, holding)
