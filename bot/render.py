@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from dialogs.buttons import parse
 from dialogs.io import Reply
 from wegweiser.i18n import is_rtl, render
 
@@ -24,8 +25,10 @@ PICKER_LOCALES = ("de", "en", "ar", "fa", "uk", "tr")
 
 
 def _text(reply: Reply, locale: str, fallback: str) -> str:
-    if reply.ask == "@language":
-        lines = (render(p, loc, fallback) for loc in (locale, *PICKER_LOCALES) for p in reply.parts)
+    if reply.ask == "@language":  # first in the languages offered first (the device's)
+        offered = [p.code for b in reply.buttons[:2] if (p := parse(b.data)) is not None]
+        locales = (*offered, locale, *PICKER_LOCALES)
+        lines = (render(p, loc, fallback) for loc in locales for p in reply.parts)
         return "\n".join(dict.fromkeys(lines))
     return "\n\n".join(render(part, locale, fallback) for part in reply.parts)
 

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import flood, paging
 from bot.clean import clean_event
 from bot.effects import Handlers
+from bot.languages import locales_for
 from bot.messages import CM
 from bot.render import render_reply
 from dialogs.effects import Completed, DataWanted, Effect, Forget, InvitationsSet, StartOver
@@ -70,6 +71,7 @@ class Inbound:
     event: Event
     key: str | None = None  # idempotency key (e.g. Telegram update_id)
     flow: str | None = None  # flow to run when none is running (console --flow)
+    language: str | None = None  # the device's language tag (Telegram, Accept-Language)
 
 
 @dataclass(frozen=True)
@@ -213,6 +215,9 @@ class Runtime:
             return [refusal]  # a long message that speaks of danger still gets the help
         if state.locale is None and conv.locale:
             state.locale = conv.locale
+        if msg.language is not None:
+            self._device_language(state, msg.language)
+            conv.locale = conv.locale or state.locale  # a refusal before the flow: theirs too
         flow = self._flow_for(conv, state, msg, restarting=False)
         restarting = isinstance(event, Command) and event.name in ("start", "restart")
         if restarting and not in_progress(flow, state):
@@ -223,6 +228,15 @@ class Runtime:
             return paged
         result = step(flow, state, event, self.lexicon)
         return await self._settle(s, conv, msg, flow, result, paging.hints(event, state))
+
+    def _device_language(self, state: State, tag: str) -> None:
+        """The device's language: first in the picker, and the person's language until they
+        choose one (Persian asks Farsi or Dari once; a language we lack: the default)."""
+        known = [code for code, _ in self.lexicon.languages]
+        state.phone = list(locales_for(tag, known))
+        if state.locale is None and len(state.phone) < 2:
+            state.locale = state.phone[0] if state.phone else self.default_locale
+            state.locale_guessed = True
 
     async def _start(
         self,

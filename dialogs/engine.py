@@ -243,6 +243,9 @@ class _Engine(Moves):
 
     def _language(self, code: str) -> None:
         st = self.state
+        if not code:  # "change language" under a greeting
+            language_picker(self.run)
+            return
         if code not in dict(self.run.ctx.languages):
             self.run.say(M.STALE_BUTTON)
             self._reask()

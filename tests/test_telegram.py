@@ -140,9 +140,7 @@ async def unpacked(services: Services) -> list:
 
 
 async def start_german(tg, chat=U):
-    tg.user_command(chat, "/start")
-    await wait_text(tg, chat, "Bitte wähle deine Sprache.")
-    tg.user_press_button(chat, "Deutsch")
+    tg.user_command(chat, "/start")  # the emulator's phones are set to German
     await wait_text(tg, chat, "Wie alt bist du?")
 
 
@@ -175,7 +173,7 @@ async def test_demo_by_buttons(db_url, tmp_path, tg):
         tg.user_press_button(U, "Fertig")
         await wait_text(tg, U, "Danke für deine Antworten!")
         await tg.wait_until(lambda: all(m["reply_markup"] is None for m in tg.sent(U)))
-        assert len(tg.answered_callbacks) == 6  # every press answered
+        assert len(tg.answered_callbacks) == 5  # every press answered
         responses = await rows(w.services, SurveyResponse)
         answers = {(a.item_id, a.code, a.number) for a in await unpacked(w.services)}
     assert len(responses) == 1
@@ -281,8 +279,6 @@ async def test_deep_link_mydata_stop_delete(db_url, tmp_path, tg):
     async with polling_worker(db_url, tmp_path, tg) as w:
         await load_demo(w.services.sessions)
         tg.user_command(U, "/start", payload="demo-plakat")
-        await wait_text(tg, U, "Bitte wähle deine Sprache.")
-        tg.user_press_button(U, "Deutsch")
         await wait_text(tg, U, "Wie alt bist du?")
         tg.user_text(U, "30")
         await wait_text(tg, U, "Wie wohnst du?")
@@ -338,8 +334,6 @@ async def test_long_keyboard_is_paginated(db_url, tmp_path, tg):
     flows = {"many": load_flow(path)}
     async with polling_worker(db_url, tmp_path, tg, flows=flows, default_flow="many") as w:
         tg.user_command(U, "/start")
-        await wait_text(tg, U, "Bitte wähle deine Sprache.")
-        tg.user_press_button(U, "Deutsch")
         await wait_text(tg, U, "Woher kommst du?")
         question = tg.last(U)
         assert tg.buttons(U)[:8] == [[f"Land {n}"] for n in range(1, 9)]
@@ -366,8 +360,8 @@ async def test_long_keyboard_is_paginated(db_url, tmp_path, tg):
 async def test_flood_control_one_notice_rest_dropped(db_url, tmp_path, tg):
     before = flood.dropped["telegram"]
     async with polling_worker(db_url, tmp_path, tg, flood_max_updates=5) as w:
-        await start_german(tg)  # 2 updates
-        for n in range(6):  # 3 within the limit, then one notice, then two dropped
+        await start_german(tg)  # 1 update
+        for n in range(7):  # 4 within the limit, then one notice, then two dropped
             tg.user_text(U, f"{20 + n}")
         await wait_text(tg, U, "Bitte warte kurz.")
         await tg.wait_idle()
@@ -477,7 +471,7 @@ async def test_claimed_but_unsent_rows_are_sent_after_a_crash(db_url, tmp_path, 
     w = Worker(services, tg, FAST)
     w.start_sender()
     try:
-        await wait_text(tg, U, "Bitte wähle deine Sprache.")
+        await wait_text(tg, U, "Wie alt bist du?")
     finally:
         await w.stop()
         await services.close()
@@ -521,17 +515,15 @@ async def webhook_worker(db_url, tmp_path, tg):
 async def test_webhook_flow_and_redelivery(db_url, tmp_path, tg):
     async with webhook_worker(db_url, tmp_path, tg) as (w, url):
         first = tg.user_command(U, "/start")
-        await wait_text(tg, U, "Bitte wähle deine Sprache.")
+        await wait_text(tg, U, "Wie alt bist du?")
         tg.redeliver(first)
         await tg.wait_idle()
-        tg.user_press_button(U, "Deutsch")
-        await wait_text(tg, U, "Wie alt bist du?")
         tg.redeliver(first)
         tg.user_text(U, "22")
         await wait_text(tg, U, "Wie wohnst du?")
         await tg.wait_idle()
         await asyncio.sleep(0.2)
-        assert sum("Bitte wähle deine Sprache." in t for t in tg.texts(U)) == 1
+        assert sum("Wie alt bist du?" in t for t in tg.texts(U)) == 1
         assert all(a.status == 200 for a in tg.webhook_attempts)
         async with httpx.AsyncClient() as client:
             wrong = await client.post(url, json={"update_id": 1}, headers={SECRET_HEADER: "x"})
@@ -559,7 +551,7 @@ async def test_two_workers_share_one_outbox_without_double_sends(db_url, tmp_pat
         a.start_sender()
         b.start_sender()
         for u in users:
-            await wait_text(tg, u, "Bitte wähle deine Sprache.")
+            await wait_text(tg, u, "Schreib /start, um zu beginnen.")
 
         async def all_recorded() -> bool:
             return a.sender.sent + b.sender.sent >= 3 * len(users)
