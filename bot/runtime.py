@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import hmac
 import logging
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -199,8 +200,9 @@ class Runtime:
             replies = await self._step(s, conv, msg)
             conv.updated_at = utcnow()
             fallback = await self._fallback_locale(s, conv)
+            turn = secrets.token_hex(4)  # the replies of one step may go as one message
             for reply in replies:
-                self._enqueue(s, conv, reply, fallback)
+                self._enqueue(s, conv, reply, fallback, turn)
             count = len(replies)
         self.outbox_ready.set()
         log.info("handled channel=%s event=%s replies=%d", msg.channel, _kind(msg.event), count)
@@ -359,7 +361,12 @@ class Runtime:
         return found or self.default_locale
 
     def _enqueue(
-        self, s: AsyncSession, conv: Conversation, reply: Reply, fallback: str | None = None
+        self,
+        s: AsyncSession,
+        conv: Conversation,
+        reply: Reply,
+        fallback: str | None = None,
+        turn: str | None = None,
     ) -> None:
         fallback = fallback or self.default_locale
         locale = conv.locale or fallback
@@ -369,7 +376,7 @@ class Runtime:
                 conversation_id=None if gone else conv.id,
                 channel=conv.channel,
                 address=conv.address,
-                payload=render_reply(reply, locale, fallback),
+                payload=render_reply(reply, locale, fallback) | {"turn": turn},
             )
         )
 
