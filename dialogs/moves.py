@@ -58,11 +58,13 @@ class Moves:
         else:
             self._start()
 
-    def _other_flow(self) -> None:
-        """The state belongs to a flow that is not loaded any more: start this one."""
-        self.run.say(M.FLOW_CHANGED)
-        locale = self.state.locale
-        self.run.state = self.state = State(locale=locale)
+    def _other_flow(self, quiet: bool = False) -> None:
+        """The state belongs to another flow (not loaded any more, or left by a start link of
+        this one): start this one; `quiet` for a start, else the person is told."""
+        if not quiet:
+            self.run.say(M.FLOW_CHANGED)
+        st = self.state
+        self.run.state = self.state = State(locale=st.locale, phone=st.phone)
 
     def _migrate(self) -> None:
         """The flow changed under a running conversation: keep what still fits, tell the person."""
