@@ -274,6 +274,7 @@ async def main() -> None:
 
                     calls[mode][flow] = await measured(url, tmp, flow, one_person)
             out["calls_per_step"] = calls
+            print(json.dumps(calls), file=sys.stderr)  # each phase as it ends
 
             tap: dict[str, Any] = {}
             for mode, one in modes.items():
@@ -286,6 +287,7 @@ async def main() -> None:
 
                 tap[mode] = await measured(url, tmp, "demo", tappers)
             out["fast_tapper"] = {"reaction_s": args.reaction, **tap}
+            print(json.dumps(out["fast_tapper"]), file=sys.stderr)
 
             if not args.skip_load:
                 load: dict[str, Any] = {}
@@ -304,6 +306,7 @@ async def main() -> None:
                         )
 
                     load[mode] = await measured(url, tmp, "demo", crowd)
+                    print(json.dumps({mode: load[mode]}), file=sys.stderr)
                 out["load"] = {"think_s": list(args.think), **load}
     finally:
         await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
