@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
+import re
 import sys
 import tempfile
 import time
@@ -72,6 +74,9 @@ class Bench:
             self.bot, services.sessions, config, ready=services.runtime.outbox_ready
         )
         self.handled: dict[str, asyncio.Queue[Handled]] = {}
+        self._sends: dict[int | None, list[float]] = {}
+        self._refused: set[int] = set()
+        self._calls_read = self._errors_read = 0
         handle = services.runtime.handle
 
         async def recording(msg: Inbound) -> Handled:
@@ -99,15 +104,26 @@ class Bench:
         await self.bot.session.close()
 
     def sends(self, chat: int) -> list[float]:
-        """When messages reached the chat (calls refused with 429 left out)."""
-        return [c.timestamp for c in delivered(self.tg, SENDS) if _chat(c) == chat]
+        """When messages reached the chat (calls refused with 429 left out); the call log is
+        read once, as it grows."""
+        tg = self.tg
+        self._refused.update(id(e.params) for e in tg.errors[self._errors_read :])
+        self._errors_read = len(tg.errors)
+        for call in tg.calls[self._calls_read :]:
+            if call.method in SENDS and id(call.params) not in self._refused:
+                self._sends.setdefault(_chat(call), []).append(call.timestamp)
+        self._calls_read = len(tg.calls)
+        return self._sends.get(chat, [])
 
     async def step(self, chat: int, act: Callable[[], object]) -> float | None:
         """Do one thing; seconds until its last message arrived (None: nothing came)."""
         before = len(self.sends(chat))
         queue = self.handled.setdefault(str(chat), asyncio.Queue())
         t0 = time.monotonic()
-        act()
+        try:
+            act()
+        except ValueError:  # the button went while the person looked: look again
+            return None
         try:
             handled = await asyncio.wait_for(queue.get(), 30)
         except TimeoutError:
@@ -115,9 +131,8 @@ class Bench:
         expected = 1 if self.config.one_call_per_step else handled.replies
         if handled.replies == 0:
             return None
-        deadline = time.monotonic() + 120
-        while len(self.sends(chat)) < before + expected and time.monotonic() < deadline:  # noqa: ASYNC110
-            await asyncio.sleep(0.01)  # the call log, read as it grows
+        with contextlib.suppress(TimeoutError):
+            await self.tg.wait_until(lambda: len(self.sends(chat)) >= before + expected, 120)
         sent = self.sends(chat)
         return sent[min(len(sent), before + expected) - 1] - t0 if len(sent) > before else None
 
@@ -160,7 +175,7 @@ def _answer(
     tg: TelegramEmulator, chat: int, last: dict[str, Any], labels: list[str]
 ) -> Callable[[], object]:
     """What a person in a hurry does: the first answer offered, "Fertig" once something is
-    ticked, a number or a word where there are no buttons."""
+    ticked, the lowest number allowed or a word where there are no buttons."""
     if any(label.startswith("✓ ") for label in labels) and DONE in labels:
         return lambda: tg.user_press_button(chat, DONE)
     if GO_ON in labels:  # an offers list: on to what comes after it
@@ -169,7 +184,8 @@ def _answer(
     choices = [b for b in labels if not b.startswith(SKIPPED_LABELS) and b != back]
     if choices:
         return lambda: tg.user_press_button(chat, choices[0])
-    typed = "20" if any(ch.isdigit() for ch in last["text"]) else "Hallo"
+    number = re.search(r"\d+", last["text"].rsplit("\n\n", 1)[-1])  # "from 14 to 99": 14
+    typed = number.group() if number else "Hallo"
     return lambda: tg.user_text(chat, typed)
 
 
