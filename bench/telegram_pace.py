@@ -11,8 +11,10 @@ keyboard removed by a call of its own: `SenderConfig(one_call_per_step=False)`) 
 2. tap: `--tappers` people at once, each tapping `--reaction` seconds after the question
    arrives, through the demo, under the real pacing (1 message/s per chat, bursts of 3) with
    the emulator enforcing Telegram's limits (429 with retry_after).
-3. load: `--people` people at once, each answering `--think` seconds (uniform) after the
-   question arrives, under the same limits (30 messages/s for the bot in all).
+3. load: `--people` people at once (their first message spread over `--arrive` seconds),
+   each answering `--think` seconds (uniform) after the question arrives, under the same
+   limits (30 messages/s for the bot in all). `answer_wait_*`: the waits after an answer,
+   without the greeting. `--only-load` runs this part alone.
 
 Prints one JSON object; targets: ≤ 1.1 calls per step, tap p95 < 0.5 s, load p95 < 2 s.
 """
@@ -137,12 +139,14 @@ class Bench:
         return sent[min(len(sent), before + expected) - 1] - t0 if len(sent) > before else None
 
     async def converse(
-        self, chat: int, start: str, pause: Callable[[], float]
+        self, chat: int, start: str, pause: Callable[[], float], arrive: float = 0.0
     ) -> tuple[int, list[float], bool]:
-        """One person through a flow: (steps, waits per step, finished)."""
+        """One person through a flow, coming `arrive` seconds after the run began: (steps,
+        waits per step — the first one the greeting's —, finished)."""
         tg = self.tg
         waits: list[float] = []
         steps = 0
+        await asyncio.sleep(arrive)
         wait = await self.step(chat, lambda: tg.user_command(chat, "/start", payload=start or None))
         steps += 1
         waits += [wait] if wait is not None else []
@@ -197,6 +201,7 @@ async def run_people(
     start: str,
     pause: Callable[[], float],
     first_chat: int,
+    arrival: Callable[[], float] = lambda: 0.0,
 ) -> dict[str, Any]:
     async with TelegramEmulator() as tg:
         if limits is not None:
@@ -204,12 +209,15 @@ async def run_people(
         async with Bench(services, tg, config) as bench:
             t0 = time.monotonic()
             chats = range(first_chat, first_chat + people)
-            results = await asyncio.gather(*(bench.converse(c, start, pause) for c in chats))
+            results = await asyncio.gather(
+                *(bench.converse(c, start, pause, arrival()) for c in chats)
+            )
             elapsed = time.monotonic() - t0
         calls = delivered(tg, MESSAGE_CALLS)
         too_many = sum(e.error_code == 429 for e in tg.errors)
     steps = sum(r[0] for r in results)
     waits = sorted(w for r in results for w in r[1])
+    answers = sorted(w for r in results for w in r[1][1:])  # after a tap or a typed answer
     return {
         "people": people,
         "finished": sum(r[2] for r in results),
@@ -222,6 +230,8 @@ async def run_people(
         "wait_p50_s": _q(waits, 0.5),
         "wait_p95_s": _q(waits, 0.95),
         "wait_max_s": round(waits[-1], 3) if waits else None,
+        "answer_wait_p50_s": _q(answers, 0.5),
+        "answer_wait_p95_s": _q(answers, 0.95),
     }
 
 
@@ -261,7 +271,9 @@ async def main() -> None:
     ap.add_argument("--reaction", type=float, default=0.4, help="seconds from question to tap")
     ap.add_argument("--people", type=int, default=250)
     ap.add_argument("--think", type=float, nargs=2, default=(5.0, 15.0))
+    ap.add_argument("--arrive", type=float, default=10.0, help="load: starts spread over")
     ap.add_argument("--skip-load", action="store_true")
+    ap.add_argument("--only-load", action="store_true")
     ap.add_argument("--seed", type=int, default=17)
     args = ap.parse_args()
     rng = random.Random(args.seed)
@@ -280,7 +292,7 @@ async def main() -> None:
             await seed(seeding.sessions)  # a Bündnis, Gemeinden and offers for the Erstberatung
             await seeding.close()
             calls: dict[str, Any] = {}
-            for mode, one in modes.items():
+            for mode, one in modes.items() if not args.only_load else ():
                 config = SenderConfig(pacing=FAST, global_rate=1000, one_call_per_step=one)
                 calls[mode] = {}
                 for flow in ("demo", "erstberatung", "befragung-lebenslage"):
@@ -293,7 +305,7 @@ async def main() -> None:
             print(json.dumps(calls), file=sys.stderr)  # each phase as it ends
 
             tap: dict[str, Any] = {}
-            for mode, one in modes.items():
+            for mode, one in modes.items() if not args.only_load else ():
                 config = SenderConfig(pacing=REAL, one_call_per_step=one)
 
                 async def tappers(s: Services, code: str, cfg=config) -> dict[str, Any]:
@@ -317,13 +329,16 @@ async def main() -> None:
                         def think() -> float:
                             return rng.uniform(lo, hi)
 
+                        def arrival() -> float:
+                            return rng.uniform(0, args.arrive)
+
                         return await run_people(
-                            s, cfg, FloodLimits(), args.people, code, think, 100_000
+                            s, cfg, FloodLimits(), args.people, code, think, 100_000, arrival
                         )
 
                     load[mode] = await measured(url, tmp, "demo", crowd)
                     print(json.dumps({mode: load[mode]}), file=sys.stderr)
-                out["load"] = {"think_s": list(args.think), **load}
+                out["load"] = {"think_s": list(args.think), "arrive_s": args.arrive, **load}
     finally:
         await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     out |= {
