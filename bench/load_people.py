@@ -136,8 +136,11 @@ class Person:
         self.timeout, self.deadline = reply_timeout, deadline
         seen: tuple[int, str] | None = None
         try:
+            # no language code on the phone: the persona picks its language in the picker
             await self._send(
-                lambda: self.tg.user_command(self.user_id, "/start", self.persona.code)
+                lambda: self.tg.user_command(
+                    self.user_id, "/start", self.persona.code, language_code=""
+                )
             )
             while time.monotonic() < deadline:
                 question = await self._next_question(seen)
@@ -266,7 +269,8 @@ class Person:
         return await self._send(lambda: self.tg.user_press(uid, mid, data))
 
     def _typed(self, record: dict[str, Any]) -> str | None:
-        shown = _bare(record["text"])
-        return next((a for prompt, a in self.prompts if shown.startswith(_bare(prompt))), None)
+        # a question may come after an info text in the same message (one message per step)
+        shown = "\n\n" + _bare(record["text"])
+        return next((a for prompt, a in self.prompts if f"\n\n{_bare(prompt)}" in shown), None)
 
     reference_end = ""

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
@@ -23,6 +23,8 @@ from store.models import Conversation, OutboxMessage, utcnow
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+MERGE_MAX = 8  # rows that may go in one message
+MERGE_CHARS = 4096  # Telegram's longest message
 Sender = Callable[[OutboxMessage], Awaitable[None]]
 
 
@@ -127,6 +129,7 @@ class Claimed:
     lease: dt.datetime
     keyboard_message_id: int | None
     keyboard_ask: str | None
+    merged: tuple[int, ...] = ()  # later rows of the chat sent in this one message
 
 
 @dataclass(frozen=True)
@@ -169,8 +172,10 @@ async def claim(
     *,
     limit: int = 50,
     write_lock: asyncio.Lock | None = None,
+    merge: bool = True,
 ) -> list[Claimed]:
-    """Claim up to `limit` due rows: replies before broadcasts, oldest first, one per chat."""
+    """Claim up to `limit` due rows: replies before broadcasts, oldest first, one per chat
+    (`merge`: with the rows after it that go in the same message)."""
     async with _maybe(write_lock), sessions() as s, s.begin():
         now = utcnow()
         earlier = aliased(OutboxMessage)
@@ -203,20 +208,92 @@ async def claim(
         claimed = []
         for row, kb_id, kb_ask in (await s.execute(query)).all():
             row.status, row.not_before = "sending", lease
+            followers = await _followers(s, row, now) if merge else []
+            for later in followers:
+                later.status, later.not_before = "sending", lease
+            payload = combine([row.payload, *(f.payload for f in followers)])
             claimed.append(
                 Claimed(
                     row.id,
                     row.conversation_id,
                     row.address,
-                    dict(row.payload),
+                    payload,
                     row.priority,
                     row.attempts,
                     lease,
                     kb_id,
                     kb_ask,
+                    tuple(f.id for f in followers),
                 )
             )
     return claimed
+
+
+async def _followers(s: AsyncSession, head: OutboxMessage, now: dt.datetime) -> list[OutboxMessage]:
+    """The rows right after `head` in its chat from the same step (`turn`) that can go in the
+    same message: texts before a question go with it, so a step is one message (one call)."""
+    turn = head.payload.get("turn")
+    if turn is None or head.payload.get("buttons") or head.payload.get("replace"):
+        return []
+    due = (OutboxMessage.not_before <= now).label("due")
+    query = (
+        select(OutboxMessage, due)
+        .where(
+            OutboxMessage.channel == head.channel,
+            OutboxMessage.address == head.address,
+            OutboxMessage.status.in_(UNFINISHED),
+            OutboxMessage.id > head.id,
+        )
+        .order_by(OutboxMessage.id)
+        .limit(MERGE_MAX)
+    )
+    if _is_postgres(s):
+        query = query.with_for_update(of=OutboxMessage, skip_locked=True)
+    taken: list[OutboxMessage] = []
+    size = len(str(head.payload.get("text") or ""))
+    for row, is_due in (await s.execute(query)).all():
+        size += 2 + len(str(row.payload.get("text") or ""))
+        fits = row.status == "pending" and is_due and size <= MERGE_CHARS
+        same = row.payload.get("turn") == turn and row.priority == head.priority
+        if not fits or not same or row.payload.get("replace"):
+            break
+        taken.append(row)
+        if row.payload.get("buttons"):
+            break  # a question ends the message: its keyboard goes under it
+    return taken
+
+
+def combine(payloads: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several payloads as one message: the texts as paragraphs, the last one's buttons."""
+    if len(payloads) == 1:
+        return dict(payloads[0])
+    texts = [str(p.get("text") or "").strip() for p in payloads]
+    return dict(payloads[-1]) | {"text": "\n\n".join(t for t in texts if t)}
+
+
+async def next_due(
+    sessions: async_sessionmaker[AsyncSession], channel: str, pacing: Pacing
+) -> float | None:
+    """Seconds until a waiting row may be claimed (its retry time or its chat's pace), so
+    a sender sleeps exactly that long and a paced question goes out the moment it may."""
+    async with sessions() as s:
+        now = utcnow()
+        waiting = (
+            OutboxMessage.channel == channel,
+            OutboxMessage.status == "pending",
+        )
+        retry = await s.scalar(
+            select(func.min(OutboxMessage.not_before)).where(
+                *waiting, OutboxMessage.not_before > now
+            )
+        )
+        paced = await s.scalar(
+            select(func.min(Conversation.pace_tat))
+            .join(OutboxMessage, OutboxMessage.conversation_id == Conversation.id)
+            .where(*waiting, Conversation.pace_tat > now + pacing.tolerance)
+        )
+    times = [t for t in (retry, paced and paced - pacing.tolerance) if t is not None]
+    return max(0.01, (min(times) - now).total_seconds()) if times else None
 
 
 async def settle(
@@ -233,7 +310,7 @@ async def settle(
     async with _maybe(write_lock), sessions() as s, s.begin():
         now = utcnow()
         for row, outcome in results:
-            mine = (OutboxMessage.id == row.id, OutboxMessage.status == "sending")
+            mine = _mine(row)
             # conversation first, then the outbox row: the same lock order as the runtime
             # (which locks the conversation and may delete its rows), so no deadlock
             if isinstance(outcome, Sent):
@@ -294,8 +371,13 @@ async def _after_send(
     )
 
 
+def _mine(row: Claimed) -> tuple[Any, ...]:
+    """The claimed rows (a message may carry several) as this worker left them."""
+    return (OutboxMessage.id.in_((row.id, *row.merged)), OutboxMessage.status == "sending")
+
+
 async def _dead(s: AsyncSession, row: Claimed, reason: str, attempts: int) -> None:
-    mine = (OutboxMessage.id == row.id, OutboxMessage.status == "sending")
+    mine = _mine(row)
     if row.conversation_id is None:  # a goodbye after /delete keeps nothing
         await s.execute(delete(OutboxMessage).where(*mine))
     else:

@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import hmac
 import logging
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -25,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import flood, paging
 from bot.clean import clean_event
 from bot.effects import Handlers
+from bot.languages import locales_for
 from bot.locks import KeyedLocks
 from bot.messages import CM
 from bot.render import render_reply
@@ -73,6 +75,7 @@ class Inbound:
     event: Event
     key: str | None = None  # idempotency key (e.g. Telegram update_id)
     flow: str | None = None  # flow to run when none is running (console --flow)
+    language: str | None = None  # the device's language tag (Telegram, Accept-Language)
 
 
 @dataclass(frozen=True)
@@ -201,8 +204,9 @@ class Runtime:
             replies = await self._step(s, conv, msg)
             conv.updated_at = utcnow()
             fallback = await self._fallback_locale(s, conv)
+            turn = secrets.token_hex(4)  # the replies of one step may go as one message
             for reply in replies:
-                self._enqueue(s, conv, reply, fallback)
+                self._enqueue(s, conv, reply, fallback, turn)
             count = len(replies)
         self._hand_over(s)  # committed: only now may the held items be written, later
         self.outbox_ready.set()
@@ -225,6 +229,9 @@ class Runtime:
             return [refusal]  # a long message that speaks of danger still gets the help
         if state.locale is None and conv.locale:
             state.locale = conv.locale
+        if msg.language is not None:
+            self._device_language(state, msg.language)
+            conv.locale = conv.locale or state.locale  # a refusal before the flow: theirs too
         flow = self._flow_for(conv, state, msg, restarting=False)
         restarting = isinstance(event, Command) and event.name in ("start", "restart")
         if restarting and not in_progress(flow, state):
@@ -235,6 +242,15 @@ class Runtime:
             return paged
         result = step(flow, state, event, self.lexicon)
         return await self._settle(s, conv, msg, flow, result, paging.hints(event, state))
+
+    def _device_language(self, state: State, tag: str) -> None:
+        """The device's language: first in the picker, and the person's language until they
+        choose one (Persian asks Farsi or Dari once; a language we lack: the default)."""
+        known = [code for code, _ in self.lexicon.languages]
+        state.phone = list(locales_for(tag, known))
+        if state.locale is None and len(state.phone) < 2:
+            state.locale = state.phone[0] if state.phone else self.default_locale
+            state.locale_guessed = True
 
     async def _start(
         self,
@@ -359,7 +375,12 @@ class Runtime:
         return found or self.default_locale
 
     def _enqueue(
-        self, s: AsyncSession, conv: Conversation, reply: Reply, fallback: str | None = None
+        self,
+        s: AsyncSession,
+        conv: Conversation,
+        reply: Reply,
+        fallback: str | None = None,
+        turn: str | None = None,
     ) -> None:
         fallback = fallback or self.default_locale
         locale = conv.locale or fallback
@@ -369,7 +390,7 @@ class Runtime:
                 conversation_id=None if gone else conv.id,
                 channel=conv.channel,
                 address=conv.address,
-                payload=render_reply(reply, locale, fallback),
+                payload=render_reply(reply, locale, fallback) | {"turn": turn},
             )
         )
 

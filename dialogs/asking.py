@@ -6,6 +6,7 @@ so that a thumb learns where they are (see `dialogs.buttons.CONTROLS`).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from dialogs.buttons import Op, encode
@@ -111,11 +112,28 @@ def show_info(run: Run, item: Item) -> None:
 
 
 def language_picker(run: Run) -> None:
+    """Every language on one screen: the device's first, then the one in use, then the rest
+    (the channel shows the question in the first languages offered, too)."""
+    names = dict(run.ctx.languages)
+    first = [c for c in (*run.state.phone, run.state.locale) if c in names]
+    order = dict.fromkeys([*first, *names])
     buttons = tuple(
-        Button(label=name, data=encode(Op.LANGUAGE, "", "", code))
-        for code, name in run.ctx.languages
+        Button(label=names[code], data=encode(Op.LANGUAGE, "", "", code)) for code in order
     )
     run.replies.append(Reply(parts=(M.CHOOSE_LANGUAGE,), buttons=buttons, ask="@language"))
+
+
+CHANGE_LANGUAGE_DATA = encode(Op.LANGUAGE, "", "", "")  # no code: show the picker
+
+
+def offer_language_change(run: Run) -> None:
+    """A "change language" button on the question just asked (or the last message)."""
+    button = Button(Msg.join(["🌐", M.CHANGE_LANGUAGE], " "), CHANGE_LANGUAGE_DATA)
+    asking = [n for n, r in enumerate(run.replies) if r.ask is not None]
+    n = asking[-1] if asking else len(run.replies) - 1
+    if n >= 0:
+        reply = run.replies[n]
+        run.replies[n] = replace(reply, buttons=(*reply.buttons, button))
 
 
 def confirm_question(what: str, question: Msg, yes: Msg, no: Msg) -> Reply:

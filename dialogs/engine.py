@@ -74,7 +74,9 @@ class _Engine(Moves):
             return
         st.waiting = None  # a result that never came: the item is entered again when shown
         if st.flow_id not in (None, self.flow.id):
-            self._other_flow()
+            # a start link of another flow is a fresh start, not a change of the questions
+            fresh = isinstance(event, Command) and event.name in ("start", "restart")
+            self._other_flow(quiet=fresh)
         elif st.flow_version not in (None, self.flow.version):
             self._migrate()
         typed = event.text if isinstance(event, Text) else None
@@ -244,6 +246,9 @@ class _Engine(Moves):
 
     def _language(self, code: str) -> None:
         st = self.state
+        if not code:  # "change language" under a greeting
+            language_picker(self.run)
+            return
         if code not in dict(self.run.ctx.languages):
             self.run.say(M.STALE_BUTTON)
             self._reask()

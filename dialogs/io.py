@@ -35,6 +35,11 @@ class State:
     # After a danger message, until the person goes on: the categories, the age group and the
     # local contacts of the help shown (dialogs/care.py). Never the message itself.
     care: dict[str, Any] | None = None
+    # The languages the person's device says it speaks (Telegram's language_code, a browser's
+    # Accept-Language), ours only: the picker shows them first. `locale_guessed`: the locale
+    # came from the device, so the greeting offers a one-tap change.
+    phone: list[str] = field(default_factory=list)
+    locale_guessed: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

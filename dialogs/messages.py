@@ -25,6 +25,7 @@ def NC_(context: str, msgid: str) -> Msg:
 
 class M:
     CHOOSE_LANGUAGE = N_("Bitte wähle deine Sprache.")
+    CHANGE_LANGUAGE = N_("Sprache ändern")
     HELP = N_(
         "Ich bin Wegweiser. Ich stelle dir kurze Fragen und zeige dir Hilfe in deiner Nähe.\n"
         "Alles ist freiwillig. Befehle: /start neu beginnen, /language Sprache ändern, "

@@ -9,7 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from dialogs import care
-from dialogs.asking import answer_line, ask, confirm_question, language_picker, show_info
+from dialogs.asking import (
+    answer_line,
+    ask,
+    confirm_question,
+    language_picker,
+    offer_language_change,
+    show_info,
+)
 from dialogs.buttons import Op, encode, parse
 from dialogs.consent import action_outcome, consent_screen, enter_action
 from dialogs.effects import Answer, Completed, Forget, InvitationsSet, StartOver
@@ -36,10 +43,12 @@ class Moves:
     # ------------------------------------------------------------------ moving through the flow
     def _start(self) -> None:
         st = self.state
-        locale = st.locale
-        self.run.state = self.state = st = State(locale=locale)
+        guessed = st.locale_guessed
+        self.run.state = self.state = st = State(locale=st.locale, phone=st.phone)
         st.flow_id, st.flow_version = self.flow.id, self.flow.version
         self._advance_from(self.flow.items[0] if self.flow.items else None)
+        if guessed:  # greeted in the device's language: one tap to another
+            offer_language_change(self.run)
 
     def _start_command(self, code: str) -> None:
         if self.state.locale is None:
@@ -49,11 +58,13 @@ class Moves:
         else:
             self._start()
 
-    def _other_flow(self) -> None:
-        """The state belongs to a flow that is not loaded any more: start this one."""
-        self.run.say(M.FLOW_CHANGED)
-        locale = self.state.locale
-        self.run.state = self.state = State(locale=locale)
+    def _other_flow(self, quiet: bool = False) -> None:
+        """The state belongs to another flow (not loaded any more, or left by a start link of
+        this one): start this one; `quiet` for a start, else the person is told."""
+        if not quiet:
+            self.run.say(M.FLOW_CHANGED)
+        st = self.state
+        self.run.state = self.state = State(locale=st.locale, phone=st.phone)
 
     def _migrate(self) -> None:
         """The flow changed under a running conversation: keep what still fits, tell the person."""

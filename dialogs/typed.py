@@ -19,6 +19,18 @@ from dialogs.run import Run
 
 SKIP_WORDS = frozenset({"-", "skip", "uberspringen", "weiter", "keine angabe"})
 PHONE = re.compile(r"^\+?[0-9][0-9 ()/.-]{4,28}[0-9]$")
+# What a right-to-left keyboard adds around digits: direction marks (kept elsewhere, they
+# matter in Persian words) and the Arabic thousands separator and comma.
+_PHONE_MARKS = str.maketrans(
+    {"\u200e": "", "\u200f": "", "\u061c": "", "\u066c": " ", "\u060c": " "}
+)
+
+
+def phone_number(text: str) -> str:
+    """A typed phone number with Western digits ("٠١٥١ ٢٣٤٥٦٧٨" → "0151 2345678")."""
+    return " ".join(western_digits(text).translate(_PHONE_MARKS).split())
+
+
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
 
 Answer = Callable[[Item, object], None]
@@ -118,7 +130,7 @@ def _text(run: Run, item: Item, text: str, answer: Answer) -> None:
         run.say(M.TEXT_TOO_LONG.with_(max=limit))
         ask(run, item)
     elif item.format == "phone":
-        phone = western_digits(cleaned)
+        phone = phone_number(cleaned)
         if PHONE.match(phone) and sum(ch.isdigit() for ch in phone) >= 6:
             answer(item, phone)
         else:

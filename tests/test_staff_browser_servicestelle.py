@@ -230,7 +230,6 @@ def server(
 def _person_asks_for_a_referral(tg: Telegram) -> None:
     """The Erstberatung in Telegram, with buttons, up to the consent to the referral."""
     tg.do(tg.tg.user_command, PERSON, "/start", payload="jmd-plakat", first_name="Amira")
-    tg.press("Deutsch")
     for label in ("Münster", "18 bis 20", "Duldung", "Ein bisschen (A1)"):
         tg.press(label)
     tg.press("Deutsch lernen")

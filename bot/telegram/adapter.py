@@ -24,6 +24,7 @@ from aiogram.types import (
     ChatMemberUpdated,
     Message,
     Update,
+    User,
 )
 from sqlalchemy import select
 
@@ -118,7 +119,8 @@ class TelegramChannel:
         user = message.from_user
         if user is None or user.is_bot:
             return
-        await self._handle(user.id, message.chat.id, event_of(message), event_update.update_id)
+        event = event_of(message)
+        await self._handle(user.id, message.chat.id, event, event_update.update_id, user)
 
     async def _on_edited(self, message: Message, event_update: Update) -> None:
         if message.chat.type != "private":
@@ -128,7 +130,7 @@ class TelegramChannel:
         if user is None or user.is_bot:
             return
         event = Unsupported("edited_message")
-        await self._handle(user.id, message.chat.id, event, event_update.update_id)
+        await self._handle(user.id, message.chat.id, event, event_update.update_id, user)
 
     async def _on_callback(self, query: CallbackQuery, event_update: Update) -> None:
         notice: str | None = None
@@ -142,9 +144,9 @@ class TelegramChannel:
                 log.warning("callback query naming another chat refused")
                 notice = render(TM.ALREADY_ANSWERED, self.runtime.default_locale)
                 return
-            handled = await self._handle(
-                query.from_user.id, chat.id, Press(query.data or ""), event_update.update_id
-            )
+            press = Press(query.data or "")
+            user = query.from_user
+            handled = await self._handle(user.id, chat.id, press, event_update.update_id, user)
             if handled is not None and _stale(handled):
                 notice = render(TM.ALREADY_ANSWERED, handled.locale or self.runtime.default_locale)
         finally:
@@ -165,9 +167,17 @@ class TelegramChannel:
 
     # ------------------------------------------------------------------ helpers
     async def _handle(
-        self, user_id: int, chat_id: int, event: Event, update_id: int
+        self, user_id: int, chat_id: int, event: Event, update_id: int, user: User
     ) -> Handled | None:
-        inbound = Inbound(CHANNEL, str(user_id), str(chat_id), event, key=str(update_id))
+        # the phone's language comes with every update: the person's until they choose one
+        inbound = Inbound(
+            CHANNEL,
+            str(user_id),
+            str(chat_id),
+            event,
+            key=str(update_id),
+            language=user.language_code,
+        )
         try:
             return await self.runtime.handle(inbound)
         except Exception as e:

@@ -6,23 +6,26 @@ from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from dialogs.buttons import CONTROLS, Op, encode, parse
+from dialogs.buttons import CONTROLS, Op, Pressed, encode, parse
 
 PAGE_SIZE = 8  # choices per page; more than this get ‹ › buttons
 CHECK = "✓ "
 PREVIOUS, NEXT = "‹", "›"
+LANGUAGE_ASK = "@language"
 
 
 def markup(payload: dict[str, Any], page_size: int = PAGE_SIZE) -> InlineKeyboardMarkup | None:
     buttons = [b for b in payload.get("buttons") or [] if b.get("data") and b.get("label")]
     if not buttons:
         return None
+    if payload.get("ask") == LANGUAGE_ASK:  # every language on one screen, two a row
+        pairs = [buttons[n : n + 2] for n in range(0, len(buttons), 2)]
+        return InlineKeyboardMarkup(inline_keyboard=[[_button(b) for b in p] for p in pairs])
     choices: list[dict[str, Any]] = []
     controls: list[dict[str, Any]] = []
     for b in buttons:
-        pressed = parse(b["data"])
-        # controls (done, skip, keep, back, end) always visible, below the choices
-        (controls if pressed is not None and pressed.op in CONTROLS else choices).append(b)
+        # controls (done, skip, keep, back, end, change language) always visible, below
+        (controls if _is_control(parse(b["data"])) else choices).append(b)
     pages = max(1, -(-len(choices) // page_size))
     page = min(max(int(payload.get("page") or 0), 0), pages - 1)
     rows = [[_button(b)] for b in choices[page * page_size : (page + 1) * page_size]]
@@ -35,6 +38,12 @@ def markup(payload: dict[str, Any], page_size: int = PAGE_SIZE) -> InlineKeyboar
         rows.append([b for b in nav if b is not None])
     rows.extend([_button(b)] for b in controls)
     return InlineKeyboardMarkup(inline_keyboard=[r for r in rows if r])
+
+
+def _is_control(pressed: Pressed | None) -> bool:
+    if pressed is None:
+        return False
+    return pressed.op in CONTROLS or (pressed.op is Op.LANGUAGE and not pressed.code)
 
 
 def _button(b: dict[str, Any]) -> InlineKeyboardButton:

@@ -45,6 +45,10 @@ class SenderConfig:
     max_attempts: int = 5
     idle_poll: float = 0.5  # look for work this often when nobody signals
     batch: int = 30
+    # One call per step: the texts of a step go in one message and an answered keyboard stays
+    # (a press on it is answered "already answered"). False: a message per reply and the
+    # answered keyboard removed by a call of its own — for comparison in bench/telegram_pace.py.
+    one_call_per_step: bool = True
 
 
 class RateLimiter:
@@ -104,8 +108,12 @@ class TelegramSender:
         self.ready.set()
 
     async def _idle(self) -> None:
+        wait = self.config.idle_poll
+        with contextlib.suppress(Exception):  # the database is away: the usual poll
+            due = await outbox.next_due(self.sessions, CHANNEL, self.config.pacing)
+            wait = wait if due is None else min(wait, due)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.ready.wait(), self.config.idle_poll)
+            await asyncio.wait_for(self.ready.wait(), wait)
         if not self._stopping.is_set():
             self.ready.clear()
 
@@ -113,7 +121,12 @@ class TelegramSender:
         """One round: claim what is due, send it (chats in parallel), record the outcomes."""
         cfg = self.config
         rows = await outbox.claim(
-            self.sessions, CHANNEL, cfg.pacing, limit=cfg.batch, write_lock=self.write_lock
+            self.sessions,
+            CHANNEL,
+            cfg.pacing,
+            limit=cfg.batch,
+            write_lock=self.write_lock,
+            merge=cfg.one_call_per_step,
         )
         if not rows:
             return 0
@@ -172,7 +185,9 @@ class TelegramSender:
                 if "not modified" in e.message:
                     return Sent(calls)
                 # the message is gone or too old to edit: send a new one below
-        if row.keyboard_message_id is not None:
+        # An answered question keeps its keyboard: removing it would be a second call per
+        # step. A press on it later is answered "already answered" and changes nothing.
+        if row.keyboard_message_id is not None and not self.config.one_call_per_step:
             await self._remove_keyboard(chat_id, row.keyboard_message_id)
             calls += 1
         chunks = _split(text)
@@ -188,7 +203,6 @@ class TelegramSender:
         return Sent(calls, (message_id, ask) if keyboard else (None, None))
 
     async def _remove_keyboard(self, chat_id: int, message_id: int) -> None:
-        """The question was answered: its buttons go (already gone or too old: fine)."""
         await self.limiter.acquire()
         with contextlib.suppress(TelegramBadRequest):
             await self.bot.edit_message_reply_markup(

@@ -30,6 +30,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from base import i18n
+from bot.languages import accept_language, device_language, locales_for
 from bot.locks import KeyedLocks
 from bot.outbox import drain
 from bot.render import render_reply
@@ -197,10 +198,9 @@ class WebChat:
         for w in wanted:
             if w in known:
                 return str(w)
-        for tag in _accept_language(accept or ""):
-            for candidate in (tag, tag.split("_")[0]):
-                if candidate in known:
-                    return candidate
+        for tag in accept_language(accept):
+            if found := locales_for(tag, known):
+                return found[0]
         return self.runtime.default_locale
 
     def ui(self, locale: str) -> dict[str, str]:
@@ -357,24 +357,6 @@ def _too_long(maximum: int) -> Msg:
     return M.MESSAGE_TOO_LONG.with_(max=maximum)
 
 
-def _accept_language(header: str) -> list[str]:
-    """Language tags in order of preference, as locale names (`fa-AF` → `fa_AF`)."""
-    tags: list[tuple[float, int, str]] = []
-    for n, part in enumerate(header.split(",")[:20]):
-        tag, _, params = part.strip().partition(";")
-        q = 1.0
-        if params.strip().startswith("q="):
-            try:
-                q = float(params.strip()[2:])
-            except ValueError:
-                q = 0.0
-        if tag and tag != "*" and q > 0:
-            lang, _, region = tag.partition("-")
-            name = lang.lower() + (f"_{region.upper()}" if region else "")
-            tags.append((-q, n, name))
-    return [name for _, _, name in sorted(tags)]
-
-
 def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -457,7 +439,8 @@ def build_webchat_router(
             chat.limit(chat.address_buckets, _client(request))
             data = await chat.read_json(request)
             hint = data.get("locale") if isinstance(data.get("locale"), str) else None
-            locale = chat.pick_locale(hint, accept=request.headers.get("accept-language"))
+            accept = request.headers.get("accept-language")
+            locale = chat.pick_locale(hint, accept=accept)
             tok = data.get("token")
             if not chat.valid_token(tok):
                 raise Refused(401, "bad_token", W.BAD_TOKEN)
@@ -468,7 +451,10 @@ def build_webchat_router(
             if not isinstance(key, str) or not KEY_RE.fullmatch(key):
                 raise Refused(400, "bad_request", W.BAD_REQUEST)
             event = chat.event_of(data)
-            handled = await runtime.handle(Inbound(CHANNEL, tok, ADDRESS, event, key))
+            # the page's language (`?lang=`) or the browser's: theirs until they choose one
+            device = hint or device_language(accept, i18n.available_locales())
+            inbound = Inbound(CHANNEL, tok, ADDRESS, event, key, language=device)
+            handled = await runtime.handle(inbound)
             if handled.conversation_id is not None and await chat.conversation_id(tok) is None:
                 messages = await chat.farewell(handled)  # `/delete` removed the conversation
             else:
