@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from base.i18n import available_locales, native_name, render
+from base.i18n import available_locales, isolate, native_name, render
 from bot.languages import accept_language, device_language, locales_for
 from bot.telegram.keyboard import markup
 from dialogs.io import Msg
@@ -27,6 +27,8 @@ FLOW = demo_flow()
 AGE = FLOW.item("age")
 WELCOME = FLOW.item("welcome")
 assert AGE is not None and WELCOME is not None
+
+CHANGE = Msg.join(["🌐", M.CHANGE_LANGUAGE], " ")  # as the engine builds the button
 
 
 def shown(item_text: str, item_id: str, locale: str) -> str:
@@ -67,7 +69,7 @@ async def test_greeted_in_the_phones_language(db_url, tmp_path, tg, code):
         texts = tg.texts(11)
         assert texts[0].startswith(shown(WELCOME.text, "welcome", locale)[:20])
         assert not any(render(M.CHOOSE_LANGUAGE, "de") in t for t in texts)  # no picker
-        change = "🌐 " + render(M.CHANGE_LANGUAGE, locale)
+        change = render(CHANGE, locale)
         assert [change] in tg.buttons(11)  # one tap to another language
 
 
@@ -76,7 +78,7 @@ async def test_change_language_shows_every_language_on_one_screen(db_url, tmp_pa
     async with polling_worker(db_url, tmp_path, tg):
         tg.user_command(12, "/start")
         await wait_text(tg, 12, shown(AGE.text, "age", "ar"))
-        tg.user_press_button(12, "🌐 " + render(M.CHANGE_LANGUAGE, "ar"))
+        tg.user_press_button(12, render(CHANGE, "ar"))
         await wait_text(tg, 12, render(M.CHOOSE_LANGUAGE, "ar"))
         bare = str.maketrans("", "", "\u2068\u2069")  # isolates around Latin names in RTL
         labels = [label.translate(bare) for row in tg.buttons(12) for label in row]
@@ -84,7 +86,7 @@ async def test_change_language_shows_every_language_on_one_screen(db_url, tmp_pa
         assert sorted(labels) == sorted(native_name(loc) for loc in KNOWN)  # all, no "›"
         assert len(KNOWN) == 15
         picker = tg.texts(12)[-1]
-        assert picker.startswith(render(M.CHOOSE_LANGUAGE, "ar"))
+        assert picker.startswith(isolate(render(M.CHOOSE_LANGUAGE, "ar")))
         tg.user_press_button(12, native_name("uk"))
         await wait_text(tg, 12, shown(AGE.text, "age", "uk"))  # the open question, now in uk
 
@@ -94,7 +96,8 @@ async def test_persian_phone_asks_farsi_or_dari_once(db_url, tmp_path, tg):
     async with polling_worker(db_url, tmp_path, tg):
         tg.user_command(13, "/start")
         await wait_text(tg, 13, render(M.CHOOSE_LANGUAGE, "fa"))
-        assert tg.texts(13)[0].startswith(render(M.CHOOSE_LANGUAGE, "fa"))
+        # each line of the picker is isolated (its own direction)
+        assert tg.texts(13)[0].startswith(isolate(render(M.CHOOSE_LANGUAGE, "fa")))
         first_row = tg.buttons(13)[0]
         assert first_row == [native_name("fa"), native_name("fa_AF")]
         tg.user_press_button(13, native_name("fa_AF"))
@@ -110,7 +113,7 @@ async def test_unknown_phone_language_gets_german_and_a_way_out(db_url, tmp_path
     async with polling_worker(db_url, tmp_path, tg):
         tg.user_text(14, "oi")  # not even /start: the greeting anyway
         await wait_text(tg, 14, AGE.text)
-        assert ["🌐 Sprache ändern"] in tg.buttons(14)
+        assert [render(CHANGE, "de")] in tg.buttons(14)
 
 
 async def test_no_language_code_gets_the_picker(db_url, tmp_path, tg):
@@ -135,6 +138,6 @@ async def test_web_chat_greets_in_the_browsers_language(services):
         shown_texts = texts(r)
         assert shown_texts[0].startswith(shown(WELCOME.text, "welcome", "ar")[:20])
         assert shown(AGE.text, "age", "ar") in shown_texts[-1]
-        data = button(r, "🌐 " + render(M.CHANGE_LANGUAGE, "ar"))
+        data = button(r, render(CHANGE, "ar"))
         r = await person.say(button=data)
-        assert texts(r)[-1].startswith(render(M.CHOOSE_LANGUAGE, "ar"))
+        assert texts(r)[-1].startswith(isolate(render(M.CHOOSE_LANGUAGE, "ar")))
