@@ -25,10 +25,12 @@ $(STAMP): pyproject.toml
 setup: $(STAMP) compile chromium
 
 # Debian's Chromium for the browser tests (Playwright drives it; never `playwright install`),
-# with Noto fonts so Arabic, Persian and Ge'ez (Tigrinya) render in screenshots.
+# with Noto fonts so Arabic, Persian and Ge'ez (Tigrinya) render in screenshots and posters,
+# and FriBiDi, which Pillow's text layout (libraqm) needs for right-to-left poster lines.
 chromium:
-	@test -x /usr/bin/chromium -a -d /usr/share/fonts/truetype/noto || (apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null)
+	@(test -x /usr/bin/chromium -a -d /usr/share/fonts/truetype/noto && dpkg -s libfribidi0 >/dev/null 2>&1) \
+		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		chromium fonts-noto-core libfribidi0 >/dev/null)
 
 # Compiled catalogs are built here (not committed); tests/test_i18n.py fails on a stale one.
 compile: $(MO) $(STAFF_MO)
