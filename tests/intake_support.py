@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import JSON, String, func, select
+from sqlalchemy import Text as SqlText
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.outbox import drain
@@ -12,6 +13,7 @@ from bot.runtime import Inbound
 from dialogs.buttons import Op, encode
 from dialogs.io import Command, Event, Press, Text
 from store.models import (
+    Base,
     Buendnis,
     EntryPoint,
     Gemeinde,
@@ -421,3 +423,20 @@ class Chat:
 
 def texts(payloads: list[dict[str, Any]]) -> str:
     return "\n---\n".join(p["text"] for p in payloads)
+
+
+async def occurrences(services: Any, needle: str) -> list[str]:
+    """Every table.column whose text contains `needle` (JSON columns included; times and
+    numbers are not text, so a digit run cannot match a timestamp's microseconds)."""
+    hits = []
+    text_type = Base.metadata.tables["buendnis"].c.name.type
+    async with services.sessions() as s:
+        for table in Base.metadata.sorted_tables:
+            for col in table.columns:
+                if not isinstance(col.type, String | SqlText | JSON):
+                    continue
+                value = func.cast(table.c[col.name], text_type)
+                q = select(func.count()).select_from(table).where(value.like(f"%{needle}%"))
+                if await s.scalar(q):
+                    hits.append(f"{table.name}.{col.name}")
+    return hits

@@ -27,7 +27,7 @@ from store.models import (
     SurveyResponse,
 )
 from tests.conftest import settings_for
-from tests.intake_support import Chat, seed, texts
+from tests.intake_support import Chat, occurrences, seed, texts
 from wegweiser.services import build
 
 GOAL = "Ich möchte Pflegerin werden."
@@ -50,21 +50,6 @@ async def count(services, model) -> int:
     await services.holding.flush(force=True)  # what the holding area keeps back
     async with services.sessions() as s:
         return int(await s.scalar(select(func.count()).select_from(model)))
-
-
-async def occurrences(services, needle: str) -> list[str]:
-    """Every table.column whose text contains `needle` (JSON columns included)."""
-    hits = []
-    async with services.sessions() as s:
-        for table in Base.metadata.sorted_tables:
-            for col in table.columns:
-                value = func.cast(table.c[col.name], Base.metadata.tables["buendnis"].c.name.type)
-                n = await s.scalar(
-                    select(func.count()).select_from(table).where(value.like(f"%{needle}%"))
-                )
-                if n:
-                    hits.append(f"{table.name}.{col.name}")
-    return hits
 
 
 async def conversation(services) -> Conversation:

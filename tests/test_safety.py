@@ -19,9 +19,9 @@ from dialogs.io import Press
 from dialogs.safety import CATEGORIES
 from referrals import lifecycle
 from store.holding import Holding
-from store.models import Base, Referral, ReferralEvent, SafetyCount
+from store.models import Referral, ReferralEvent, SafetyCount
 from tests.conftest import settings_for
-from tests.intake_support import Chat, seed, texts
+from tests.intake_support import Chat, occurrences, seed, texts
 from wegweiser.services import build
 
 URGENT = Press(encode(Op.CARE, "", "care", "urgent"))
@@ -42,19 +42,6 @@ async def ids(services):
 async def count(services, model) -> int:
     async with services.sessions() as s:
         return int(await s.scalar(select(func.count()).select_from(model)))
-
-
-async def occurrences(services, needle: str) -> list[str]:
-    """Every table.column whose text contains `needle` (JSON columns included)."""
-    hits = []
-    async with services.sessions() as s:
-        for table in Base.metadata.sorted_tables:
-            for col in table.columns:
-                value = func.cast(table.c[col.name], Base.metadata.tables["buendnis"].c.name.type)
-                q = select(func.count()).select_from(table).where(value.like(f"%{needle}%"))
-                if await s.scalar(q):
-                    hits.append(f"{table.name}.{col.name}")
-    return hits
 
 
 def labels(payload) -> list[str]:
