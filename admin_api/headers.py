@@ -20,14 +20,20 @@ class ApiHeaders:
             await self.app(scope, receive, send)
             return
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {k.decode("latin-1").lower() for k, _ in headers}
-                for name, value in API_HEADERS.items():
-                    if name not in present:
-                        headers.append((name.encode("latin-1"), value.encode("latin-1")))
-                message["headers"] = headers
-            await send(message)
+        await self.app(scope, receive, adding(API_HEADERS, send))
 
-        await self.app(scope, receive, send_with_headers)
+
+def adding(wanted: dict[str, str], send: Send) -> Send:
+    """`send`, with the `wanted` headers added to the answer where it does not set them."""
+
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            present = {k.decode("latin-1").lower() for k, _ in headers}
+            for name, value in wanted.items():
+                if name not in present:
+                    headers.append((name.encode("latin-1"), value.encode("latin-1")))
+            message["headers"] = headers
+        await send(message)
+
+    return send_with_headers

@@ -3,7 +3,9 @@ error pages get them): no inline script, no framing, no caching of pages with pe
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from admin_api.headers import adding
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -40,15 +42,4 @@ class StaffHeaders:
             await self.app(scope, receive, send)
             return
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {k.decode("latin-1").lower() for k, _ in headers}
-                wanted = page_headers() if page else COMMON
-                for name, value in wanted.items():
-                    if name not in present:
-                        headers.append((name.encode("latin-1"), value.encode("latin-1")))
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, receive, adding(page_headers() if page else COMMON, send))
