@@ -15,7 +15,6 @@ from babel import Locale
 from babel.support import NullTranslations, Translations
 
 from base import rtl as rtl_text
-from base.rtl import FSI, PDI, bare_ltr, isolate, isolate_ltr_runs  # noqa: F401 (for channels, tests)
 from base.translatable import Label, Msg
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from base.i18n import FSI, PDI, is_rtl, isolate, render
+from base.i18n import is_rtl, render
+from base.rtl import FSI, PDI, isolate
 from dialogs.buttons import parse
 from dialogs.io import Reply
 

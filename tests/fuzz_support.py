@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from base import i18n
+from base import i18n, rtl
 from referrals.lifecycle import referrals_of
 from results.storage import stored_answers
 from store.models import (
@@ -183,7 +183,7 @@ def assert_in_language(payload: dict[str, Any], loc: str) -> None:
     assert payload.get("rtl") is i18n.is_rtl(loc), payload
     if loc in ("ar", "fa"):
         assert any(ord(ch) in _ARABIC_SCRIPT for ch in text), f"no {loc} text: {text!r}"
-        assert not i18n.bare_ltr(text), f"Latin outside isolates in {loc}: {text!r}"
+        assert not rtl.bare_ltr(text), f"Latin outside isolates in {loc}: {text!r}"
     else:
         assert any(ch.isalpha() and ch.isascii() for ch in text), f"no {loc} text: {text!r}"
     if loc != i18n.SOURCE:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from base import i18n
+from base import i18n, rtl
 from dialogs.io import Msg
 from tests.bidi_support import has_rtl_letter, lines_of, problems, visual
 from tests.test_i18n import PLACEHOLDER, entries, template
@@ -97,7 +97,7 @@ def test_the_check_sees_what_isolating_the_finished_text_did() -> None:
 
 
 def test_an_isolated_picker_line_keeps_its_full_stop_at_its_end() -> None:
-    line = i18n.isolate("Bitte wähle deine Sprache.")
+    line = rtl.isolate("Bitte wähle deine Sprache.")
     assert visual(line, "R") == "Bitte wähle deine Sprache."
     assert visual("Bitte wähle deine Sprache.", "R") == ".Bitte wähle deine Sprache"
 

@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from base import i18n
+from base import i18n, rtl
 from dialogs.buttons import Op, encode
 from dialogs.io import Press, Reply, State
 from dialogs.listing import offer_details
@@ -37,7 +37,7 @@ async def ids(services):
 
 
 def plain(text: str) -> str:
-    return text.replace(i18n.FSI, "").replace(i18n.PDI, "")
+    return text.replace(rtl.FSI, "").replace(rtl.PDI, "")
 
 
 async def test_under_16_no_work_permit_question_no_job_offers_but_youth_offers(services, ids):
@@ -97,7 +97,7 @@ async def test_offers_speak_the_persons_language_and_mark_german_text(services, 
     assert "مقهى اللغة – في Moers" in listed
     assert "Deutschkurs am Abend" not in listed
     assert "Deutsch üben" not in listed  # the Sprachcafé's summary is translated too
-    assert i18n.bare_ltr(out[-1]["text"]) == []  # German names stay isolated in RTL
+    assert rtl.bare_ltr(out[-1]["text"]) == []  # German names stay isolated in RTL
     details = plain(texts(await chat.press("1.")))
     assert "دورة ألمانية مسائية – VHS" in details
     assert "Aegidiimarkt 3" in details and "الإثنين–الخميس 18–20" in details

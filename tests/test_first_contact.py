@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from base.i18n import available_locales, isolate, native_name, render
+from base.i18n import available_locales, native_name, render
+from base.rtl import isolate
 from bot.languages import accept_language, device_language, locales_for
 from bot.telegram.keyboard import markup
 from dialogs.io import Msg

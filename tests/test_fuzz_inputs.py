@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from base import i18n
+from base import i18n, rtl
 from base.i18n import render
 from base.spreadsheet import neutralise
 from bot.clean import clean_text
@@ -744,9 +744,9 @@ def test_inbound_text_is_cleaned() -> None:
 
 
 def test_accented_latin_is_one_isolated_run_in_rtl() -> None:
-    out = i18n.isolate_ltr_runs("العنوان: Königsallee 12, Düsseldorf")
+    out = rtl.isolate_ltr_runs("العنوان: Königsallee 12, Düsseldorf")
     assert out == "العنوان: \u2068Königsallee 12, Düsseldorf\u2069"
-    assert i18n.bare_ltr(out) == []
+    assert rtl.bare_ltr(out) == []
 
 
 def test_picker_falls_back_to_german_without_splitting_words() -> None:

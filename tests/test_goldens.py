@@ -25,7 +25,7 @@ import pytest
 import yaml
 from sqlalchemy import delete, select
 
-from base import i18n
+from base import rtl
 from bot.runtime import Inbound
 from dialogs.buttons import Op, encode
 from dialogs.effects import Completed, OffersWanted, ReferralWanted
@@ -59,7 +59,7 @@ def _event(line: str, buttons: list[dict[str, Any]]) -> Event:
     if line.startswith("#") and line[1:].isdigit():
         return Press(buttons[int(line[1:]) - 1]["data"])
     if line.startswith("@"):
-        plain = {b["label"].replace(i18n.FSI, "").replace(i18n.PDI, ""): b for b in buttons}
+        plain = {b["label"].replace(rtl.FSI, "").replace(rtl.PDI, ""): b for b in buttons}
         return Press(plain[line[1:]]["data"])
     return Text(line)
 
@@ -145,8 +145,8 @@ async def _replay(golden: dict[str, Any], db_url: str, tmp_path: Path) -> list[d
 def _first_offer_at(observed: list[dict[str, Any]], text: str) -> int | None:
     """The 1-based number of the input after which `text` was first shown."""
     for n, seen in enumerate(observed, start=1):
-        shown = "\n".join(o["text"] for o in seen["out"]).replace(i18n.FSI, "")
-        if text in shown.replace(i18n.PDI, ""):
+        shown = "\n".join(o["text"] for o in seen["out"]).replace(rtl.FSI, "")
+        if text in shown.replace(rtl.PDI, ""):
             return n
     return None
 

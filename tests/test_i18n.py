@@ -14,7 +14,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.plurals import get_plural
 
-from base import i18n
+from base import i18n, rtl
 from base.catalogs import (
     GOAL_LOCALES,
     entries,
@@ -159,7 +159,7 @@ def test_rtl_output_has_no_bare_left_to_right_run(locale):
             name: sample.get(name, "Kamp-Lintfort 47475") for name in PLACEHOLDER.findall(msgid)
         }
         text = i18n.render(Msg(msgid, m.context, params, plural), locale)
-        assert i18n.bare_ltr(text) == [], f"{locale}: bare LTR in {text!r}"
+        assert rtl.bare_ltr(text) == [], f"{locale}: bare LTR in {text!r}"
 
 
 def test_reviewed_status_is_read_from_translator_comments(tmp_path):

@@ -10,7 +10,7 @@ import logging
 import pytest
 from sqlalchemy import func, select
 
-from base import i18n
+from base import i18n, rtl
 from bot.housekeeping import forget_stale_answers
 from dialogs.buttons import Op, encode
 from dialogs.io import Msg, Press
@@ -335,13 +335,13 @@ async def test_mydata_shows_the_referral_in_the_persons_language(services, ids, 
     await chat.press("Ja, ich bin einverstanden")
     await chat.cmd("language")
     await chat.send(Press(encode(Op.LANGUAGE, "", "", lang)))
-    mine = texts(await chat.cmd("mydata")).replace(i18n.FSI, "").replace(i18n.PDI, "")
+    mine = texts(await chat.cmd("mydata")).replace(rtl.FSI, "").replace(rtl.PDI, "")
     flow = services.flows["erstberatung"]
     age = flow.item("age")
     label = i18n.render(Msg(age.choice("18-20").label, flow.context("age")), lang)
     question = i18n.render(Msg(age.field or "", flow.context("age")), lang)
-    assert label.replace(i18n.FSI, "").replace(i18n.PDI, "") in mine
-    assert question.replace(i18n.FSI, "").replace(i18n.PDI, "") in mine
+    assert label.replace(rtl.FSI, "").replace(rtl.PDI, "") in mine
+    assert question.replace(rtl.FSI, "").replace(rtl.PDI, "") in mine
     assert "18 bis 20" not in mine and "Alter" not in mine  # not the German stored text
     assert GOAL in mine and PHONE in mine  # typed text stays as typed
     async with services.sessions() as s:  # the Servicestelle still reads German

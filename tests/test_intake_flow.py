@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from base import i18n
+from base import i18n, rtl
 from dialogs.intake_messages import IM
 from dialogs.io import Msg
 from dialogs.loader import load_flow
@@ -94,7 +94,7 @@ def test_buttons_fit_a_phone_in_every_language(locale):
     )
     long = []
     for label in labels:
-        shown = i18n.render(label, locale).replace(i18n.FSI, "").replace(i18n.PDI, "")
+        shown = i18n.render(label, locale).replace(rtl.FSI, "").replace(rtl.PDI, "")
         if len(shown) > 30:
             long.append(shown)
     assert long == [], long

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import delete, select
 
-from base.i18n import FSI
+from base.rtl import FSI
 from bot.housekeeping import expire
 from referrals import lifecycle as referrals
 from referrals.effects import still_open
