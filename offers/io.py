@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from base.spreadsheet import neutralise
 from offers import io_texts
+from offers.io_check import Reference, check_file
 from offers.io_columns import (
     ACCESS_COLUMNS,
     COLUMNS,
@@ -34,9 +35,7 @@ from offers.io_columns import (
     ImportRefused,
     ImportReport,
     RowError,
-    read_rows,
 )
-from offers.io_rows import Row, cell_text, validate_row
 from offers.ranking import gemeinde_ids
 from offers.sheets import SheetRefused, run_apart
 from offers.taxonomy import (
@@ -48,8 +47,13 @@ from store.models import Buendnis, Gemeinde, Offer
 # ---------------------------------------------------------------- import
 
 
-async def _buendnisse(s: AsyncSession) -> dict[str, Buendnis]:
-    return {b.code: b for b in await s.scalars(select(Buendnis))}
+async def _reference(sessions: async_sessionmaker[AsyncSession]) -> Reference:
+    async with sessions() as s:
+        buendnisse = {b.code: b.id for b in await s.scalars(select(Buendnis))}
+        gemeinden: dict[int, list[tuple[int, str]]] = {}
+        for g in await s.scalars(select(Gemeinde).order_by(Gemeinde.id)):
+            gemeinden.setdefault(g.buendnis_id, []).append((g.id, g.name))
+    return Reference(buendnisse, gemeinden)
 
 
 async def import_offers(
@@ -60,95 +64,45 @@ async def import_offers(
     `buendnis` (a code) applies to rows with an empty `buendnis` column; a row naming another
     Bündnis is a problem. Raises `ImportRefused` with every problem, having written nothing.
     """
-    # Reading is CPU work on untrusted input: in a process of its own, bounded (sheets.py).
+    ref = await _reference(sessions)
+    # Reading and checking are CPU work on untrusted input: in a process of its own, bounded
+    # (sheets.py, io_check.py); no database connection is held meanwhile.
     try:
-        header, rows = await run_apart(read_rows, Path(path))
+        header, checked = await run_apart(check_file, Path(path), buendnis, ref)
     except SheetRefused as refused:
         raise ImportRefused([RowError(0, "", refused.reason, refused.kind)]) from None
-    translated = [h for h in header if io_texts.SEPARATOR in h]
-    errors: list[RowError] = []
     async with sessions() as s, s.begin():
-        known = await _buendnisse(s)
-        if buendnis is not None and buendnis not in known:
+        targets = {r.buendnis_id for r in checked}
+        present = set(await s.scalars(select(Buendnis.id).where(Buendnis.id.in_(targets))))
+        gone = sorted({r.buendnis_code for r in checked if r.buendnis_id not in present})
+        if gone:  # deleted while the file was checked
             raise ImportRefused(
                 [
-                    RowError(
-                        0,
-                        "buendnis",
-                        f"unknown Bündnis {buendnis!r}; known: {', '.join(known)}",
-                        "unknown_buendnis",
-                        buendnis,
-                    )
+                    RowError(0, "buendnis", f"unknown Bündnis {c!r}", "unknown_buendnis", c)
+                    for c in gone
                 ]
             )
-        gemeinden: dict[int, list[Gemeinde]] = {}
-        for g in await s.scalars(select(Gemeinde).order_by(Gemeinde.id)):
-            gemeinden.setdefault(g.buendnis_id, []).append(g)
-
-        parsed: list[tuple[Buendnis, dict[str, Any], io_texts.Translations]] = []
-        seen: dict[tuple[int, str, str], int] = {}
-        for number, values in rows:
-            row = Row(number, values)
-            code = cell_text(values.get("buendnis")) or buendnis
-            if code is None:
-                row.error(
-                    "buendnis",
-                    "empty; give the Bündnis code here or with --buendnis",
-                    "buendnis_empty",
-                )
-                errors += row.errors
-                continue
-            if buendnis is not None and code != buendnis:
-                row.error(
-                    "buendnis",
-                    f"row belongs to {code!r}, the import is for {buendnis!r}",
-                    "buendnis_other",
-                    code,
-                )
-            target = known.get(code)
-            if target is None:
-                row.error("buendnis", f"unknown Bündnis {code!r}", "unknown_buendnis", code)
-                errors += row.errors
-                continue
-            gs = gemeinden.get(target.id, [])
-            data = validate_row(row, {g.name.casefold(): g.id for g in gs}, [g.name for g in gs])
-            key = (target.id, data["title"], data["provider"])
-            if data["title"] and data["provider"] and key in seen:
-                row.error(
-                    "title",
-                    f"same title and provider as row {seen[key]}",
-                    "duplicate_row",
-                    str(seen[key]),
-                )
-            seen.setdefault(key, number)
-            cells = {c: cell_text(values.get(c)) for c in translated}
-            _, texts = io_texts.parse(cells, header, row.error)
-            errors += row.errors
-            parsed.append((target, data, texts))
-        if errors:
-            raise ImportRefused(errors)
-
         report = ImportReport()
         existing = {
             (o.buendnis_id, o.title, o.provider): o
-            for o in await s.scalars(
-                select(Offer).where(Offer.buendnis_id.in_({b.id for b, _, _ in parsed}))
-            )
+            for o in await s.scalars(select(Offer).where(Offer.buendnis_id.in_(targets)))
         }
         locales = io_texts.locales_in(header)
         translated_offers = []
-        for target, data, texts in parsed:
-            offer = existing.get((target.id, data["title"], data["provider"]))
+        for row in checked:
+            data = row.data
+            offer = existing.get((row.buendnis_id, data["title"], data["provider"]))
             if offer is None:
-                offer = Offer(buendnis_id=target.id, **data)
+                offer = Offer(buendnis_id=row.buendnis_id, **data)
                 s.add(offer)
                 report.created += 1
             else:
                 for name, value in data.items():
                     setattr(offer, name, value)
                 report.updated += 1
-            translated_offers.append((offer, texts))
-            report.per_buendnis[target.code] = report.per_buendnis.get(target.code, 0) + 1
+            translated_offers.append((offer, row.texts))
+            code = row.buendnis_code
+            report.per_buendnis[code] = report.per_buendnis.get(code, 0) + 1
         await s.flush()
         await replace_texts(s, translated_offers, locales)
     return report

@@ -9,7 +9,10 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import func, select
 
+from offers import io_rows
+from offers.io import export_offers, import_offers
 from offers.sheets import MAX_COLUMNS, MAX_TABLE_ROWS, MAX_ZIP_BYTES
+from store.demo import load_demo
 from store.models import Offer
 from tests import hostile_files
 from tests.admin_seed import Api
@@ -82,3 +85,20 @@ async def test_health_answers_while_a_large_sheet_is_read(admin_api: Api) -> Non
     assert r.json()["problems"][0]["reason"] == f"more than {MAX_TABLE_ROWS} rows"
     assert len(latencies) >= 5, latencies  # the reading took a while and /health got through
     assert max(latencies) < 1.5, max(latencies)  # on the event loop it was 4-8 s; load-tolerant
+
+
+async def test_rows_are_checked_in_the_reading_process(db, tmp_path, monkeypatch) -> None:
+    """Checking the rows is CPU work like parsing them: it happens in the reading process,
+    never on the event loop, which here could not check a single row."""
+    await load_demo(db)
+    path = tmp_path / "offers.csv"
+    async with db() as s:
+        exported = await export_offers(s, path)
+    assert exported >= 40
+
+    def on_the_loop(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a row was checked on the event loop")
+
+    monkeypatch.setattr(io_rows.Row, "text", on_the_loop)  # every check reads cells with it
+    report = await import_offers(db, path)
+    assert (report.created, report.updated) == (0, exported)
