@@ -29,8 +29,8 @@ from admin_api.routers import (
     users,
 )
 from admin_api.routers.surveys import SurveyConfig
-from admin_api.security import IpThrottle
 from admin_api.web.errors import refusal_page
+from base.ratelimit import RateLimit
 from base.settings import Settings
 from entries.points import Links
 from store.db import sessions as session_factory
@@ -94,8 +94,9 @@ def create_app(
     app.state.auth_config = config
     app.state.surveys = surveys or SurveyConfig()
     app.state.links = links or Links()
-    app.state.ip_throttle = IpThrottle(
-        max_failures=config.ip_max_failures, window_seconds=config.lock_minutes * 60.0
+    # Failed logins per client address (the per-account lock is in the database).
+    app.state.ip_throttle = RateLimit(
+        "login-failures", config.ip_max_failures, config.lock_minutes * 60.0
     )
     metrics = Metrics()
     app.state.metrics = metrics

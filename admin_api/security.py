@@ -13,11 +13,7 @@ import hmac
 import os
 import secrets
 import threading
-import time
-from collections import deque
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -200,42 +196,3 @@ async def create_token(
 
 async def user_by_email(s: AsyncSession, email: str) -> StaffUser | None:
     return await s.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
-
-
-@dataclass
-class IpThrottle:
-    """Failed logins per client address within a sliding window (in this process).
-
-    The per-account lock lives in the database (`staff_user.locked_until`) and so holds across
-    workers; this one stops one address from trying many accounts."""
-
-    max_failures: int = 20
-    window_seconds: float = 900.0
-    clock: Callable[[], float] = field(default=time.monotonic)
-    _failures: dict[str, deque[float]] = field(default_factory=dict)
-
-    def _now(self) -> float:
-        return self.clock()
-
-    def _prune(self, ip: str) -> deque[float]:
-        q = self._failures.setdefault(ip, deque())
-        cutoff = self._now() - self.window_seconds
-        while q and q[0] < cutoff:
-            q.popleft()
-        return q
-
-    def retry_after(self, ip: str) -> int | None:
-        q = self._prune(ip)
-        if len(q) < self.max_failures:
-            if not q:
-                self._failures.pop(ip, None)
-            return None
-        return max(1, int(q[0] + self.window_seconds - self._now()) + 1)
-
-    def failed(self, ip: str) -> None:
-        self._prune(ip).append(self._now())
-        if len(self._failures) > 100_000:  # bounded memory under a flood of addresses
-            self._failures.pop(next(iter(self._failures)))
-
-    def succeeded(self, ip: str) -> None:
-        self._failures.pop(ip, None)

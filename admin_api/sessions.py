@@ -6,6 +6,7 @@ its cookies, close it. One place, so both doors lock the same way.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -16,13 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from admin_api.audit import audit, audit_actor
 from admin_api.deps import CSRF_COOKIE, SESSION_COOKIE, AuthConfig, Principal
 from admin_api.security import (
-    IpThrottle,
     hash_off_loop,
     needs_rehash,
     new_secret,
     sha256,
     verify_off_loop,
 )
+from base.ratelimit import RateLimit
 from store.models import StaffSession, StaffUser, utcnow
 
 
@@ -50,7 +51,7 @@ def config_of(request: Request) -> AuthConfig:
     return request.app.state.auth_config
 
 
-def throttle_of(request: Request) -> IpThrottle:
+def throttle_of(request: Request) -> RateLimit:
     return request.app.state.ip_throttle
 
 
@@ -97,7 +98,7 @@ async def claim_attempt(s: AsyncSession, config: AuthConfig, email: str) -> Clai
 async def check_login(
     s: AsyncSession,
     config: AuthConfig,
-    throttle: IpThrottle,
+    throttle: RateLimit,
     ip: str,
     email: str,
     password: str,
@@ -107,20 +108,20 @@ async def check_login(
     Unknown, wrong, disabled and locked accounts get the same refusal after the same work (one
     claim, one argon2 verification — against a dummy hash where there is no account to check),
     so the answer does not tell which e-mails exist or are locked."""
-    wait = throttle.retry_after(ip)
-    if wait is not None:
-        raise LoginRefused("throttled", wait)
+    wait = throttle.wait(ip)  # failed logins from this address
+    if wait > 0:
+        raise LoginRefused("throttled", max(1, math.ceil(wait)))
     claim = await claim_attempt(s, config, email)
     ok = await verify_off_loop(claim.password_hash if claim else None, password)
     user = await s.get(StaffUser, claim.user_id) if claim and ok and claim.active else None
     if claim is None or user is None:
-        throttle.failed(ip)
+        throttle.hit(ip)
         if claim is not None and claim.locks:
             who = claim.user_id
             audit_actor(s, f"user:{who}", "lock", "staff_user", who, user_id=who)
             await s.commit()
         raise LoginRefused("invalid")
-    throttle.succeeded(ip)
+    throttle.clear(ip)
     if needs_rehash(user.password_hash):  # committed with the session
         user.password_hash = await hash_off_loop(password)
     return user

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 
 import httpx
 import pytest
@@ -30,11 +31,14 @@ from wegweiser.services import build
 
 
 class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
+    """The wall clock, moved ahead by `ahead` seconds (the rate limits' storage reads it)."""
+
+    def __init__(self, real) -> None:
+        self.real = real
+        self.ahead = 0.0
 
     def __call__(self) -> float:
-        return self.now
+        return self.real() + self.ahead
 
 
 @pytest.fixture
@@ -318,10 +322,11 @@ async def test_redelivered_message_key_is_ignored(services, client):
     assert rows == []  # the one reply was delivered (and not kept); none was queued twice
 
 
-async def test_too_many_requests(services):
-    clock = Clock()
+async def test_too_many_requests(services, monkeypatch):
+    clock = Clock(time.time)
+    monkeypatch.setattr(time, "time", clock)
     limits = Limits(message_burst=3, message_per_second=0.5, token_burst=2, token_per_second=0.1)
-    async with make_client(services, limits=limits, clock=clock) as client:
+    async with make_client(services, limits=limits) as client:
         p = await new_person(client)
         await new_person(client)
         err = error(await client.post("/chat/api/token"), 429, "too_many_requests")
@@ -331,7 +336,7 @@ async def test_too_many_requests(services):
         r = await p.say(command="start")
         error(r, 429, "too_many_requests")
         assert int(r.headers["Retry-After"]) >= 2
-        clock.now += 2
+        clock.ahead += int(r.headers["Retry-After"])  # the oldest of the 3 leaves the window
         assert (await p.say(command="start")).status_code == 200
 
 

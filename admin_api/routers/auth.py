@@ -18,7 +18,7 @@ from admin_api.deps import (
 )
 from admin_api.errors import ERROR_RESPONSES, ApiError
 from admin_api.schemas import CLEAN, Strict, UtcDateTime, bounded, with_examples
-from admin_api.security import AccountError, IpThrottle, hash_off_loop, verify_off_loop
+from admin_api.security import AccountError, hash_off_loop, verify_off_loop
 from admin_api.sessions import (
     LoginRefused,
     check_login,
@@ -30,6 +30,7 @@ from admin_api.sessions import (
     set_session_cookies,
     throttle_of,
 )
+from base.ratelimit import RateLimit
 from store.models import StaffSession, StaffUser, utcnow
 
 router = APIRouter(prefix="/auth", tags=["auth"], responses=ERROR_RESPONSES)
@@ -92,7 +93,7 @@ async def login(
     response: Response,
     s: DbSession,
     config: Annotated[AuthConfig, Depends(config_of)],
-    throttle: Annotated[IpThrottle, Depends(throttle_of)],
+    throttle: Annotated[RateLimit, Depends(throttle_of)],
 ) -> LoginOut:
     try:
         user = await check_login(s, config, throttle, client_of(request), body.email, body.password)

@@ -17,9 +17,7 @@ import json
 import logging
 import re
 import secrets
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +28,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from base import i18n
+from base.ratelimit import RateLimit
 from bot.languages import accept_language, device_language, locales_for
 from bot.locks import KeyedLocks
 from bot.outbox import drain
@@ -96,7 +95,8 @@ UI: dict[str, Msg] = {
 
 @dataclass(frozen=True)
 class Limits:
-    """Token buckets: `burst` requests at once, refilled at `per_second`."""
+    """At most `burst` requests in any `burst / per_second` seconds (base/ratelimit.py): a
+    burst at once, `per_second` on average."""
 
     message_burst: int = 20  # per conversation
     message_per_second: float = 1.0
@@ -109,31 +109,8 @@ class Limits:
     poll_seconds: float = 5.0  # how often the page asks for later messages
 
 
-@dataclass
-class Buckets:
-    burst: int
-    per_second: float
-    clock: Callable[[], float] = time.monotonic
-    _state: dict[str, tuple[float, float]] = field(default_factory=dict)
-
-    def take(self, key: str) -> float:
-        """0 when allowed, else the seconds to wait."""
-        now = self.clock()
-        tokens, last = self._state.get(key, (float(self.burst), now))
-        tokens = min(float(self.burst), tokens + (now - last) * self.per_second)
-        if tokens < 1:
-            self._state[key] = (tokens, now)
-            return (1 - tokens) / self.per_second
-        self._state[key] = (tokens - 1, now)
-        if len(self._state) > 50_000:
-            self._prune(now)
-        return 0.0
-
-    def _prune(self, now: float) -> None:
-        full = self.burst / self.per_second
-        for k, (_, last) in list(self._state.items()):
-            if now - last > full:
-                del self._state[k]
+def _limit(name: str, burst: int, per_second: float) -> RateLimit:
+    return RateLimit(f"webchat-{name}", burst, burst / per_second)
 
 
 def _bucket_key(value: str) -> str:
@@ -160,14 +137,14 @@ def _b64(raw: bytes) -> str:
 
 
 class WebChat:
-    def __init__(self, runtime: Runtime, limits: Limits, clock: Callable[[], float]) -> None:
+    def __init__(self, runtime: Runtime, limits: Limits) -> None:
         self.runtime = runtime
         self.limits = limits
         self._token_key = hmac.new(runtime.secret, b"webchat-token", hashlib.sha256).digest()
-        self.message_buckets = Buckets(limits.message_burst, limits.message_per_second, clock)
-        self.poll_buckets = Buckets(limits.poll_burst, limits.poll_per_second, clock)
-        self.address_buckets = Buckets(limits.address_burst, limits.address_per_second, clock)
-        self.token_buckets = Buckets(limits.token_burst, limits.token_per_second, clock)
+        self.message_buckets = _limit("message", limits.message_burst, limits.message_per_second)
+        self.poll_buckets = _limit("poll", limits.poll_burst, limits.poll_per_second)
+        self.address_buckets = _limit("address", limits.address_burst, limits.address_per_second)
+        self.token_buckets = _limit("token", limits.token_burst, limits.token_per_second)
         self._drain_locks = KeyedLocks()
         self.templates = jinja2.Environment(
             loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -215,8 +192,8 @@ class WebChat:
         return locale if isinstance(locale, str) else None
 
     # ------------------------------------------------------------ limits
-    def limit(self, buckets: Buckets, key: str) -> None:
-        wait = buckets.take(_bucket_key(key))
+    def limit(self, buckets: RateLimit, key: str) -> None:
+        wait = buckets.hit(_bucket_key(key))
         if wait > 0:
             raise Refused(429, "too_many_requests", W.TOO_MANY, retry_after=wait)
 
@@ -386,10 +363,9 @@ def build_webchat_router(
     *,
     prefix: str = "/chat",
     limits: Limits | None = None,
-    clock: Callable[[], float] = time.monotonic,
 ) -> APIRouter:
     """The web chat's routes, to be included into the FastAPI app by `wegweiser serve`."""
-    chat = WebChat(runtime, limits or Limits(), clock)
+    chat = WebChat(runtime, limits or Limits())
     _hide_clients_in_access_log(prefix)
     router = APIRouter(prefix=prefix, tags=["web chat"])
 
