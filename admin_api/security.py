@@ -93,8 +93,9 @@ def _lower_priority() -> None:
         pass
 
 
+HASHING_WORKERS = max(1, (os.cpu_count() or 2) - 1)
 _HASHING = ThreadPoolExecutor(
-    max_workers=max(1, (os.cpu_count() or 2) - 1),
+    max_workers=HASHING_WORKERS,
     thread_name_prefix="argon2",
     initializer=_lower_priority,
 )

@@ -5,8 +5,10 @@ its cookies, close it. One place, so both doors lock the same way.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import math
+import weakref
 from dataclasses import dataclass
 from typing import Literal
 
@@ -17,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from admin_api.audit import audit, audit_actor
 from admin_api.deps import CSRF_COOKIE, SESSION_COOKIE, AuthConfig, Principal
 from admin_api.security import (
+    HASHING_WORKERS,
     hash_off_loop,
     needs_rehash,
     new_secret,
@@ -95,6 +98,23 @@ async def claim_attempt(s: AsyncSession, config: AuthConfig, email: str) -> Clai
     return Claim(row[0], row[1], row[2], row[3] is not None) if row is not None else None
 
 
+_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _login_gate() -> asyncio.Semaphore:
+    """At most `HASHING_WORKERS + 1` logins of this process check a password at once; the
+    rest of a burst waits here, where waiting costs nothing, instead of each taking a database
+    connection and its share of the event loop at the same moment (every password check
+    queues for the hashing workers anyway)."""
+    loop = asyncio.get_running_loop()
+    gate = _gates.get(loop)
+    if gate is None:
+        gate = _gates[loop] = asyncio.Semaphore(HASHING_WORKERS + 1)
+    return gate
+
+
 async def check_login(
     s: AsyncSession,
     config: AuthConfig,
@@ -111,9 +131,10 @@ async def check_login(
     wait = throttle.wait(ip)  # failed logins from this address
     if wait > 0:
         raise LoginRefused("throttled", max(1, math.ceil(wait)))
-    claim = await claim_attempt(s, config, email)
-    ok = await verify_off_loop(claim.password_hash if claim else None, password)
-    user = await s.get(StaffUser, claim.user_id) if claim and ok and claim.active else None
+    async with _login_gate():
+        claim = await claim_attempt(s, config, email)
+        ok = await verify_off_loop(claim.password_hash if claim else None, password)
+        user = await s.get(StaffUser, claim.user_id) if claim and ok and claim.active else None
     if claim is None or user is None:
         throttle.hit(ip)
         if claim is not None and claim.locks:
