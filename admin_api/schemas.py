@@ -8,15 +8,23 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import Response
+from fastapi import Query, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, StringConstraints
 
 from admin_api.deps import MAX_ID
+from admin_api.errors import conflict, invalid
+from admin_api.text_rules import (
+    EMAIL_PATTERN,
+    MAX_EMAIL,
+    MAX_PASSWORD,
+    MIN_PASSWORD,
+    PASSWORD_PATTERN,
+    REFUSED,
+)
+from results import periods
 
-# What no text field takes: control characters (but tab and newline), bidi overrides and
-# isolates (they make one name display as another) and unpaired surrogates. Also the schema's
-# `pattern`, so the OpenAPI description says exactly what is accepted.
-REFUSED = r"\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+# REFUSED (admin_api/text_rules.py) is also the schema's `pattern`, so the OpenAPI description
+# says exactly what is accepted.
 _REFUSED = re.compile(rf"[{REFUSED}\ud800-\udfff]")  # JSON cannot carry lone surrogates anyway
 
 
@@ -37,12 +45,21 @@ CLEAN = AfterValidator(_clean_and_strip)
 def bounded(max_length: int, min_length: int = 0) -> StringConstraints:
     """Of bounded length without control characters: with CLEAN the rule for every text field
     (`Annotated[str, bounded(n), CLEAN]`, spelt out so that type checkers see a type)."""
-    # not only spaces, when something is required
-    pattern = rf"^\s*[^\s{REFUSED}][^{REFUSED}]*$" if min_length else rf"^[^{REFUSED}]*$"
+    # not only spaces, when something is required (`[^\S…]`: a space that is not refused)
+    pattern = (
+        rf"^[^\S{REFUSED}]*[^\s{REFUSED}][^{REFUSED}]*$" if min_length else rf"^[^{REFUSED}]*$"
+    )
     return StringConstraints(min_length=min_length, max_length=max_length, pattern=pattern)
 
 
 Name = Annotated[str, bounded(200, 1), CLEAN]
+# An account's e-mail address: the pattern is the one `security.normalise_email` checks.
+Email = Annotated[str, StringConstraints(max_length=MAX_EMAIL, pattern=EMAIL_PATTERN), CLEAN]
+# A new password: the rule `security.check_password_strength` checks.
+Password = Annotated[
+    str,
+    StringConstraints(min_length=MIN_PASSWORD, max_length=MAX_PASSWORD, pattern=PASSWORD_PATTERN),
+]
 Short = Annotated[str, bounded(120), CLEAN]
 Long = Annotated[str, bounded(300), CLEAN]
 Code = Annotated[
@@ -54,6 +71,26 @@ DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 Tags = Annotated[list[Tag], Field(max_length=50)]
 Ids = Annotated[list[DbId], Field(max_length=200)]
 Locales = Annotated[list[LocaleCode], Field(max_length=30)]
+
+
+# A calendar month that is over (results/periods.py); the pattern is the one `month_of` checks.
+MonthParam = Annotated[
+    str | None,
+    Query(
+        pattern=periods.MONTH.pattern,
+        description="YYYY-MM, a month that is over (default: the last); one not over yet: 409",
+    ),
+]
+
+
+def month_of(text: str | None) -> periods.Month:
+    """The month asked for: 409 `month_not_over` for one that has not ended yet."""
+    try:
+        return periods.month(text)
+    except periods.NotOver as e:
+        raise conflict("month_not_over", str(e), "month") from None
+    except ValueError as e:
+        raise invalid(str(e), "month") from None
 
 
 def _as_utc(value: dt.datetime) -> dt.datetime:

@@ -20,12 +20,13 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from admin_api.text_rules import EMAIL, MAX_EMAIL, MAX_PASSWORD, MIN_PASSWORD, PASSWORD
 from store.models import ApiToken, Servicestelle, StaffUser, utcnow
 
 ROLES = ("admin", "gfs", "servicestelle")
 TOKEN_PREFIX = "wgw_"  # noqa: S105 - a marker, not a secret
-MIN_PASSWORD_LENGTH = 12
-MAX_PASSWORD_LENGTH = 256
+MIN_PASSWORD_LENGTH = MIN_PASSWORD
+MAX_PASSWORD_LENGTH = MAX_PASSWORD
 
 # RFC 9106's low-memory profile (64 MiB, 3 passes) on one lane: a verification takes one core,
 # not all of them, so the hashing threads below bound what a burst of logins can take.
@@ -42,10 +43,13 @@ def _dummy_hash() -> str:
 class AccountError(Exception):
     """A user-management problem, phrased for the operator (CLI) or the API."""
 
-    def __init__(self, message: str, field: str | None = None, *, missing: bool = False) -> None:
+    def __init__(
+        self, message: str, field: str | None = None, *, missing: bool = False, scope: bool = False
+    ) -> None:
         super().__init__(message)
         self.field = field
         self.missing = missing  # names an object that does not exist (API: 404)
+        self.scope = scope  # the role and the scope sent do not fit together (API: 409)
 
 
 def hash_password(password: str) -> str:
@@ -60,7 +64,7 @@ def check_password_strength(password: str) -> None:
         )
     if len(password) > MAX_PASSWORD_LENGTH:
         raise AccountError(f"password must have at most {MAX_PASSWORD_LENGTH} characters")
-    if password.strip() != password or not password.isprintable():
+    if not PASSWORD.match(password):
         raise AccountError("password must not start or end with spaces or contain control chars")
 
 
@@ -127,17 +131,9 @@ def same(a: str, b: str) -> bool:
 
 
 def normalise_email(email: str) -> str:
-    email = email.strip().lower()
-    local, _, domain = email.partition("@")
-    if (
-        not local
-        or "." not in domain
-        or len(email) > 254
-        or any(c.isspace() for c in email)
-        or not email.isprintable()
-    ):
+    if len(email) > MAX_EMAIL or not EMAIL.match(email):
         raise AccountError("not an e-mail address", "email")
-    return email
+    return email.strip().lower()
 
 
 async def check_scope(
@@ -149,26 +145,32 @@ async def check_scope(
     from store.models import Buendnis
 
     if role not in ROLES:
-        raise AccountError(f"role must be one of {', '.join(ROLES)}", "role")
+        raise AccountError(f"role must be one of {', '.join(ROLES)}", "role", scope=True)
     if role == "admin":
         if buendnis_id is not None or servicestelle_id is not None:
-            raise AccountError("an admin has no Bündnis or Servicestelle scope", "role")
+            raise AccountError("an admin has no Bündnis or Servicestelle scope", "role", scope=True)
         return None, None
     if role == "gfs":
         if servicestelle_id is not None:
-            raise AccountError("a gfs account is scoped to a Bündnis only", "servicestelle_id")
+            raise AccountError(
+                "a gfs account is scoped to a Bündnis only", "servicestelle_id", scope=True
+            )
         if buendnis_id is None:
-            raise AccountError("a gfs account needs a Bündnis", "buendnis_id")
+            raise AccountError("a gfs account needs a Bündnis", "buendnis_id", scope=True)
         if await s.get(Buendnis, buendnis_id) is None:
             raise AccountError("no such Bündnis", "buendnis_id", missing=True)
         return buendnis_id, None
     if servicestelle_id is None:
-        raise AccountError("a servicestelle account needs a Servicestelle", "servicestelle_id")
+        raise AccountError(
+            "a servicestelle account needs a Servicestelle", "servicestelle_id", scope=True
+        )
     stelle = await s.get(Servicestelle, servicestelle_id)
     if stelle is None:
         raise AccountError("no such Servicestelle", "servicestelle_id", missing=True)
     if buendnis_id is not None and buendnis_id != stelle.buendnis_id:
-        raise AccountError("the Servicestelle belongs to another Bündnis", "buendnis_id")
+        raise AccountError(
+            "the Servicestelle belongs to another Bündnis", "buendnis_id", scope=True
+        )
     return stelle.buendnis_id, stelle.id
 
 

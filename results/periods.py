@@ -13,7 +13,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MONTH = re.compile(r"^((?:\d{3}[1-9]|\d\d[1-9]\d|\d[1-9]\d\d|[1-9]\d{3}))-(0[1-9]|1[0-2])$")
+
+
+class NotOver(ValueError):
+    """A month that has not ended yet: its figures are not published."""
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,7 @@ def last_month(today: dt.date) -> Month:
 
 def month(text: str | None, today: dt.date | None = None) -> Month:
     """The month `YYYY-MM` (default: the last one that is over); ValueError for another
-    shape, or a month not over yet."""
+    shape, `NotOver` for a month not over yet."""
     day = today or dt.date.today()
     if not text:
         return last_month(day)
@@ -48,5 +52,5 @@ def month(text: str | None, today: dt.date | None = None) -> Month:
     start = dt.date(int(found[1]), int(found[2]), 1)
     chosen = Month(start, _next(start))
     if chosen.end > day:
-        raise ValueError("a month is shown once it is over")
+        raise NotOver("a month is shown once it is over")
     return chosen

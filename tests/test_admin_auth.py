@@ -457,7 +457,7 @@ async def test_deleting_guards_keep_data_consistent(admin_api: Api):
         json={"gemeinde_ids": [seed_.gemeinde["B"]]},
         headers=api.auth("gfs"),
     )
-    assert r.status_code == 422 and error_of(r)["field"] == "gemeinde_ids"
+    assert r.status_code == 404 and error_of(r)["field"] == "gemeinde_ids"  # not theirs
     r = await api.client.delete(
         f"/api/v1/servicestellen/{seed_.stelle['A']}", headers=api.auth("gfs")
     )
@@ -475,7 +475,7 @@ async def test_change_own_password(admin_api: Api):
         json={"current_password": "wrong", "new_password": "ein neues langes passwort"},
         headers={"X-CSRF-Token": csrf},
     )
-    assert r.status_code == 422 and error_of(r)["field"] == "current_password"
+    assert r.status_code == 403 and error_of(r)["code"] == "wrong_password"
     r = await api.client.post(
         url,
         json={"current_password": PASSWORD, "new_password": "ein neues langes passwort"},
@@ -492,9 +492,9 @@ async def test_account_scope_errors(admin_api: Api):
     api = admin_api
     base = {"email": "neu@example.org", "password": "long enough password"}
     cases = [
-        ({"role": "gfs"}, 422, "buendnis_id"),
+        ({"role": "gfs"}, 409, "buendnis_id"),
         ({"role": "gfs", "buendnis_id": 9999}, 404, "buendnis_id"),
-        ({"role": "servicestelle"}, 422, "servicestelle_id"),
+        ({"role": "servicestelle"}, 409, "servicestelle_id"),
         ({"role": "servicestelle", "servicestelle_id": 9999}, 404, "servicestelle_id"),
         (
             {
@@ -502,10 +502,10 @@ async def test_account_scope_errors(admin_api: Api):
                 "servicestelle_id": api.seed.stelle["B"],
                 "buendnis_id": api.seed.buendnis["A"],
             },
-            422,
+            409,
             "buendnis_id",
         ),
-        ({"role": "admin", "buendnis_id": api.seed.buendnis["A"]}, 422, "role"),
+        ({"role": "admin", "buendnis_id": api.seed.buendnis["A"]}, 409, "role"),
         ({"role": "admin", "password": "short"}, 422, "password"),
         ({"role": "admin", "email": "no email"}, 422, "email"),
     ]

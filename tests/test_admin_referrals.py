@@ -246,9 +246,11 @@ async def test_statistics_are_figures_of_the_own_buendnis_only(admin_api: Api) -
             )
         )
         contacted.at = when + dt.timedelta(hours=2)  # type: ignore[union-attr]
-    for month in ("2026-13", dt.date.today().strftime("%Y-%m"), "gestern"):
+    for month, status in (("2026-13", 422), (dt.date.today().strftime("%Y-%m"), 409)):
         r = await api.client.get(f"{API}/stats", params={"month": month}, headers=api.auth("gfs"))
-        assert r.status_code == 422 and r.json()["error"]["field"] == "month", month
+        assert r.status_code == status and r.json()["error"]["field"] == "month", month
+    r = await api.client.get(f"{API}/stats", params={"month": "gestern"}, headers=api.auth("gfs"))
+    assert r.status_code == 422 and r.json()["error"]["field"] == "month"
     before = len(await audit_entries(api.sessions))
     r = await api.client.get(f"{API}/stats", headers=api.auth("gfs"))
     assert r.status_code == 200

@@ -48,7 +48,7 @@ async def test_gfs_runs_a_wave_from_create_to_close(admin_api: Api) -> None:
     r = await api.client.post(
         f"{API}/waves", json={"title": "x", "flow_id": "erstberatung"}, headers=h
     )
-    assert r.status_code == 422 and r.json()["error"]["field"] == "flow_id"
+    assert r.status_code == 404 and r.json()["error"]["field"] == "flow_id"  # no survey flow
     r = await api.client.post(f"{API}/waves/{wid}/invitations", headers=h)
     assert r.status_code == 409 and r.json()["error"]["code"] == "wave_not_open"
     r = await api.client.post(f"{API}/waves/{wid}/close", headers=h)
@@ -240,9 +240,10 @@ async def test_gap_signals_use_the_same_suppression(admin_api: Api) -> None:
     assert r.json()["needs"]["need_areas"] == []  # fixed months: March's figures stay there
     r = await api.client.get(f"{API}/gaps", headers=api.auth("gfs"))
     assert r.json()["month"] == last_month(dt.date.today()).label
-    for month in (dt.date.today().strftime("%Y-%m"), "2026-3", "2026-03-02"):  # no free windows
+    this_month = dt.date.today().strftime("%Y-%m")
+    for month, status in ((this_month, 409), ("2026-3", 422), ("2026-03-02", 422)):
         r = await api.client.get(f"{API}/gaps", params={"month": month}, headers=api.auth("gfs"))
-        assert r.status_code == 422 and r.json()["error"]["field"] == "month", month
+        assert r.status_code == status and r.json()["error"]["field"] == "month", month
     r = await api.client.get(
         f"{API}/gaps?buendnis_id={seed.buendnis['B']}", headers=api.auth("gfs")
     )

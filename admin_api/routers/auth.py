@@ -17,7 +17,7 @@ from admin_api.deps import (
     Role,
 )
 from admin_api.errors import ERROR_RESPONSES, ApiError
-from admin_api.schemas import CLEAN, Strict, UtcDateTime, bounded, with_examples
+from admin_api.schemas import CLEAN, Password, Strict, UtcDateTime, bounded, with_examples
 from admin_api.security import AccountError, hash_off_loop, verify_off_loop
 from admin_api.sessions import (
     LoginRefused,
@@ -124,7 +124,7 @@ async def logout(who: AnyStaff, s: DbSession) -> Response:
 
 class PasswordIn(Strict):
     current_password: Annotated[str, Field(min_length=1, max_length=256)]
-    new_password: Annotated[str, Field(min_length=12, max_length=256)]
+    new_password: Password
 
     model_config = with_examples(
         {"current_password": "correct horse battery", "new_password": "a new long passphrase"}
@@ -139,7 +139,7 @@ class PasswordIn(Strict):
 async def change_password(body: PasswordIn, who: AnyStaff, s: DbSession) -> Response:
     user = await s.get(StaffUser, who.user_id)
     if user is None or not await verify_off_loop(user.password_hash, body.current_password):
-        raise ApiError(422, "validation_error", "current password wrong", "current_password")
+        raise ApiError(403, "wrong_password", "current password wrong", "current_password")
     try:
         user.password_hash = await hash_off_loop(body.new_password)
     except AccountError as e:

@@ -146,6 +146,17 @@ async def import_file(
         "All or nothing: when any row is invalid nothing is imported and the answer is 422 "
         "`import_refused` with `problems` (row, column, reason) for every problem found."
     ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                media.split(";")[0]: {
+                    "schema": {"type": "string", "format": "binary", "minLength": 1}
+                }
+                for media in _MEDIA.values()
+            },
+        }
+    },
 )
 async def import_catalogue(
     request: Request,

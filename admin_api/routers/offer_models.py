@@ -22,6 +22,7 @@ from admin_api.schemas import (
     bounded,
     with_examples,
 )
+from offers.taxonomy import TOPICS
 
 Access = Literal["yes", "no", "ask"]
 AccessMap = Annotated[
@@ -29,6 +30,7 @@ AccessMap = Annotated[
     Field(
         max_length=20,
         description="residence status → yes | no | ask (e.g. {'AG': 'yes', 'D': 'ask'})",
+        json_schema_extra={"additionalProperties": False},  # only keys of that pattern
     ),
 ]
 Age = Annotated[int, Field(ge=0, le=120)]
@@ -36,7 +38,7 @@ Category = Annotated[str, bounded(60, 1), CLEAN]
 Short = Annotated[str, bounded(120), CLEAN]
 German = Literal["none", "a1", "a2", "b1", "b2", "c1"]  # offers.taxonomy.GERMAN_LEVELS
 Topics = Annotated[
-    list[Annotated[str, Field(pattern=r"^[a-z_]{2,20}$")]],
+    list[Annotated[str, Field(pattern=r"^[a-z_]{2,20}$", json_schema_extra={"enum": [*TOPICS]})]],
     Field(max_length=30, description="offers.taxonomy.TOPICS codes, e.g. ['no_home', 'debts']"),
 ]
 

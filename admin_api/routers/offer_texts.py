@@ -35,8 +35,9 @@ OfferLocale = Annotated[
     str,
     Path(
         pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$",
-        description=f"one of {', '.join(OFFER_LOCALES)}",
+        description="a language offers are translated into",
         examples=["ar"],
+        json_schema_extra={"enum": list(OFFER_LOCALES)},
     ),
 ]
 

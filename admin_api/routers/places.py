@@ -24,7 +24,7 @@ from admin_api.deps import (
     get_scoped,
     target_buendnis,
 )
-from admin_api.errors import ERROR_RESPONSES, conflict, invalid, not_found
+from admin_api.errors import ERROR_RESPONSES, conflict, not_found
 from admin_api.schemas import (
     CLEAN,
     DbId,
@@ -62,7 +62,7 @@ async def check_gemeinden(s: AsyncSession, buendnis_id: int, ids: list[int]) -> 
     )
     missing = [i for i in unique if i not in found]
     if missing:
-        raise invalid(f"not a Gemeinde of this Bündnis: {missing[0]}", "gemeinde_ids")
+        raise not_found(f"Gemeinde {missing[0]} in this Bündnis", "gemeinde_ids")
     return unique
 
 

@@ -33,10 +33,19 @@ from admin_api.deps import (
     require_role,
 )
 from admin_api.errors import ERROR_RESPONSES, ApiError, conflict, invalid
-from admin_api.schemas import CLEAN, Orm, Page, Strict, UtcDateTime, bounded, with_examples
+from admin_api.schemas import (
+    CLEAN,
+    MonthParam,
+    Orm,
+    Page,
+    Strict,
+    UtcDateTime,
+    bounded,
+    month_of,
+    with_examples,
+)
 from offers.taxonomy import NEED_AREAS
 from referrals import lifecycle
-from results import periods
 from results.referral_figures import suppressed
 from store.models import Buendnis, Referral, ReferralEvent
 
@@ -216,9 +225,7 @@ async def referral_stats(
         int | None, Query(ge=1, le=MAX_ID, description="admin: only this Bündnis")
     ] = None,
     servicestelle_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-    month: Annotated[
-        str | None, Query(description="YYYY-MM, a month that is over (default: the last)")
-    ] = None,
+    month: MonthParam = None,
 ) -> ReferralStats:
     """Only figures: no shared answers, contacts or texts, so nothing here is audited as a
     read. Referrals created in one calendar month that is over (results/periods.py: no free
@@ -226,10 +233,7 @@ async def referral_stats(
     empty one), with small-cell suppression (the Bündnis' k, as for survey results) and
     onward referrals as one count — the addressees are free text a Servicestelle typed, so
     they never reach the GfS; admin: raw counts."""
-    try:
-        period = periods.month(month)
-    except ValueError as e:
-        raise invalid(str(e), "month") from None
+    period = month_of(month)
     start = dt.datetime.combine(period.start, dt.time())
     end = dt.datetime.combine(period.end, dt.time())
     q = select(Referral.id, Referral.status, Referral.created_at).where(

@@ -33,9 +33,18 @@ from admin_api.deps import (
     target_buendnis,
 )
 from admin_api.errors import ERROR_RESPONSES, conflict, invalid, not_found
-from admin_api.schemas import DbId, Download, Name, Orm, Page, Strict, with_examples
+from admin_api.schemas import (
+    DbId,
+    Download,
+    MonthParam,
+    Name,
+    Orm,
+    Page,
+    Strict,
+    month_of,
+    with_examples,
+)
 from dialogs.expr import evaluate
-from results import periods
 from results.charts import charts as make_charts
 from results.export import to_csv, to_floip, to_json, to_xlsx
 from results.gaps import gap_tables
@@ -274,10 +283,8 @@ async def new_wave(s: AsyncSession, who: Principal, config: SurveyConfig, body: 
     if await s.get(Buendnis, buendnis_id) is None:
         raise not_found("Bündnis", "buendnis_id")
     flow = config.flows.get(body.flow_id)
-    if flow is None:
-        raise invalid(f"no flow with id {body.flow_id!r}", "flow_id")
-    if flow.kind != "survey":
-        raise invalid(f"flow {body.flow_id!r} is not a survey", "flow_id")
+    if flow is None or flow.kind != "survey":  # a reference to nothing there: like an id
+        raise not_found("survey flow", "flow_id")
     if body.code is not None:
         taken = await s.scalar(select(EntryPoint.id).where(EntryPoint.code == body.code))
         if taken is not None:
@@ -468,10 +475,7 @@ async def gap_signals(
 ) -> Gaps:
     """Needs and "no offer found" per need area and Gemeinde of the caller's Bündnis, for one
     calendar month that is over (default: the last one; results/periods.py)."""
-    try:
-        period = periods.month(month)
-    except ValueError as e:
-        raise invalid(str(e), "month") from None
+    period = month_of(month)
     target = target_buendnis(who, buendnis_id)
     try:
         found = await gap_tables(s, target, period.start, period.end)
@@ -497,8 +501,6 @@ async def gaps(
     buendnis_id: Annotated[
         int | None, Query(ge=1, le=MAX_ID, description="admin: required; gfs: its own")
     ] = None,
-    month: Annotated[
-        str | None, Query(description="YYYY-MM, a month that is over (default: the last)")
-    ] = None,
+    month: MonthParam = None,
 ) -> Gaps:
     return await gap_signals(s, who, buendnis_id, month)

@@ -14,8 +14,10 @@ from admin_api.errors import ERROR_RESPONSES, ApiError, conflict, not_found
 from admin_api.schemas import (
     CLEAN,
     DbId,
+    Email,
     Orm,
     Page,
+    Password,
     Patch,
     Strict,
     UtcDateTime,
@@ -32,9 +34,6 @@ from admin_api.security import (
 from store.models import ApiToken, StaffSession, StaffUser, utcnow
 
 router = APIRouter(tags=["users"], responses=ERROR_RESPONSES)
-
-Email = Annotated[str, bounded(254, 3), CLEAN]
-Password = Annotated[str, Field(min_length=12, max_length=256)]
 
 
 class UserIn(Strict):
@@ -101,6 +100,8 @@ class NewToken(BaseModel):
 def _account_error(e: AccountError) -> ApiError:
     if e.missing:
         return ApiError(404, "not_found", str(e), e.field)
+    if e.scope:
+        return ApiError(409, "scope_conflict", str(e), e.field)
     return ApiError(422, "validation_error", str(e), e.field)
 
 
