@@ -9,7 +9,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select, update
 
-from admin_api import security
+from admin_api import security, sessions
 from admin_api.security import needs_rehash
 from store.models import AuditEntry, StaffUser
 from tests.admin_seed import PASSWORD, Api
@@ -106,3 +106,28 @@ async def test_health_answers_during_a_login_burst(admin_api: Api):
     assert {status for status, _ in await task} == {401}
     assert len(latencies) >= 3, latencies
     assert max(latencies) < 1.5, max(latencies)  # on the event loop it was 2-5 s; load-tolerant
+
+
+async def test_a_burst_of_logins_passes_a_gate(admin_api: Api, monkeypatch: pytest.MonkeyPatch):
+    """At most `HASHING_WORKERS + 1` logins claim an attempt and check a password at once; the
+    rest of the burst waits at the gate, holding no database connection."""
+    api = admin_api
+    inside = 0
+    most = 0
+    real = sessions.claim_attempt
+
+    async def counting(*args: object, **kwargs: object) -> object:
+        nonlocal inside, most
+        inside += 1
+        most = max(most, inside)
+        try:
+            await asyncio.sleep(0.02)  # the whole burst has arrived by now
+            return await real(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            inside -= 1
+
+    monkeypatch.setattr(sessions, "claim_attempt", counting)
+    emails = [api.seed.email[n] for n in ("admin", "gfs", "gfs_b", "servicestelle", "ss_b")]
+    answers = await asyncio.gather(*(attempt(api, emails[i % 5], f"wrong {i}") for i in range(12)))
+    assert {status for status, _ in answers} == {401}
+    assert most == security.HASHING_WORKERS + 1, most
