@@ -8,12 +8,19 @@ messenger sends is another thing (bot/flood.py).
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 
 from limits import RateLimitItemPerSecond
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
+
+# One storage for every limit of the process: its clean-up runs in one timer thread, not one
+# per limit. Each limit has a namespace of its own, so two never count each other's events.
+_STORAGE = MemoryStorage()
+_LIMITER = MovingWindowRateLimiter(_STORAGE)
+_INSTANCES = itertools.count()
 
 
 class RateLimit:
@@ -22,8 +29,9 @@ class RateLimit:
     def __init__(self, name: str, amount: int, seconds: float) -> None:
         if amount < 1 or seconds <= 0:
             raise ValueError("a rate limit needs at least one event in a positive time")
-        self._item = RateLimitItemPerSecond(amount, max(1, math.ceil(seconds)), namespace=name)
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        namespace = f"{name}-{next(_INSTANCES)}"
+        self._item = RateLimitItemPerSecond(amount, max(1, math.ceil(seconds)), namespace=namespace)
+        self._limiter = _LIMITER
 
     def hit(self, key: str) -> float:
         """Count one event for `key`: 0.0 when it is within the limit, else the seconds until
