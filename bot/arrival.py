@@ -1,0 +1,150 @@
+"""An inbound message's arrival: the person's conversation row (created if new, locked), the
+idempotency key, the flood count and the Bündnis' language — in one round trip on PostgreSQL.
+
+PostgreSQL runs one statement of data-modifying CTEs: `INSERT … ON CONFLICT DO UPDATE …
+RETURNING` creates or locks the row (the lock `SELECT … FOR UPDATE` would take), the key is
+inserted `ON CONFLICT DO NOTHING` (no row back: a redelivered update), and the number of
+updates in the flood window is counted beside it. The count runs on the statement's snapshot,
+which does not hold the key inserted by the same statement, so this update is added to it.
+SQLite has no data-modifying CTEs; it runs the same parts as three statements in-process,
+under the runtime's single writer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    false,
+    func,
+    literal,
+    select,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.models import Buendnis, Conversation, InboundSeen
+
+CONVERSATION = cast(Table, Conversation.__table__)
+SEEN = cast(Table, InboundSeen.__table__)
+
+
+@dataclass(frozen=True)
+class Arrival:
+    conversation: Conversation  # persistent in the session, locked until it ends
+    duplicate: bool  # the key was seen before: the update was already handled
+    recent: int  # updates of this conversation within the flood window, this one included
+    fallback_locale: str | None  # the Bündnis' default language, if attributed
+
+
+async def arrive(
+    s: AsyncSession,
+    *,
+    pseudonym: str,
+    channel: str,
+    address: str,
+    key: str | None,
+    now: dt.datetime,
+    window: float,
+) -> Arrival:
+    """Create or lock the conversation, record `key` and count the window (see module doc)."""
+    params = {
+        "pseudonym": pseudonym,
+        "channel": channel,
+        "address": address,
+        "key": key,
+        "now": now,
+        "since": now - dt.timedelta(seconds=window),
+    }
+    if s.get_bind().dialect.name == "postgresql":
+        found = await s.execute(_IN_ONE[key is not None], params, execution_options=_LOADED)
+        conv, fresh, recent, fallback = found.one()
+    else:
+        found = await s.execute(_UPSERT_SQLITE, params, execution_options=_LOADED)
+        conv = found.scalar_one()
+        params["conversation_id"] = conv.id
+        fresh = 0 if key is None else len((await s.execute(_SEEN_SQLITE, params)).all())
+        recent = (await s.scalar(_RECENT, params) or 0) - fresh  # SQLite sees its own insert
+        fallback = await s.scalar(_FALLBACK, {"buendnis_id": conv.buendnis_id})
+    return Arrival(conv, key is not None and not fresh, recent + fresh, fallback)
+
+
+# The statements are built once, with bound parameters: building them costs more than running.
+
+
+def _upsert(insert: Any) -> Any:
+    now = bindparam("now", type_=DateTime())
+    values = insert(CONVERSATION).values(
+        pseudonym=bindparam("pseudonym", type_=String()),
+        channel=bindparam("channel", type_=String()),
+        address=bindparam("address", type_=String()),
+        state=literal({}, CONVERSATION.c.state.type),
+        opted_out=false(),
+        invitations=false(),
+        created_at=now,
+        updated_at=now,
+    )
+    # They wrote to us: the current address, reachable again. The update also takes the lock.
+    return values.on_conflict_do_update(
+        index_elements=[CONVERSATION.c.pseudonym],
+        set_={"address": values.excluded.address, "opted_out": false(), "updated_at": now},
+    ).returning(*CONVERSATION.c)
+
+
+_UPSERT = {"postgresql": _upsert(pg_insert), "sqlite": _upsert(sqlite_insert)}
+_KEY = bindparam("key", type_=String())
+_SINCE = bindparam("since", type_=DateTime())
+
+
+def _in_one(with_key: bool) -> Any:
+    conv = _UPSERT["postgresql"].cte("arrived")
+    fresh: Any = literal(0)
+    if with_key:
+        seen = (
+            pg_insert(SEEN)
+            .from_select(
+                ["conversation_id", "key", "seen_at"],
+                select(conv.c.id, _KEY, bindparam("now", type_=DateTime())),
+            )
+            .on_conflict_do_nothing(index_elements=[SEEN.c.conversation_id, SEEN.c.key])
+            .returning(SEEN.c.id)
+            .cte("seen")
+        )
+        fresh = select(func.count()).select_from(seen).scalar_subquery()
+    recent = select(func.count()).select_from(SEEN)
+    recent = recent.where(SEEN.c.conversation_id == conv.c.id, SEEN.c.seen_at >= _SINCE)
+    fallback = select(Buendnis.default_locale).where(Buendnis.id == conv.c.buendnis_id)
+    fresh, recent, fallback = (
+        fresh.label("fresh_"),
+        recent.scalar_subquery().label("recent_"),
+        fallback.scalar_subquery().label("fallback_"),
+    )
+    # Loaded as an ORM object, in the session: later changes become one UPDATE.
+    core = select(conv, fresh, recent, fallback)
+    return select(Conversation, fresh, recent, fallback).from_statement(core)
+
+
+_IN_ONE = {True: _in_one(True), False: _in_one(False)}
+_UPSERT_SQLITE = select(Conversation).from_statement(_UPSERT["sqlite"])
+_LOADED = {"populate_existing": True}
+_CONVERSATION_ID = bindparam("conversation_id", type_=Integer())
+_SEEN_SQLITE = (
+    sqlite_insert(SEEN)
+    .values(conversation_id=_CONVERSATION_ID, key=_KEY, seen_at=bindparam("now", type_=DateTime()))
+    .on_conflict_do_nothing(index_elements=[SEEN.c.conversation_id, SEEN.c.key])
+    .returning(SEEN.c.id)
+)
+_RECENT = (
+    select(func.count())
+    .select_from(SEEN)
+    .where(SEEN.c.conversation_id == _CONVERSATION_ID, SEEN.c.seen_at >= _SINCE)
+)
+_FALLBACK = select(Buendnis.default_locale).where(Buendnis.id == bindparam("buendnis_id"))
