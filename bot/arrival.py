@@ -122,14 +122,13 @@ def _in_one(with_key: bool) -> Any:
     recent = select(func.count()).select_from(SEEN)
     recent = recent.where(SEEN.c.conversation_id == conv.c.id, SEEN.c.seen_at >= _SINCE)
     fallback = select(Buendnis.default_locale).where(Buendnis.id == conv.c.buendnis_id)
-    fresh, recent, fallback = (
+    extra = (
         fresh.label("fresh_"),
         recent.scalar_subquery().label("recent_"),
         fallback.scalar_subquery().label("fallback_"),
     )
     # Loaded as an ORM object, in the session: later changes become one UPDATE.
-    core = select(conv, fresh, recent, fallback)
-    return select(Conversation, fresh, recent, fallback).from_statement(core)
+    return select(Conversation, *extra).from_statement(select(conv, *extra))
 
 
 _IN_ONE = {True: _in_one(True), False: _in_one(False)}

@@ -137,7 +137,7 @@ async def test_one_statement_for_arrival_three_per_answer(db_url, tmp_path) -> N
     services = build(settings_for(db_url, tmp_path))
     statements: list[str] = []
 
-    def count(_c, _cur, statement, *_a) -> None:  # type: ignore[no-untyped-def]
+    def count(_c: object, _cur: object, statement: str, *_a: object) -> None:
         statements.append(statement.split()[0].upper())
 
     try:
