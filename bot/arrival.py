@@ -73,7 +73,7 @@ async def arrive(
         params["conversation_id"] = conv.id
         fresh = 0 if key is None else len((await s.execute(_SEEN_SQLITE, params)).all())
         recent = (await s.scalar(_RECENT, params) or 0) - fresh  # SQLite sees its own insert
-        fallback = await s.scalar(_FALLBACK, {"buendnis_id": conv.buendnis_id})
+        fallback = await buendnis_locale(s, conv.buendnis_id)
     return Arrival(conv, key is not None and not fresh, recent + fresh, fallback)
 
 
@@ -147,3 +147,10 @@ _RECENT = (
     .where(SEEN.c.conversation_id == _CONVERSATION_ID, SEEN.c.seen_at >= _SINCE)
 )
 _FALLBACK = select(Buendnis.default_locale).where(Buendnis.id == bindparam("buendnis_id"))
+
+
+async def buendnis_locale(s: AsyncSession, buendnis_id: int | None) -> str | None:
+    """Second link of the language fallback chain: the Bündnis' default language."""
+    if buendnis_id is None:
+        return None
+    return await s.scalar(_FALLBACK, {"buendnis_id": buendnis_id})

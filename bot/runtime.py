@@ -17,14 +17,14 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, inspect, select
+from sqlalchemy import Table, delete, insert, inspect, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import flood, paging
-from bot.arrival import arrive
+from bot.arrival import arrive, buendnis_locale
 from bot.clean import clean_event
 from bot.effects import Handlers
 from bot.languages import locales_for
@@ -52,6 +52,8 @@ from store.turn import Turn
 log = logging.getLogger(__name__)
 
 
+# Core: no unit of work for rows this process never reads again
+OUTBOX_INSERT = insert(cast(Table, OutboxMessage.__table__))
 MAX_ROUNDS = 8  # effects waited for within one step (a flow waits for one at a time)
 
 # Before a flow is shown: e.g. the Gemeinden of the person's Bündnis as choices.
@@ -181,18 +183,16 @@ class Runtime:
                 if verdict is flood.Verdict.DROP:
                     return Handled(conv.id, 0, dropped=True, locale=conv.locale)
                 if verdict is flood.Verdict.WARN:
-                    self._enqueue(s, conv, Reply(parts=(CM.SLOW_DOWN,)))
+                    slow_down = Reply(parts=(CM.SLOW_DOWN,))
+                    await self._enqueue(s, conv, [slow_down], arrival.fallback_locale)
                     self.outbox_ready.set()
                     return Handled(conv.id, 1, dropped=True, locale=conv.locale)
             attributed = conv.buendnis_id
             replies = await self._step(s, conv, msg)
-            conv.updated_at = utcnow()
             fallback = arrival.fallback_locale
             if conv.buendnis_id != attributed:  # a start code attributed it just now
-                fallback = await self._bundnis_locale(s, conv)
-            turn = secrets.token_hex(4)  # the replies of one step may go as one message
-            for reply in replies:
-                self._enqueue(s, conv, reply, fallback, turn)
+                fallback = await buendnis_locale(s, conv.buendnis_id)
+            await self._enqueue(s, conv, replies, fallback)
             count = len(replies)
         self._hand_over(s)  # committed: only now may the held items be written, later
         self.outbox_ready.set()
@@ -351,33 +351,26 @@ class Runtime:
             hold(s, self.on_entry(entry.id))
         conv.wave_id = entry.wave_id  # a survey wave's own code, else None
 
-    async def _bundnis_locale(self, s: AsyncSession, conv: Conversation) -> str | None:
-        """Second link of the fallback chain: the Bündnis' default language."""
-        if conv.buendnis_id is None:
-            return None
-        return await s.scalar(
-            select(Buendnis.default_locale).where(Buendnis.id == conv.buendnis_id)
-        )
-
-    def _enqueue(
-        self,
-        s: AsyncSession,
-        conv: Conversation,
-        reply: Reply,
-        fallback: str | None = None,
-        turn: str | None = None,
+    async def _enqueue(
+        self, s: AsyncSession, conv: Conversation, replies: Sequence[Reply], fallback: str | None
     ) -> None:
+        """The replies into the outbox, as one statement; they may go as one message (turn)."""
+        if not replies:
+            return
         fallback = fallback or self.default_locale
         locale = conv.locale or fallback
         gone = inspect(conv).detached  # deleted on request: a goodbye row, removed once sent
-        s.add(
-            OutboxMessage(
-                conversation_id=None if gone else conv.id,
-                channel=conv.channel,
-                address=conv.address,
-                payload=render_reply(reply, locale, fallback) | {"turn": turn},
-            )
-        )
+        turn = secrets.token_hex(4)
+        rows = [
+            {
+                "conversation_id": None if gone else conv.id,
+                "channel": conv.channel,
+                "address": conv.address,
+                "payload": render_reply(reply, locale, fallback) | {"turn": turn},
+            }
+            for reply in replies
+        ]
+        await s.execute(OUTBOX_INSERT, rows)
 
     async def state_of(self, channel: str, user_id: str) -> dict[str, Any] | None:
         pn = pseudonym(self.secret, channel, user_id)

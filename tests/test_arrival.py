@@ -13,7 +13,8 @@ from sqlalchemy import event, func, select
 
 from bot.arrival import arrive
 from bot.runtime import Inbound
-from dialogs.io import Command, Text
+from dialogs.buttons import Op, encode
+from dialogs.io import Command, Press
 from store.db import make_engine, sessions
 from store.models import Buendnis, Conversation, InboundSeen
 from tests.conftest import settings_for
@@ -142,14 +143,16 @@ async def test_one_statement_for_arrival_three_per_answer(db_url, tmp_path) -> N
 
     try:
         rt = services.runtime
-        await rt.handle(Inbound("telegram", "7", "7", Command("start"), "u1", language="de"))
+        await rt.handle(Inbound("telegram", "7", "7", Command("start"), "u1"))
         event.listen(services.engine.sync_engine, "before_cursor_execute", count)
-        await rt.handle(Inbound("telegram", "7", "7", Text("Deutsch"), "u2", language="de"))
+        german = Press(encode(Op.LANGUAGE, "", "", "de"))  # the first question: answered
+        await rt.handle(Inbound("telegram", "7", "7", german, "u2"))
     finally:
         event.remove(services.engine.sync_engine, "before_cursor_execute", count)
         await services.close()
+    assert "SELECT" not in statements[3:], statements  # after arrival: writes only
     if db_url.startswith("postgresql"):
-        assert statements == ["WITH", "UPDATE", "INSERT"]
+        assert statements[0] == "WITH" and "SELECT" not in statements, statements
+        assert statements == ["WITH", "UPDATE", "INSERT"], statements  # arrival, state, replies
     else:
-        assert statements[:4] == ["INSERT", "INSERT", "SELECT", "SELECT"], statements
-        assert "SELECT" not in statements[4:], statements  # then writes only
+        assert statements[:3] == ["INSERT", "INSERT", "SELECT"], statements
