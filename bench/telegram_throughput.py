@@ -54,7 +54,7 @@ def updates(n: int, users: int, first_id: int, bot: Any) -> list[Update]:
                 "message_id": i + 1,
                 "date": 1_700_000_000,
                 "chat": {"id": user, "type": "private", "first_name": "B"},
-                "from": {"id": user, "is_bot": False, "first_name": "B"},
+                "from": {"id": user, "is_bot": False, "first_name": "B", "language_code": "de"},
                 "text": body,
             },
         }

@@ -19,6 +19,7 @@ from typing import Any, cast
 from sqlalchemy import (
     DateTime,
     Integer,
+    Select,
     String,
     Table,
     bindparam,
@@ -29,11 +30,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 
 from store.models import Buendnis, Conversation, InboundSeen
 
 CONVERSATION = cast(Table, Conversation.__table__)
+_MANAGER = Conversation.__mapper__.class_manager
+_NAMES = tuple(c.key for c in CONVERSATION.c)  # the attributes are named as the columns
 SEEN = cast(Table, InboundSeen.__table__)
 
 
@@ -56,7 +61,7 @@ async def arrive(
     window: float,
 ) -> Arrival:
     """Create or lock the conversation, record `key` and count the window (see module doc)."""
-    params = {
+    params: dict[str, Any] = {
         "pseudonym": pseudonym,
         "channel": channel,
         "address": address,
@@ -65,16 +70,28 @@ async def arrive(
         "since": now - dt.timedelta(seconds=window),
     }
     if s.get_bind().dialect.name == "postgresql":
-        found = await s.execute(_IN_ONE[key is not None], params, execution_options=_LOADED)
-        conv, fresh, recent, fallback = found.one()
+        row = (await s.execute(_IN_ONE[key is not None], params)).one()._mapping
+        fresh, recent, fallback = row["fresh_"], row["recent_"], row["fallback_"]
+        conv = _persistent(s, row)
     else:
-        found = await s.execute(_UPSERT_SQLITE, params, execution_options=_LOADED)
-        conv = found.scalar_one()
+        conv = _persistent(s, (await s.execute(_UPSERT["sqlite"], params)).one()._mapping)
         params["conversation_id"] = conv.id
         fresh = 0 if key is None else len((await s.execute(_SEEN_SQLITE, params)).all())
         recent = (await s.scalar(_RECENT, params) or 0) - fresh  # SQLite sees its own insert
         fallback = await buendnis_locale(s, conv.buendnis_id)
     return Arrival(conv, key is not None and not fresh, recent + fresh, fallback)
+
+
+def _persistent(s: AsyncSession, row: RowMapping) -> Conversation:
+    """The row as an object of the session, as if loaded by a query: later changes become
+    one UPDATE. Built from the row directly — the ORM's loading machinery is set up anew for
+    every query and costs more than the statement on this path."""
+    configure_mappers()  # once: the attributes' instrumentation is complete
+    conv = _MANAGER.new_instance()
+    conv.__dict__.update({name: row[name] for name in _NAMES})
+    make_transient_to_detached(conv)
+    s.add(conv)
+    return conv
 
 
 # The statements are built once, with bound parameters: building them costs more than running.
@@ -104,7 +121,7 @@ _KEY = bindparam("key", type_=String())
 _SINCE = bindparam("since", type_=DateTime())
 
 
-def _in_one(with_key: bool) -> Any:
+def _in_one(with_key: bool) -> Select[Any]:
     conv = _UPSERT["postgresql"].cte("arrived")
     fresh: Any = literal(0)
     if with_key:
@@ -122,18 +139,15 @@ def _in_one(with_key: bool) -> Any:
     recent = select(func.count()).select_from(SEEN)
     recent = recent.where(SEEN.c.conversation_id == conv.c.id, SEEN.c.seen_at >= _SINCE)
     fallback = select(Buendnis.default_locale).where(Buendnis.id == conv.c.buendnis_id)
-    extra = (
+    return select(
+        conv,
         fresh.label("fresh_"),
         recent.scalar_subquery().label("recent_"),
         fallback.scalar_subquery().label("fallback_"),
     )
-    # Loaded as an ORM object, in the session: later changes become one UPDATE.
-    return select(Conversation, *extra).from_statement(select(conv, *extra))
 
 
 _IN_ONE = {True: _in_one(True), False: _in_one(False)}
-_UPSERT_SQLITE = select(Conversation).from_statement(_UPSERT["sqlite"])
-_LOADED = {"populate_existing": True}
 _CONVERSATION_ID = bindparam("conversation_id", type_=Integer())
 _SEEN_SQLITE = (
     sqlite_insert(SEEN)
