@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, StringConstraints
 
 from admin_api.deps import MAX_ID
+from base.download import Download
 
 # What no text field takes: control characters (but tab and newline), bidi overrides and
 # isolates (they make one name display as another) and unpaired surrogates. Also the schema's
@@ -92,17 +92,10 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-@dataclass
-class Download:
+def attachment(file: Download) -> Response:
     """A file for the browser to save (exports)."""
-
-    data: bytes
-    filename: str
-    media_type: str
-
-    def response(self) -> Response:
-        return Response(
-            self.data,
-            media_type=self.media_type,
-            headers={"Content-Disposition": f'attachment; filename="{self.filename}"'},
-        )
+    return Response(
+        file.data,
+        media_type=file.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
+    )

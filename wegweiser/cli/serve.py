@@ -97,10 +97,10 @@ def serve(
     import uvicorn
 
     from admin_api.app import auth_config_from, create_app
-    from admin_api.routers.surveys import SurveyConfig
     from bot.webchat import build_webchat_router
-    from entries.points import Links
     from dialogs.safety import detector
+    from entries.points import Links
+    from surveys.service import SurveyConfig
     from wegweiser.services import build, check_database
 
     cfg = settings()
