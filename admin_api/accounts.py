@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from admin_api.audit import audit_actor
+from access.audit import audit_actor
 from admin_api.security import (
     AccountError,
     check_scope,

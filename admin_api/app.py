@@ -25,15 +25,16 @@ from admin_api.routers import (
     offers,
     places,
     referrals,
+    results,
     surveys,
     users,
 )
-from admin_api.routers.surveys import SurveyConfig
 from admin_api.web.errors import refusal_page
 from base.ratelimit import RateLimit
 from base.settings import Settings
 from entries.points import Links
 from store.db import sessions as session_factory
+from surveys.service import SurveyConfig
 
 API_PREFIX = "/api/v1"
 ROUTERS: list[APIRouter] = [
@@ -46,6 +47,7 @@ ROUTERS: list[APIRouter] = [
     offers.router,
     referrals.router,
     surveys.router,
+    results.router,
     audit_log.router,
 ]
 

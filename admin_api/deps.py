@@ -1,9 +1,6 @@
-"""Dependencies every router uses: the database session, who is calling (`current_principal`),
-role checks (`require_role`) and tenancy scoping (`in_scope`, `scoped`).
-
-Scoping rule: an object of another Bündnis or Servicestelle answers 404, exactly like one that
-does not exist, so ids of other tenants cannot be probed. A role that may not use an endpoint
-at all gets 403.
+"""Dependencies every router uses: the database session, who is calling (`current_principal`)
+and role checks (`require_role`: a role that may not use an endpoint at all gets 403).
+Tenancy scoping is the services' (`access/scope.py`: another tenant's object answers 404).
 
 A new router (e.g. referrals) needs only:
 
@@ -21,24 +18,24 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request, Security
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from admin_api.errors import ApiError, not_found
+from access.scope import Principal, Role
+from admin_api.errors import ApiError
 from admin_api.security import same, sha256
 from store.models import ApiToken, StaffSession, StaffUser, utcnow
+from surveys.service import SurveyConfig
 
 SESSION_COOKIE = "wegweiser_session"
 CSRF_COOKIE = "wegweiser_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_ID = 2**31 - 1
-
-Role = Literal["admin", "gfs", "servicestelle"]
 
 
 @dataclass(frozen=True)
@@ -50,26 +47,6 @@ class AuthConfig:
     ip_max_failures: int = 20  # per client address within lock_minutes
 
 
-@dataclass(frozen=True)
-class Principal:
-    """The authenticated caller. `actor` is what the audit log records."""
-
-    user_id: int
-    role: Role
-    buendnis_id: int | None
-    servicestelle_id: int | None
-    token_id: int | None = None  # set when authenticated by API token
-    session_id: int | None = None  # set when authenticated by session cookie
-
-    @property
-    def actor(self) -> str:
-        return f"token:{self.token_id}" if self.token_id is not None else f"user:{self.user_id}"
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-
 async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request. Nothing is written unless the endpoint commits; an error
     before the commit rolls everything back (no half-written data)."""
@@ -79,6 +56,15 @@ async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 DbSession = Annotated[AsyncSession, Depends(db_session)]
+
+
+def survey_config(request: Request) -> SurveyConfig:
+    """The flows, secret and locale the app was made with, for the wave and results pages and
+    endpoints (`create_app(surveys=...)`)."""
+    config: SurveyConfig = request.app.state.surveys
+    return config
+
+
 Id = Annotated[int, Path(ge=1, le=MAX_ID, description="numeric id", examples=[1])]
 
 
@@ -189,80 +175,6 @@ def require_role(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
 AnyStaff = Annotated[Principal, Depends(require_role("admin", "gfs", "servicestelle"))]
 Admin = Annotated[Principal, Depends(require_role("admin"))]
 AdminOrGfs = Annotated[Principal, Depends(require_role("admin", "gfs"))]
-
-
-# ---------------------------------------------------------------- tenancy scoping
-
-
-def in_buendnis(who: Principal, buendnis_id: int | None) -> bool:
-    return who.is_admin or (buendnis_id is not None and buendnis_id == who.buendnis_id)
-
-
-def in_servicestelle(who: Principal, buendnis_id: int | None, servicestelle_id: int | None) -> bool:
-    """Servicestelle staff see their own Servicestelle's objects; admin all; gfs none of a
-    Servicestelle's personal data (routers decide whether gfs may use the endpoint at all)."""
-    if who.is_admin:
-        return True
-    if who.role == "servicestelle":
-        return servicestelle_id is not None and servicestelle_id == who.servicestelle_id
-    return in_buendnis(who, buendnis_id)
-
-
-def buendnis_filter(who: Principal, column: Any) -> ColumnElement[bool]:
-    """WHERE clause limiting a listing to the caller's Bündnis (admin: everything)."""
-    if who.is_admin:
-        return true()
-    if who.buendnis_id is None:
-        return false()
-    return column == who.buendnis_id
-
-
-def servicestelle_filter(who: Principal, column: Any) -> ColumnElement[bool]:
-    """WHERE clause limiting a listing to the caller's Servicestelle (admin: everything)."""
-    if who.is_admin:
-        return true()
-    if who.servicestelle_id is None:
-        return false()
-    return column == who.servicestelle_id
-
-
-T = TypeVar("T")
-
-
-async def get_scoped(
-    s: AsyncSession, who: Principal, model: type[T], obj_id: int, what: str, *, by: str = "buendnis"
-) -> T:
-    """Load `model` by id within the caller's scope, else 404 ("no such <what>").
-
-    by="buendnis": the object's `buendnis_id` must be the caller's (Buendnis itself: its id);
-    by="servicestelle": the object's `servicestelle_id` must be the caller's (servicestelle
-    role), its Bündnis for gfs."""
-    obj = await s.get(model, obj_id)
-    if obj is None:
-        raise not_found(what)
-    buendnis_id = getattr(obj, "buendnis_id", None)
-    if model.__name__ == "Buendnis":
-        buendnis_id = obj_id
-    if by == "servicestelle":
-        ok = in_servicestelle(who, buendnis_id, getattr(obj, "servicestelle_id", None))
-    else:
-        ok = in_buendnis(who, buendnis_id)
-    if not ok:
-        raise not_found(what)
-    return obj
-
-
-def target_buendnis(who: Principal, requested: int | None, field: str = "buendnis_id") -> int:
-    """The Bündnis a new object goes into: a gfs's own (a foreign one is 404); admin must say."""
-    if who.is_admin:
-        if requested is None:
-            raise ApiError(422, "validation_error", "buendnis_id is required for admin", field)
-        return requested
-    if requested is not None and requested != who.buendnis_id:
-        raise not_found("Bündnis", field)
-    if who.buendnis_id is None:
-        raise ApiError(403, "forbidden", "account has no Bündnis")
-    return who.buendnis_id
 
 
 Limit = Annotated[int, Query(ge=1, le=500, description="page size")]

@@ -1,8 +1,9 @@
 """One error shape for every 4xx and 5xx: `{"error": {"code", "message", "field"}}`.
 
-Routers raise `ApiError` (or one of its helpers); FastAPI's own errors (validation, unknown
-route, wrong method) and database constraint violations are turned into the same shape, and
-anything unexpected becomes a generic 500 that names no internals.
+Domain services raise `access.errors.Refused` (not found, invalid, conflict, forbidden),
+answered here with its status; routers raise `ApiError` for what only HTTP knows. FastAPI's
+own errors (validation, unknown route, wrong method) and database constraint violations are
+turned into the same shape, and anything unexpected becomes a generic 500 that names no internals.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from access.errors import Conflict, Forbidden, Invalid, NotFound, Refused
 from admin_api.headers import API_HEADERS
 
 log = logging.getLogger(__name__)
@@ -53,16 +55,17 @@ class ApiError(Exception):
         self.headers = headers
 
 
-def not_found(what: str = "object", field: str | None = None) -> ApiError:
-    return ApiError(404, "not_found", f"no such {what}", field)
+# What a domain service's refusal answers over HTTP.
+REFUSED_STATUS: dict[type[Refused], int] = {
+    NotFound: 404,
+    Invalid: 422,
+    Conflict: 409,
+    Forbidden: 403,
+}
 
 
-def conflict(code: str, message: str, field: str | None = None) -> ApiError:
-    return ApiError(409, code, message, field)
-
-
-def invalid(message: str, field: str | None = None) -> ApiError:
-    return ApiError(422, "validation_error", message, field)
+def refused_status(exc: Refused) -> int:
+    return next((v for k, v in REFUSED_STATUS.items() if isinstance(exc, k)), 422)
 
 
 _CODES = {
@@ -147,6 +150,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
         return error_json(exc.status, exc.code, exc.message, exc.field, exc.headers)
+
+    @app.exception_handler(Refused)
+    async def refused(_request: Request, exc: Refused) -> JSONResponse:
+        return error_json(refused_status(exc), exc.code, exc.message, exc.field)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

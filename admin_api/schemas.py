@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Query, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, StringConstraints
 
 from admin_api.deps import MAX_ID
-from admin_api.errors import conflict, invalid
 from admin_api.text_rules import (
     EMAIL_PATTERN,
     MAX_EMAIL,
@@ -21,6 +19,7 @@ from admin_api.text_rules import (
     PASSWORD_PATTERN,
     REFUSED,
 )
+from base.download import Download
 from results import periods
 
 # REFUSED (admin_api/text_rules.py) is also the schema's `pattern`, so the OpenAPI description
@@ -73,7 +72,7 @@ Ids = Annotated[list[DbId], Field(max_length=200)]
 Locales = Annotated[list[LocaleCode], Field(max_length=30)]
 
 
-# A calendar month that is over (results/periods.py); the pattern is the one `month_of` checks.
+# A calendar month that is over (results/periods.py); the pattern is the one `month` checks.
 MonthParam = Annotated[
     str | None,
     Query(
@@ -81,16 +80,6 @@ MonthParam = Annotated[
         description="YYYY-MM, a month that is over (default: the last); one not over yet: 409",
     ),
 ]
-
-
-def month_of(text: str | None) -> periods.Month:
-    """The month asked for: 409 `month_not_over` for one that has not ended yet."""
-    try:
-        return periods.month(text)
-    except periods.NotOver as e:
-        raise conflict("month_not_over", str(e), "month") from None
-    except ValueError as e:
-        raise invalid(str(e), "month") from None
 
 
 def _as_utc(value: dt.datetime) -> dt.datetime:
@@ -129,17 +118,10 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-@dataclass
-class Download:
+def attachment(file: Download) -> Response:
     """A file for the browser to save (exports)."""
-
-    data: bytes
-    filename: str
-    media_type: str
-
-    def response(self) -> Response:
-        return Response(
-            self.data,
-            media_type=self.media_type,
-            headers={"Content-Disposition": f'attachment; filename="{self.filename}"'},
-        )
+    return Response(
+        file.data,
+        media_type=file.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
+    )

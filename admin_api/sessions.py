@@ -16,8 +16,9 @@ from fastapi import Request, Response
 from sqlalchemy import and_, case, delete, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admin_api.audit import audit, audit_actor
-from admin_api.deps import CSRF_COOKIE, SESSION_COOKIE, AuthConfig, Principal
+from access.audit import audit, audit_actor
+from access.scope import Principal
+from admin_api.deps import CSRF_COOKIE, SESSION_COOKIE, AuthConfig
 from admin_api.security import (
     HASHING_WORKERS,
     hash_off_loop,

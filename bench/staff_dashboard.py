@@ -37,12 +37,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from results_export import FLOW, ITEMS, PAIR, Bench, seed
 
 from admin_api.app import create_app
-from admin_api.routers.surveys import SurveyConfig
 from admin_api.security import hash_password
 from bench.pg import admin, database_url
 from dialogs.loader import load_flow
 from store.migrate import upgrade
 from store.models import Buendnis, StaffUser
+from surveys.service import SurveyConfig
 
 EMAIL = "gfs@bench.example"
 PASSWORD = "bench-password-2027"

@@ -1,22 +1,17 @@
 """Per-person flood control, shared by all workers through the database.
 
 The idempotency keys in `inbound_seen` carry the time they were seen, so the number of
-updates of one conversation in the last window is one indexed count — correct however many
-workers take the updates. Above the limit the first extra update gets one polite "slow down"
-reply; the rest are counted and dropped (not errors).
+updates of one conversation in the last window is one indexed count, taken with the
+conversation row when the update arrives (bot/arrival.py) — correct however many workers take
+the updates. Above the limit the first extra update gets one polite "slow down" reply; the
+rest are counted and dropped (not errors).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 import logging
 from collections import Counter
-
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from store.models import InboundSeen, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -29,19 +24,10 @@ class Verdict(enum.Enum):
     DROP = "drop"  # later ones: counted and ignored
 
 
-async def check(
-    s: AsyncSession, conversation_id: int, channel: str, *, limit: int, window: float
-) -> Verdict:
-    """Call after this update's key was added (it counts itself)."""
-    await s.flush()
-    since = utcnow() - dt.timedelta(seconds=window)
-    count = await s.scalar(
-        select(func.count())
-        .select_from(InboundSeen)
-        .where(InboundSeen.conversation_id == conversation_id, InboundSeen.seen_at >= since)
-    )
-    if (count or 0) <= limit:
+def verdict(recent: int, channel: str, *, limit: int) -> Verdict:
+    """`recent`: the updates of the conversation in the window, this one included."""
+    if recent <= limit:
         return Verdict.OK
     dropped[channel] += 1
-    log.info("flood control channel=%s over_by=%d", channel, (count or 0) - limit)
-    return Verdict.WARN if count == limit + 1 else Verdict.DROP
+    log.info("flood control channel=%s over_by=%d", channel, recent - limit)
+    return Verdict.WARN if recent == limit + 1 else Verdict.DROP

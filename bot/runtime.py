@@ -1,7 +1,8 @@
 """The conversation runtime: one inbound message → one transaction → replies in the outbox.
 
 Per conversation, messages are handled one at a time: an in-process lock per pseudonym, plus
-`SELECT … FOR UPDATE` on PostgreSQL (several workers) or a single writer on SQLite. The new
+the row lock taken on arrival on PostgreSQL (several workers; bot/arrival.py) or a single
+writer on SQLite. The new
 state, the effects and the rendered replies are committed together; sending happens after the
 commit, from the outbox, so a crash re-sends rather than loses a reply.
 """
@@ -16,14 +17,14 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, inspect, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, delete, insert, inspect, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import flood, paging
+from bot.arrival import arrive, buendnis_locale
 from bot.clean import clean_event
 from bot.effects import Handlers
 from bot.languages import locales_for
@@ -43,7 +44,6 @@ from store.models import (
     Buendnis,
     Conversation,
     EntryPoint,
-    InboundSeen,
     OutboxMessage,
     utcnow,
 )
@@ -52,6 +52,8 @@ from store.turn import Turn
 log = logging.getLogger(__name__)
 
 
+# Core: no unit of work for rows this process never reads again
+OUTBOX_INSERT = insert(cast(Table, OutboxMessage.__table__))
 MAX_ROUNDS = 8  # effects waited for within one step (a flow waits for one at a time)
 
 # Before a flow is shown: e.g. the Gemeinden of the person's Bündnis as choices.
@@ -146,67 +148,51 @@ class Runtime:
                 async with self._single_writer:
                     yield
 
-    async def _conversation(self, s: AsyncSession, pn: str, msg: Inbound) -> Conversation:
-        """Load (creating if needed) and lock the conversation row."""
-        insert = pg_insert if not self._is_sqlite else sqlite_insert
-        now = utcnow()
-        await s.execute(
-            insert(Conversation)
-            .values(
-                pseudonym=pn,
-                channel=msg.channel,
-                address=self.addresses.seal(msg.address),
-                state={},
-                opted_out=False,
-                invitations=False,
-                created_at=now,
-                updated_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["pseudonym"])
-        )
-        query = select(Conversation).where(Conversation.pseudonym == pn)
-        if not self._is_sqlite:
-            query = query.with_for_update()
-        return (await s.execute(query.execution_options(populate_existing=True))).scalar_one()
-
     # ------------------------------------------------------------------ handling
     async def handle(self, msg: Inbound) -> Handled:
         msg = replace(msg, event=clean_event(msg.event))  # storable and displayable text only
         pn = pseudonym(self.secret, msg.channel, msg.user_id)
-        async with self._serialised(pn), self.sessions() as s, s.begin():
-            conv = await self._conversation(s, pn, msg)
+        async with self._serialised(pn):
+            try:
+                return await self._handle(msg, pn)
+            except DBAPIError as e:
+                if not e.connection_invalidated:
+                    raise
+                # A connection the database dropped (restart, failover): the pool has been
+                # invalidated; the transaction never committed, so it is run once more.
+                log.warning("database connection lost: the message is handled again")
+                return await self._handle(msg, pn)
+
+    async def _handle(self, msg: Inbound, pn: str) -> Handled:
+        async with self.sessions() as s, s.begin():
+            arrival = await arrive(
+                s,
+                pseudonym=pn,
+                channel=msg.channel,
+                address=self.addresses.seal(msg.address),  # only a sender opens it
+                key=msg.key,
+                now=utcnow(),
+                window=self.flood_window_seconds,
+            )
+            conv = arrival.conversation
+            if arrival.duplicate:
+                log.info("duplicate inbound ignored channel=%s", msg.channel)
+                return Handled(conv.id, 0, duplicate=True)
             if msg.key is not None:
-                seen = await s.scalar(
-                    select(InboundSeen.id).where(
-                        InboundSeen.conversation_id == conv.id, InboundSeen.key == msg.key
-                    )
-                )
-                if seen is not None:
-                    log.info("duplicate inbound ignored channel=%s", msg.channel)
-                    return Handled(conv.id, 0, duplicate=True)
-                s.add(InboundSeen(conversation_id=conv.id, key=msg.key))
-                verdict = await flood.check(
-                    s,
-                    conv.id,
-                    msg.channel,
-                    limit=self.flood_max_updates,
-                    window=self.flood_window_seconds,
-                )
+                verdict = flood.verdict(arrival.recent, msg.channel, limit=self.flood_max_updates)
                 if verdict is flood.Verdict.DROP:
                     return Handled(conv.id, 0, dropped=True, locale=conv.locale)
                 if verdict is flood.Verdict.WARN:
-                    self._enqueue(s, conv, Reply(parts=(CM.SLOW_DOWN,)))
-                    conv.updated_at = utcnow()
+                    slow_down = Reply(parts=(CM.SLOW_DOWN,))
+                    await self._enqueue(s, conv, [slow_down], arrival.fallback_locale)
                     self.outbox_ready.set()
                     return Handled(conv.id, 1, dropped=True, locale=conv.locale)
-            conv.address = self.addresses.seal(msg.address)  # only a sender opens it
-            conv.opted_out = False  # they wrote to us: they can be reached again
+            attributed = conv.buendnis_id
             replies = await self._step(s, conv, msg)
-            conv.updated_at = utcnow()
-            fallback = await self._fallback_locale(s, conv)
-            turn = secrets.token_hex(4)  # the replies of one step may go as one message
-            for reply in replies:
-                self._enqueue(s, conv, reply, fallback, turn)
+            fallback = arrival.fallback_locale
+            if conv.buendnis_id != attributed:  # a start code attributed it just now
+                fallback = await buendnis_locale(s, conv.buendnis_id)
+            await self._enqueue(s, conv, replies, fallback)
             count = len(replies)
         self._hand_over(s)  # committed: only now may the held items be written, later
         self.outbox_ready.set()
@@ -365,34 +351,26 @@ class Runtime:
             hold(s, self.on_entry(entry.id))
         conv.wave_id = entry.wave_id  # a survey wave's own code, else None
 
-    async def _fallback_locale(self, s: AsyncSession, conv: Conversation) -> str:
-        """Second link of the fallback chain: the Bündnis' default language."""
-        if conv.buendnis_id is None:
-            return self.default_locale
-        found = await s.scalar(
-            select(Buendnis.default_locale).where(Buendnis.id == conv.buendnis_id)
-        )
-        return found or self.default_locale
-
-    def _enqueue(
-        self,
-        s: AsyncSession,
-        conv: Conversation,
-        reply: Reply,
-        fallback: str | None = None,
-        turn: str | None = None,
+    async def _enqueue(
+        self, s: AsyncSession, conv: Conversation, replies: Sequence[Reply], fallback: str | None
     ) -> None:
+        """The replies into the outbox, as one statement; they may go as one message (turn)."""
+        if not replies:
+            return
         fallback = fallback or self.default_locale
         locale = conv.locale or fallback
         gone = inspect(conv).detached  # deleted on request: a goodbye row, removed once sent
-        s.add(
-            OutboxMessage(
-                conversation_id=None if gone else conv.id,
-                channel=conv.channel,
-                address=conv.address,
-                payload=render_reply(reply, locale, fallback) | {"turn": turn},
-            )
-        )
+        turn = secrets.token_hex(4)
+        rows = [
+            {
+                "conversation_id": None if gone else conv.id,
+                "channel": conv.channel,
+                "address": conv.address,
+                "payload": render_reply(reply, locale, fallback) | {"turn": turn},
+            }
+            for reply in replies
+        ]
+        await s.execute(OUTBOX_INSERT, rows)
 
     async def state_of(self, channel: str, user_id: str) -> dict[str, Any] | None:
         pn = pseudonym(self.secret, channel, user_id)

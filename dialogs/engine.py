@@ -9,7 +9,6 @@ here; nothing about a conversation is decided anywhere else.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,7 +57,7 @@ class Result:
 
 def step(flow: Flow, state: State, event: Event, ctx: Context) -> Result:
     """Compute the reaction to one input. Never raises for any input."""
-    run = Run(flow, copy.deepcopy(state), ctx)
+    run = Run(flow, state.copy(), ctx)
     _Engine(run).handle(event)
     return Result(run.state, run.replies, run.effects)
 

@@ -42,12 +42,27 @@ class State:
     locale_guessed: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return {name: _copied(getattr(self, name)) for name in _STATE_ORDER}
+
+    def copy(self) -> State:
+        """A deep copy (the state holds JSON data only), cheaper than `copy.deepcopy`."""
+        return State(**self.to_json())
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> State:
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in (data or {}).items() if k in names})
+        return cls(**{k: v for k, v in (data or {}).items() if k in _STATE_FIELDS})
+
+
+_STATE_ORDER = tuple(f.name for f in dataclasses.fields(State))
+_STATE_FIELDS = frozenset(_STATE_ORDER)
+
+
+def _copied(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copied(v) for v in value]
+    return value  # str, int, float, bool, None — and tuples of them, which are immutable
 
 
 # ---------------------------------------------------------------- events (inputs)

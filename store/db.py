@@ -26,7 +26,10 @@ def make_engine(url: str, **kw: Any) -> AsyncEngine:
         engine = create_async_engine(url, **kw)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_pre_ping=True, **kw)
+    # No pre-ping: on asyncpg it costs three round trips per checkout. A connection the server
+    # dropped fails its first statement instead; SQLAlchemy then invalidates the pool and the
+    # caller's transaction is retried (bot/runtime.py) or answered as unavailable.
+    return create_async_engine(url, **kw)
 
 
 def sessions(engine: AsyncEngine) -> async_sessionmaker:

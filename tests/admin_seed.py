@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin_api.app import create_app
 from admin_api.deps import AuthConfig
-from admin_api.routers.surveys import SurveyConfig
 from admin_api.security import create_token, hash_password
 from entries.points import Links
 from store.db import make_engine, sessions
@@ -30,6 +29,7 @@ from store.models import (
     StaffUser,
     SurveyWave,
 )
+from surveys.service import SurveyConfig
 
 PASSWORD = "correct horse battery staple"
 

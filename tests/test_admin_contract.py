@@ -36,7 +36,7 @@ STORED: dict[str, Any] = {
     "UserIn": StaffUser,
     "UserPatch": StaffUser,
     "WaveIn": SurveyWave,
-    "admin_api__routers__offer_texts__TextIn": OfferText,
+    "admin_api__schemas_offers__TextIn": OfferText,
 }
 # fields stored under another name
 RENAMED: dict[tuple[str, str], Column[Any]] = {

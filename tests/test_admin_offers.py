@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from admin_api.routers.offers import months_before
+from offers.service import months_before
 from store.models import Offer, today
 from tests.admin_seed import Api
 

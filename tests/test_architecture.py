@@ -13,6 +13,7 @@ from dialogs.model import ROLES
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE = (
+    "access",
     "bot",
     "care",
     "entries",

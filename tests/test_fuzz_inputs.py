@@ -38,7 +38,7 @@ from bot.telegram import messages as TM
 from bot.telegram.adapter import TelegramChannel, make_bot
 from bot.telegram.webhook import SECRET_HEADER, WEBHOOK_PATH, webhook_router
 from bot.webchat import Limits, build_webchat_router
-from bot.webchat.routes import BODY_OVERHEAD, BYTES_PER_CHAR
+from bot.webchat.chat import BODY_OVERHEAD, BYTES_PER_CHAR
 from dialogs.buttons import Op, encode
 from dialogs.effects import Completed
 from dialogs.engine import step

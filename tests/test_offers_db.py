@@ -392,3 +392,24 @@ async def test_demo_intake_finds_offers_for_every_need_area(db):
     assert all(result[a] for a in NEED_AREAS), {a: len(v) for a, v in result.items()}
     # Jobcenter offers need SGB II receipt: not for Geduldete
     assert not any("Jobcenter" in r.offer.provider for r in ds["arbeit"])
+
+
+@pytest.mark.parametrize("age_band", ["u16", "16-17"])
+async def test_demo_courses_for_working_adults_are_not_shown_to_minors(db, age_band):
+    await load_demo(db)
+    async with db() as s:
+        kreis = await s.scalar(select(Buendnis).where(Buendnis.code == "demo-kreis"))
+        found = await find_offers(
+            s,
+            buendnis_id=kreis.id,
+            gemeinde_id=None,
+            need_areas=["sprache", "geld"],
+            status="unknown",
+            age_band=age_band,
+            languages=[],
+            today=TODAY,
+            limit_per_area=None,
+        )
+    titles = {r.offer.title for area in found.values() for r in area}
+    assert titles, "minors still get language offers"
+    assert not any("Schichtarbeit" in t or t == "Schuldnerberatung" for t in titles), titles

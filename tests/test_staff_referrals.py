@@ -328,12 +328,12 @@ async def test_a_withdrawn_referral_shows_no_data_and_takes_nothing(admin_api: A
 
 
 async def test_an_unexpected_error_is_a_german_page_without_internals(admin_api: Api, monkeypatch):
-    from admin_api import referral_access
+    from referrals import service as referral_service
 
     async def broken(*_a: object, **_k: object) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(referral_access, "queue", broken)
+    monkeypatch.setattr(referral_service, "queue", broken)
     await logged_in(admin_api, "servicestelle")
     r = await admin_api.client.get(PAGES)
     assert r.status_code == 500 and "text/html" in r.headers["content-type"]

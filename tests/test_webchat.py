@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from base.i18n import render
 from bot.webchat import Limits, build_webchat_router
+from bot.webchat.chat import page_text
 from bot.webchat.messages import W
-from bot.webchat.routes import page_text
 from dialogs.buttons import Op, encode
 from dialogs.messages import M
 from results.storage import stored_answers

@@ -11,9 +11,10 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from sqlalchemy import Select, func, select
 
-from admin_api.audit import audit
+from access.audit import audit
+from access.errors import Invalid
 from admin_api.deps import MAX_ID, Admin, DbSession, Limit, Offset, naive_utc
-from admin_api.errors import ERROR_RESPONSES, invalid
+from admin_api.errors import ERROR_RESPONSES
 from admin_api.schemas import Orm, Page, UtcDateTime
 from store.models import AuditEntry
 
@@ -56,7 +57,7 @@ class AuditFilter:
         self.since = naive_utc(since)
         self.until = naive_utc(until)
         if self.since and self.until and self.since > self.until:
-            raise invalid("since must not be after until", "since")
+            raise Invalid("since must not be after until", "since")
 
     def apply(self, q: Select[Any]) -> Select[Any]:
         for key, value in self.values.items():

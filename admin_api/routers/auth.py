@@ -8,14 +8,9 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import delete
 
-from admin_api.audit import audit
-from admin_api.deps import (
-    AnyStaff,
-    AuthConfig,
-    DbSession,
-    Principal,
-    Role,
-)
+from access.audit import audit
+from access.scope import Principal, Role
+from admin_api.deps import AnyStaff, AuthConfig, DbSession
 from admin_api.errors import ERROR_RESPONSES, ApiError
 from admin_api.schemas import CLEAN, Password, Strict, UtcDateTime, bounded, with_examples
 from admin_api.security import AccountError, hash_off_loop, verify_off_loop

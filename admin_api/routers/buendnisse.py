@@ -9,18 +9,11 @@ from fastapi import APIRouter, Response
 from pydantic import Field
 from sqlalchemy import func, select
 
-from admin_api.audit import audit
-from admin_api.deps import (
-    Admin,
-    AnyStaff,
-    DbSession,
-    Id,
-    Limit,
-    Offset,
-    buendnis_filter,
-    get_scoped,
-)
-from admin_api.errors import ERROR_RESPONSES, conflict
+from access.audit import audit
+from access.errors import Conflict
+from access.scope import buendnis_filter, get_scoped
+from admin_api.deps import Admin, AnyStaff, DbSession, Id, Limit, Offset
+from admin_api.errors import ERROR_RESPONSES
 from admin_api.schemas import Code, LocaleCode, Name, Orm, Page, Patch, Strict, with_examples
 from store.models import (
     Buendnis,
@@ -80,7 +73,7 @@ async def list_buendnisse(
 @router.post("", response_model=BuendnisOut, status_code=201, summary="Create a Bündnis (admin)")
 async def create_buendnis(body: BuendnisIn, who: Admin, s: DbSession) -> BuendnisOut:
     if await s.scalar(select(Buendnis.id).where(Buendnis.code == body.code)) is not None:
-        raise conflict("code_taken", "a Bündnis with this code exists", "code")
+        raise Conflict("code_taken", "a Bündnis with this code exists", "code")
     b = Buendnis(**body.model_dump())
     s.add(b)
     await s.flush()
@@ -119,7 +112,7 @@ async def delete_buendnis(buendnis_id: Id, who: Admin, s: DbSession) -> Response
             select(func.count()).select_from(model).where(model.buendnis_id == b.id)
         )
         if used:
-            raise conflict(
+            raise Conflict(
                 "buendnis_not_empty",
                 f"the Bündnis still has {model.__tablename__} rows; remove them first",
             )

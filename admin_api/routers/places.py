@@ -10,21 +10,11 @@ from pydantic import Field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admin_api.audit import audit
-from admin_api.deps import (
-    MAX_ID,
-    AdminOrGfs,
-    AnyStaff,
-    DbSession,
-    Id,
-    Limit,
-    Offset,
-    Principal,
-    buendnis_filter,
-    get_scoped,
-    target_buendnis,
-)
-from admin_api.errors import ERROR_RESPONSES, conflict, not_found
+from access.audit import audit
+from access.errors import Conflict, NotFound
+from access.scope import Principal, buendnis_filter, get_scoped, target_buendnis
+from admin_api.deps import MAX_ID, AdminOrGfs, AnyStaff, DbSession, Id, Limit, Offset
+from admin_api.errors import ERROR_RESPONSES
 from admin_api.schemas import (
     CLEAN,
     DbId,
@@ -40,6 +30,7 @@ from admin_api.schemas import (
     bounded,
     with_examples,
 )
+from places.service import check_gemeinden
 from store.models import Buendnis, Gemeinde, Offer, Referral, Servicestelle, StaffUser
 
 router = APIRouter(tags=["Gemeinden und Servicestellen"], responses=ERROR_RESPONSES)
@@ -50,25 +41,9 @@ BuendnisQuery = Annotated[
 Kreis = Annotated[str, bounded(120), CLEAN]
 
 
-async def check_gemeinden(s: AsyncSession, buendnis_id: int, ids: list[int]) -> list[int]:
-    """Every id must be a Gemeinde of the same Bündnis (422 on `gemeinde_ids` otherwise)."""
-    if not ids:
-        return []
-    unique = sorted(set(ids))
-    found = set(
-        await s.scalars(
-            select(Gemeinde.id).where(Gemeinde.id.in_(unique), Gemeinde.buendnis_id == buendnis_id)
-        )
-    )
-    missing = [i for i in unique if i not in found]
-    if missing:
-        raise not_found(f"Gemeinde {missing[0]} in this Bündnis", "gemeinde_ids")
-    return unique
-
-
 async def _existing_buendnis(s: AsyncSession, buendnis_id: int) -> None:
     if await s.get(Buendnis, buendnis_id) is None:
-        raise not_found("Bündnis", "buendnis_id")
+        raise NotFound("Bündnis", "buendnis_id")
 
 
 def _scoped_list(who: Principal, column: Any, requested: int | None) -> Any:
@@ -104,14 +79,6 @@ class GemeindeOut(Orm):
     kreis: str | None
 
 
-async def scoped_gemeinden(
-    s: AsyncSession, who: Principal, buendnis_id: int | None = None
-) -> list[Gemeinde]:
-    """The Gemeinden the caller may see (admin: all, or one Bündnis's), by name."""
-    where = _scoped_list(who, Gemeinde.buendnis_id, buendnis_id)
-    return list(await s.scalars(select(Gemeinde).where(where).order_by(Gemeinde.name)))
-
-
 @router.get("/gemeinden", response_model=Page[GemeindeOut], summary="Gemeinden")
 async def list_gemeinden(
     who: AnyStaff,
@@ -136,7 +103,7 @@ async def _gemeinde_name_free(s: AsyncSession, buendnis_id: int, name: str, own:
         )
     )
     if clash is not None:
-        raise conflict("name_taken", "the Bündnis has a Gemeinde of this name", "name")
+        raise Conflict("name_taken", "the Bündnis has a Gemeinde of this name", "name")
 
 
 @router.post("/gemeinden", response_model=GemeindeOut, status_code=201, summary="Add a Gemeinde")
@@ -183,7 +150,7 @@ async def delete_gemeinde(gemeinde_id: Id, who: AdminOrGfs, s: DbSession) -> Res
     for model in (Offer, Servicestelle):
         rows = await s.scalars(select(model.gemeinde_ids).where(model.buendnis_id == g.buendnis_id))
         if any(g.id in (ids or []) for ids in rows):
-            raise conflict("gemeinde_in_use", f"a {model.__tablename__} still refers to it")
+            raise Conflict("gemeinde_in_use", f"a {model.__tablename__} still refers to it")
     await s.delete(g)
     await audit(s, who, "delete", "gemeinde", gemeinde_id)
     await s.commit()
@@ -240,7 +207,7 @@ class ServicestelleOut(Orm):
 async def _stelle(s: AsyncSession, who: Principal, stelle_id: int) -> Servicestelle:
     stelle = await get_scoped(s, who, Servicestelle, stelle_id, "Servicestelle")
     if who.role == "servicestelle" and stelle.id != who.servicestelle_id:
-        raise not_found("Servicestelle")
+        raise NotFound("Servicestelle")
     return stelle
 
 
@@ -324,7 +291,7 @@ async def delete_servicestelle(servicestelle_id: Id, who: AdminOrGfs, s: DbSessi
             select(func.count()).select_from(model).where(model.servicestelle_id == stelle.id)
         )
         if used:
-            raise conflict(
+            raise Conflict(
                 "servicestelle_in_use", f"the Servicestelle still has {model.__tablename__} rows"
             )
     await s.delete(stelle)

@@ -20,19 +20,10 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from admin_api import referral_access as access
-from admin_api.deps import (
-    MAX_ID,
-    AdminOrGfs,
-    DbSession,
-    Id,
-    Limit,
-    Offset,
-    Principal,
-    buendnis_filter,
-    require_role,
-)
-from admin_api.errors import ERROR_RESPONSES, ApiError, conflict, invalid
+from access.errors import Conflict, Invalid, Refused
+from access.scope import Principal, buendnis_filter
+from admin_api.deps import MAX_ID, AdminOrGfs, DbSession, Id, Limit, Offset, require_role
+from admin_api.errors import ERROR_RESPONSES
 from admin_api.schemas import (
     CLEAN,
     MonthParam,
@@ -41,12 +32,13 @@ from admin_api.schemas import (
     Strict,
     UtcDateTime,
     bounded,
-    month_of,
     with_examples,
 )
 from offers.taxonomy import NEED_AREAS
 from referrals import lifecycle
+from referrals import service as referral_service
 from results.referral_figures import suppressed
+from results.service import published_month
 from store.models import Buendnis, Referral, ReferralEvent
 
 router = APIRouter(prefix="/referrals", tags=["referrals"], responses=ERROR_RESPONSES)
@@ -174,8 +166,8 @@ def _summary_fields(ref: Referral) -> dict[str, Any]:
         "last_activity_at": max(times),
         "locale": ref.locale,
         "contact_via": ref.contact_via,
-        "need_areas": access.need_areas(ref),
-        "gemeinde_id": access.gemeinde_id(ref),
+        "need_areas": referral_service.need_areas(ref),
+        "gemeinde_id": referral_service.gemeinde_id(ref),
         "urgent": bool(ref.urgent),
     }
 
@@ -187,27 +179,27 @@ def _detail(ref: Referral) -> ReferralDetail:
             question=str(a.get("question", "")),
             answer=str(a.get("answer", "")),
         )
-        for a in access.answers(ref)
+        for a in referral_service.answers(ref)
     ]
     return ReferralDetail(
         **_summary_fields(ref),
         shared=shared,
         contact_value=ref.contact_value,
-        reachable=access.reachable(ref),
-        allowed=access.allowed_next(ref),
-        events=[EventOut.model_validate(e) for e in access.timeline(ref)],
+        reachable=referral_service.reachable(ref),
+        allowed=referral_service.allowed_next(ref),
+        events=[EventOut.model_validate(e) for e in referral_service.timeline(ref)],
     )
 
 
-def _refused(exc: lifecycle.ReferralError, field: str | None = None) -> ApiError:
+def _refused(exc: lifecycle.ReferralError, field: str | None = None) -> Refused:
     if isinstance(exc, lifecycle.InvalidTransition):
-        return conflict("invalid_transition", str(exc), "to")
+        return Conflict("invalid_transition", str(exc), "to")
     if isinstance(exc, lifecycle.Unreachable):
-        return conflict("unreachable", str(exc))
+        return Conflict("unreachable", str(exc))
     message = str(exc)
     if message.startswith("referral is "):
-        return conflict("referral_finished", message)
-    return invalid(message, field)
+        return Conflict("referral_finished", message)
+    return Invalid(message, field)
 
 
 # ---------------------------------------------------------------- statistics (no personal data)
@@ -233,7 +225,7 @@ async def referral_stats(
     empty one), with small-cell suppression (the Bündnis' k, as for survey results) and
     onward referrals as one count — the addressees are free text a Servicestelle typed, so
     they never reach the GfS; admin: raw counts."""
-    period = month_of(month)
+    period = published_month(month)
     start = dt.datetime.combine(period.start, dt.time())
     end = dt.datetime.combine(period.end, dt.time())
     q = select(Referral.id, Referral.status, Referral.created_at).where(
@@ -321,7 +313,7 @@ async def list_referrals(
 ) -> Page[ReferralSummary]:
     """Need areas and Gemeinde come from the shared answers, so they are personal data too:
     each referral on the page is recorded in the audit log (`list`)."""
-    page, total = await access.queue(
+    page, total = await referral_service.queue(
         s,
         who,
         statuses=status,
@@ -342,7 +334,7 @@ async def list_referrals(
     summary="One referral with the shared data and its timeline (recorded in the audit log)",
 )
 async def read_referral(referral_id: Id, who: Staff, s: DbSession) -> ReferralDetail:
-    return _detail(await access.read(s, who, referral_id))
+    return _detail(await referral_service.read(s, who, referral_id))
 
 
 @router.post(
@@ -354,7 +346,7 @@ async def transition_referral(
     referral_id: Id, body: TransitionIn, who: Staff, s: DbSession
 ) -> ReferralDetail:
     try:
-        ref = await access.change_status(s, who, referral_id, body.to, body.note)
+        ref = await referral_service.change_status(s, who, referral_id, body.to, body.note)
     except lifecycle.ReferralError as exc:
         raise _refused(exc, "note") from None
     return _detail(ref)
@@ -369,7 +361,7 @@ async def onward_referral(
     referral_id: Id, body: OnwardIn, who: Staff, s: DbSession
 ) -> ReferralDetail:
     try:
-        ref = await access.hand_on(s, who, referral_id, body.addressee)
+        ref = await referral_service.hand_on(s, who, referral_id, body.addressee)
     except lifecycle.ReferralError as exc:
         raise _refused(exc, "addressee") from None
     return _detail(ref)
@@ -383,7 +375,7 @@ async def onward_referral(
 )
 async def add_note(referral_id: Id, body: TextIn, who: Staff, s: DbSession) -> EventOut:
     try:
-        event = await access.add_note(s, who, referral_id, body.text)
+        event = await referral_service.add_note(s, who, referral_id, body.text)
     except lifecycle.ReferralError as exc:
         raise _refused(exc, "text") from None
     return EventOut.model_validate(event)
@@ -397,7 +389,7 @@ async def add_note(referral_id: Id, body: TextIn, who: Staff, s: DbSession) -> E
 )
 async def relay_message(referral_id: Id, body: TextIn, who: Staff, s: DbSession) -> EventOut:
     try:
-        event = await access.relay(s, who, referral_id, body.text)
+        event = await referral_service.relay(s, who, referral_id, body.text)
     except lifecycle.ReferralError as exc:
         raise _refused(exc, "text") from None
     return EventOut.model_validate(event)

@@ -8,9 +8,11 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, func, select
 
-from admin_api.audit import audit
-from admin_api.deps import Admin, DbSession, Id, Limit, Offset, Role
-from admin_api.errors import ERROR_RESPONSES, ApiError, conflict, not_found
+from access.audit import audit
+from access.errors import Conflict, NotFound
+from access.scope import Role
+from admin_api.deps import Admin, DbSession, Id, Limit, Offset
+from admin_api.errors import ERROR_RESPONSES, ApiError
 from admin_api.schemas import (
     CLEAN,
     DbId,
@@ -108,7 +110,7 @@ def _account_error(e: AccountError) -> ApiError:
 async def _user(s: DbSession, user_id: int) -> StaffUser:
     user = await s.get(StaffUser, user_id)
     if user is None:
-        raise not_found("user")
+        raise NotFound("user")
     return user
 
 
@@ -144,7 +146,7 @@ async def create_user(body: UserIn, who: Admin, s: DbSession) -> UserOut:
     except AccountError as e:
         raise _account_error(e) from None
     if await s.scalar(select(StaffUser.id).where(StaffUser.email == email)) is not None:
-        raise conflict("email_taken", "an account with this e-mail exists", "email")
+        raise Conflict("email_taken", "an account with this e-mail exists", "email")
     user = StaffUser(
         email=email,
         password_hash=password_hash,
@@ -190,7 +192,7 @@ async def patch_user(user_id: Id, body: UserPatch, who: Admin, s: DbSession) -> 
     except AccountError as e:
         raise _account_error(e) from None
     if user.id == who.user_id and (body.active is False or (scope_changed and role != "admin")):
-        raise conflict("own_account", "you cannot disable or demote your own account")
+        raise Conflict("own_account", "you cannot disable or demote your own account")
     if body.active is not None:
         user.active = body.active
     if body.unlock:
@@ -208,7 +210,7 @@ async def patch_user(user_id: Id, body: UserPatch, who: Admin, s: DbSession) -> 
 async def delete_user(user_id: Id, who: Admin, s: DbSession) -> Response:
     user = await _user(s, user_id)
     if user.id == who.user_id:
-        raise conflict("own_account", "you cannot remove your own account")
+        raise Conflict("own_account", "you cannot remove your own account")
     await s.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
     await s.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
     await s.delete(user)
@@ -235,7 +237,7 @@ async def list_tokens(user_id: Id, who: Admin, s: DbSession) -> list[TokenOut]:
 async def new_token(user_id: Id, body: TokenIn, who: Admin, s: DbSession) -> NewToken:
     user = await _user(s, user_id)
     if not user.active:
-        raise conflict("account_inactive", "the account is disabled")
+        raise Conflict("account_inactive", "the account is disabled")
     token, plain = await create_token(s, user, expires_days=body.expires_days, label=body.label)
     await audit(s, who, "create", "api_token", token.id)
     await s.commit()
@@ -246,7 +248,7 @@ async def new_token(user_id: Id, body: TokenIn, who: Admin, s: DbSession) -> New
 async def revoke_token(token_id: Id, who: Admin, s: DbSession) -> TokenOut:
     token = await s.get(ApiToken, token_id)
     if token is None:
-        raise not_found("token")
+        raise NotFound("token")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         await audit(s, who, "revoke", "api_token", token.id)

@@ -16,7 +16,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import Scope
 
-from admin_api.errors import ApiError
+from access.errors import Refused
+from admin_api.errors import ApiError, refused_status
 from admin_api.web.i18n import S_
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,8 @@ Handler = Callable[[Request, Exception], Awaitable[Response] | Response]
 def _status_of(exc: Exception) -> int:
     if isinstance(exc, ApiError):
         return exc.status
+    if isinstance(exc, Refused):
+        return refused_status(exc)
     if isinstance(exc, RequestValidationError):
         return 422
     if isinstance(exc, StarletteHTTPException):
@@ -120,6 +123,7 @@ def install(app: FastAPI) -> None:
 
     for exc_class in (
         ApiError,
+        Refused,
         RequestValidationError,
         StarletteHTTPException,
         IntegrityError,

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from admin_api.audit import audit
-from admin_api.deps import DbSession, Id, Principal
-from admin_api.errors import ApiError, not_found
-from admin_api.routers.surveys import SurveyConfig
+from access.audit import audit
+from access.errors import Forbidden, NotFound
+from access.scope import Principal
+from admin_api.deps import DbSession, Id, survey_config
 from admin_api.web.i18n import S_, gettext_for
 from admin_api.web.session import CheckedForm, Coordinator
 from admin_api.web.templating import redirect, render
@@ -57,7 +57,7 @@ async def _page(
     problem: str = "",
     status: int = 200,
 ) -> Response:
-    config: SurveyConfig = request.app.state.surveys
+    config = survey_config(request)
     scope = None if who.is_admin else who.buendnis_id
     entries = await points.find(s, scope)
     waves = select(SurveyWave).where(SurveyWave.status != "closed").order_by(SurveyWave.id)
@@ -108,14 +108,14 @@ async def entries(
 @router.post("/entries")
 async def create(request: Request, who: Coordinator, s: DbSession, form: CheckedForm) -> Response:
     values = {k: form.get(k, "").strip() for k in ("source", "flow", "buendnis_id")}
-    config: SurveyConfig = request.app.state.surveys
+    config = survey_config(request)
     chosen = values["buendnis_id"]
     try:
         if who.is_admin and not chosen.isdigit():
             raise EntryError("buendnis", "no Bündnis chosen")
         buendnis_id = int(chosen) if who.is_admin else who.buendnis_id
         if buendnis_id is None:
-            raise ApiError(403, "forbidden", "account has no Bündnis")
+            raise Forbidden("account has no Bündnis")
         entry = await points.create(s, buendnis_id, values["flow"], values["source"], config.flows)
     except EntryError as error:
         await s.rollback()
@@ -132,11 +132,11 @@ async def poster(
 ) -> Response:
     """The printable A4 poster of an entry point of the user's Bündnis."""
     if fmt not in MEDIA:
-        raise not_found("poster format", "fmt")
+        raise NotFound("poster format", "fmt")
     scope = None if who.is_admin else who.buendnis_id
     entry = next((e for e in await points.find(s, scope) if e.id == entry_id), None)
     if entry is None:
-        raise not_found("entry point", "entry_id")
+        raise NotFound("entry point", "entry_id")
     links = links_of(request)
     shown = Poster(
         entry.buendnis, entry.code, links.telegram(entry.code), links.webchat(entry.code)

@@ -1,7 +1,7 @@
 """Translations of the offer texts for the GfS: which languages are missing (for the whole
 catalogue and per offer), and one offer's texts edited per language next to the German
 source, each marked as draft or reviewed. The logic is the JSON API's
-(`admin_api/routers/offer_texts.py`): same scoping, validation and audit."""
+(`offers/text_service.py`): same scoping, validation and audit."""
 
 from __future__ import annotations
 
@@ -13,12 +13,14 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from admin_api.deps import DbSession, Id, get_scoped
-from admin_api.errors import ApiError
-from admin_api.routers.offer_texts import LanguageTextsIn, offer_texts, save_language
+from access.errors import Invalid
+from access.scope import get_scoped
+from admin_api.deps import DbSession, Id
+from admin_api.schemas_offers import LanguageTextsIn
 from admin_api.web.i18n import S_, gettext_for, locale_of
 from admin_api.web.session import CheckedForm, Coordinator
 from admin_api.web.templating import redirect, render
+from offers.text_service import offer_texts, save_language
 from offers.texts import OFFER_LOCALES, TRANSLATED_FIELDS, catalogue_coverage
 from store.models import Offer
 
@@ -171,10 +173,8 @@ async def save_texts(
             errors.setdefault(name, gettext_for(request, message))
         return await _texts_page(request, s, offer, lang, values=sent, errors=errors, status=422)
     try:
-        await save_language(s, who, offer.id, lang, body)
-    except ApiError as error:
-        if error.status != 422:
-            raise
+        await save_language(s, who, offer.id, lang, body.values())
+    except Invalid:
         await s.rollback()
         offer = await get_scoped(s, who, Offer, offer_id, "offer")
         errors = {"": gettext_for(request, INVALID)}

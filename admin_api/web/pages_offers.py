@@ -1,7 +1,7 @@
 """The offer catalogue for the GfS (its Bündnis) and admin (all): list and search, edit an
 offer, mark it as checked, CSV/XLSX upload with the validation report (all or nothing) and
-download. The logic is the JSON API's (`admin_api/routers/offers.py`): same scoping,
-validation and audit."""
+download. The logic is the JSON API's (`offers/service.py`, `offers/file_service.py`): same
+scoping, validation and audit."""
 
 from __future__ import annotations
 
@@ -12,20 +12,21 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from admin_api.deps import DbSession, Id, Principal, get_scoped
-from admin_api.errors import ApiError
+from access.errors import Invalid
+from access.scope import Principal, get_scoped
+from admin_api.deps import DbSession, Id
 from admin_api.limits import MAX_UPLOAD
-from admin_api.routers.offer_files import FileFormat, export_file, import_file
-from admin_api.routers.offer_models import OfferPatch
-from admin_api.routers.offers import check_offer, find_offers, months_before, update_offer
-from admin_api.routers.places import scoped_gemeinden
+from admin_api.schemas import attachment
+from admin_api.schemas_offers import OfferPatch
 from admin_api.security import same
 from admin_api.web.errors import PageError
 from admin_api.web.i18n import S_, gettext_for
 from admin_api.web.session import CSRF_FAILED, CSRF_FIELD, CheckedForm, Coordinator
 from admin_api.web.templating import redirect, render
 from admin_api.web.upload import UploadTooLarge, UploadUnreadable, read_upload
+from offers.file_service import FileFormat, export_file, import_file
 from offers.io_columns import TEXT_FIELDS, RowError
+from offers.service import catalogue_offers, check_offer, months_before, update_offer
 from offers.taxonomy import (
     ACCESS_VALUES,
     CATEGORIES,
@@ -35,6 +36,7 @@ from offers.taxonomy import (
     STATUSES,
     TOPICS,
 )
+from places.service import scoped_gemeinden
 from store.models import Offer, today
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
@@ -238,7 +240,7 @@ async def catalogue(
 ) -> Response:
     """The catalogue with search; `done` + `id` show the result of a POST that redirected here."""
     text = "".join(c for c in q if c.isprintable()).strip()
-    offers = await find_offers(
+    offers = await catalogue_offers(
         s, who, q=text or None, unchecked_months=STALE_MONTHS if stale_only else None
     )
     context = _catalogue_context(offers, text, stale_only)
@@ -255,7 +257,7 @@ async def catalogue(
 
 @router.get("/offers/export")
 async def download(who: Coordinator, s: DbSession, format: FileFormat = "csv") -> Response:
-    return (await export_file(s, who, format)).response()
+    return attachment(await export_file(s, who, format))
 
 
 @router.post("/offers/import")
@@ -358,10 +360,8 @@ async def save(
         errors = _field_errors(request, error)
         return await _edit_page(request, s, who, offer, values, errors, status=422)
     try:
-        await update_offer(s, who, offer.id, patch)
-    except ApiError as error:
-        if error.status != 422:
-            raise
+        await update_offer(s, who, offer.id, patch.model_dump(exclude_unset=True))
+    except Invalid as error:
         await s.rollback()
         offer = await _scoped_offer(s, who, offer_id)
         field = error.field or ""

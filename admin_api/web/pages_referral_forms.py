@@ -11,8 +11,8 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admin_api import referral_access as access
-from admin_api.deps import DbSession, Id, Principal
+from access.scope import Principal
+from admin_api.deps import DbSession, Id
 from admin_api.web.i18n import S_, gettext_for
 from admin_api.web.pages_referrals import (
     ACTIONS,
@@ -25,6 +25,7 @@ from admin_api.web.pages_referrals import (
 from admin_api.web.session import CheckedForm, Counsellor
 from admin_api.web.templating import LOCAL_TIME, redirect
 from referrals import lifecycle
+from referrals import service as referral_service
 from store.models import Referral
 
 router = APIRouter(prefix="/staff/referrals", include_in_schema=False)
@@ -58,14 +59,14 @@ async def _refused(
 ) -> Response:
     """The detail page again (an audited read, as it shows the data), with the reason next
     to the form and what was typed still in it."""
-    ref = await access.read(s, who, referral_id)
+    ref = await referral_service.read(s, who, referral_id)
     return await detail_page(
         request, s, ref, errors={form_name: message}, values=form, status=status
     )
 
 
 def _reason(request: Request, exc: lifecycle.ReferralError, ref_status: str | None) -> str:
-    if isinstance(exc, access.Stale):
+    if isinstance(exc, referral_service.Stale):
         return gettext_for(request, STALE)
     if isinstance(exc, lifecycle.InvalidTransition):
         label = gettext_for(request, STATUS_LABELS.get(ref_status or "", ref_status or ""))
@@ -102,7 +103,7 @@ async def add_note(
     problem = _text_problem(request, text, lifecycle.MAX_RELAY)
     if problem is None:
         try:
-            await access.add_note(s, who, referral_id, text)
+            await referral_service.add_note(s, who, referral_id, text)
         except lifecycle.ReferralError as exc:
             problem = _reason(request, exc, await _current_status(s, referral_id))
     if problem is not None:
@@ -119,7 +120,7 @@ async def send_message(
     status = 422
     if problem is None:
         try:
-            await access.relay(s, who, referral_id, text)
+            await referral_service.relay(s, who, referral_id, text)
         except lifecycle.ReferralError as exc:
             problem, status = _reason(request, exc, await _current_status(s, referral_id)), 409
     if problem is not None:
@@ -171,7 +172,9 @@ async def change_status(
     status = 422
     if problem is None:
         try:
-            await access.change_status(s, who, referral_id, to, note, seen_event=_seen(form))
+            await referral_service.change_status(
+                s, who, referral_id, to, note, seen_event=_seen(form)
+            )
         except lifecycle.ReferralError as exc:
             problem, status = _reason(request, exc, await _current_status(s, referral_id)), 409
     if problem is not None:
@@ -192,7 +195,7 @@ async def hand_on(
     status = 422
     if problem is None:
         try:
-            await access.hand_on(s, who, referral_id, addressee, seen_event=_seen(form))
+            await referral_service.hand_on(s, who, referral_id, addressee, seen_event=_seen(form))
         except lifecycle.ReferralError as exc:
             problem, status = _reason(request, exc, await _current_status(s, referral_id)), 409
     if problem is not None:

@@ -1,7 +1,7 @@
 """The Servicestelle's pages: the referral queue and one referral (shared data, timeline,
 notes, a message to the person, status changes, onward referral).
 
-Everything goes through `admin_api/referral_access.py`, like the JSON API: the same scoping
+Everything goes through `referrals/service.py`, like the JSON API: the same scoping
 (another Servicestelle's referral is the 404 page), the same audit entries, the same
 lifecycle rules. A refused form is shown again with the German reason and the typed text
 kept; nothing of it is written.
@@ -15,13 +15,14 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admin_api import referral_access as access
-from admin_api.deps import DbSession, Id, Principal
+from access.scope import Principal
+from admin_api.deps import DbSession, Id
 from admin_api.web.i18n import S_, gettext_for, locale_of
 from admin_api.web.session import Counsellor
 from admin_api.web.templating import render
 from offers.taxonomy import NEED_AREAS
 from referrals import lifecycle
+from referrals import service as referral_service
 from store.models import Gemeinde, Referral, StaffUser
 
 router = APIRouter(prefix="/staff/referrals", include_in_schema=False)
@@ -137,7 +138,7 @@ async def queue(
         errors["gemeinde"], gemeinde, raw_gemeinde = _t(request, FILTER_INVALID), None, ""
     raw_page = params.get("seite", "1")
     page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 10_000 else 1
-    items, total = await access.queue(
+    items, total = await referral_service.queue(
         s,
         who,
         statuses=[status] if status else None,
@@ -146,17 +147,17 @@ async def queue(
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
-    counts = await access.status_counts(s, who)
+    counts = await referral_service.status_counts(s, who)
     rows = [
         {
             "id": ref.id,
             "status": ref.status,
             "created_at": ref.created_at,
             "last_activity": max([ref.created_at, *(e.at for e in ref.events)]),
-            "needs": [NEED_AREAS.get(code, code) for code in access.need_areas(ref)],
-            "gemeinde": gemeinden.get(access.gemeinde_id(ref) or 0, ""),
+            "needs": [NEED_AREAS.get(code, code) for code in referral_service.need_areas(ref)],
+            "gemeinde": gemeinden.get(referral_service.gemeinde_id(ref) or 0, ""),
             "language": _language_name(ref.locale, locale_of(request)),
-            "urgent": access.urgent_open(ref),
+            "urgent": referral_service.urgent_open(ref),
         }
         for ref in items
     ]
@@ -208,7 +209,7 @@ async def detail_page(
     status: int = 200,
 ) -> Response:
     page_locale = locale_of(request)
-    shared = access.answers(ref)
+    shared = referral_service.answers(ref)
     interpreter = next((a for a in shared if a.get("role") == "interpreter"), None)
     actors = await _actor_names(s, ref)
     events = [
@@ -226,14 +227,14 @@ async def detail_page(
             else actors.get(e.actor, e.actor),
             "css": e.kind,
         }
-        for e in access.timeline(ref)
+        for e in referral_service.timeline(ref)
     ]
-    allowed = access.allowed_next(ref)
+    allowed = referral_service.allowed_next(ref)
     actions = [(to, _t(request, ACTIONS[to])) for to in allowed if to in ACTIONS]
     # A reason for a form the page no longer shows (e.g. the status moved on) goes on top.
     shown = {f"status-{to}" for to, _label in actions}
     shown |= {"note"} if ref.status != "withdrawn" else set()
-    shown |= {"message"} if access.reachable(ref) else set()
+    shown |= {"message"} if referral_service.reachable(ref) else set()
     shown |= {"onward"} if "handed_on" in allowed else set()
     errors = dict(errors or {})
     orphans = [errors.pop(k) for k in list(errors) if k not in shown]
@@ -250,12 +251,12 @@ async def detail_page(
             "interpreter": str(interpreter.get("answer", "")) if interpreter else None,
             "contact_way": _t(request, CONTACT_LABELS.get(ref.contact_via, ref.contact_via)),
             "events": events,
-            "seen": access.last_event_id(ref),
+            "seen": referral_service.last_event_id(ref),
             "actions": actions,
             "can_hand_on": "handed_on" in allowed,
-            "urgent": access.urgent_open(ref),
+            "urgent": referral_service.urgent_open(ref),
             "urgent_topic": next((e["note"] for e in reversed(events) if e["css"] == "urgent"), ""),
-            "reachable": access.reachable(ref),
+            "reachable": referral_service.reachable(ref),
             "open": ref.status not in lifecycle.TERMINAL,
             "note_labels": _labels(request, NOTE_LABELS),
             "status_labels": _labels(request, STATUS_LABELS),
@@ -272,5 +273,5 @@ async def detail_page(
 
 @router.get("/{referral_id}")
 async def detail(request: Request, referral_id: Id, who: Counsellor, s: DbSession) -> Response:
-    ref = await access.read(s, who, referral_id)
+    ref = await referral_service.read(s, who, referral_id)
     return await detail_page(request, s, ref, done=request.query_params.get("ok"))

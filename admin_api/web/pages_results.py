@@ -13,16 +13,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from admin_api.deps import MAX_ID, DbSession, Id
-from admin_api.errors import ApiError
-from admin_api.routers.surveys import (
-    Format,
-    GapTableOut,
-    SurveyConfig,
-    export_file,
-    gap_signals,
-    wave_report,
-)
+from access.errors import Conflict
+from admin_api.deps import MAX_ID, DbSession, Id, survey_config
+from admin_api.schemas import attachment
+from admin_api.schemas_surveys import Format
 from admin_api.web.i18n import S_, gettext_for
 from admin_api.web.pages_referrals import DANGER_LABELS
 from admin_api.web.pages_waves import CONFLICTS, FAILED
@@ -31,7 +25,9 @@ from admin_api.web.templating import render
 from offers.taxonomy import NEED_AREAS
 from results import periods
 from results.codebook import breakdown_items
+from results.gaps import GapTable
 from results.safety_figures import safety_figures
+from results.service import export_results, gap_signals, wave_report
 from results.tables import Cell, Table
 from store.models import Buendnis
 
@@ -71,11 +67,6 @@ def chart_bars(labels: list[str], cells: list[Cell]) -> list[Bar]:
     return bars
 
 
-def _config(request: Request) -> SurveyConfig:
-    config: SurveyConfig = request.app.state.surveys
-    return config
-
-
 def _grid(table: Table) -> dict[str, Any]:
     return {
         "title": table.title,
@@ -100,11 +91,9 @@ async def dashboard(
     asked = bool(item and by)
     try:
         found = await wave_report(
-            s, who, _config(request), wave_id, crosstabs=asked, item=item, by=by
+            s, who, survey_config(request).flows, wave_id, crosstabs=asked, item=item, by=by
         )
-    except ApiError as error:
-        if error.status != 409:
-            raise
+    except Conflict as error:
         message = gettext_for(request, CONFLICTS.get(error.code, FAILED))
         problem = gettext_for(request, NO_REPORT) + " " + message
         return render(
@@ -150,16 +139,17 @@ async def export(
     request: Request, wave_id: Id, who: Coordinator, s: DbSession, format: Format = "xlsx"
 ) -> Response:
     """The wave's suppressed results as a file (audited like the API's export)."""
-    return (await export_file(s, who, _config(request), wave_id, format)).response()
+    flows = survey_config(request).flows
+    return attachment(await export_results(s, who, flows, wave_id, format))
 
 
-def _gap_grid(table: GapTableOut) -> dict[str, Any]:
+def _gap_grid(table: GapTable) -> dict[str, Any]:
     return {
-        "rows": [NEED_AREAS.get(a, a) for a in table.need_areas],
-        "cols": [g["name"] for g in table.gemeinden],
+        "rows": [NEED_AREAS.get(a, a) for a in table.rows],
+        "cols": [name for _code, name in table.cols],
         "cells": table.cells,
         "row_totals": table.row_totals,
-        "col_totals": table.column_totals,
+        "col_totals": table.col_totals,
         "total": table.total,
     }
 

@@ -1,6 +1,6 @@
 """Survey waves for the GfS (its Bündnis) and admin (all): list with response counts, create a
 draft wave, open, close and send invitations — the JSON API's functions
-(`admin_api/routers/surveys.py`), so the same checks and audit apply."""
+(`surveys/service.py`), so the same checks and audit apply."""
 
 from __future__ import annotations
 
@@ -11,20 +11,16 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from admin_api.deps import MAX_ID, DbSession, Id, Principal
-from admin_api.errors import ApiError
-from admin_api.routers.surveys import (
-    SurveyConfig,
-    WaveIn,
-    find_waves,
-    invite_to_wave,
-    new_wave,
-    set_wave_status,
-)
+from access.errors import Conflict, Invalid, NotFound
+from access.scope import Principal
+from admin_api.deps import MAX_ID, DbSession, Id, survey_config
+from admin_api.errors import refused_status
+from admin_api.schemas_surveys import WaveIn
 from admin_api.web.i18n import S_, gettext_for
 from admin_api.web.session import CheckedForm, Coordinator
 from admin_api.web.templating import redirect, render
 from store.models import Buendnis
+from surveys.service import find_waves, invite_to_wave, new_wave, set_wave_status
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 SECTION = "waves"
@@ -56,16 +52,6 @@ FIELD_MESSAGES = {"flow_id": FLOW_ERROR, "code": CODE_ERROR, "buendnis_id": BUEN
 FAILED = S_("Das hat nicht geklappt.")
 
 
-def _config(request: Request) -> SurveyConfig:
-    config: SurveyConfig = request.app.state.surveys
-    return config
-
-
-def survey_flows(config: SurveyConfig) -> dict[str, str]:
-    """Loaded survey flows: id -> title."""
-    return {fid: f.title for fid, f in config.flows.items() if getattr(f, "kind", "") == "survey"}
-
-
 async def _page(
     request: Request,
     s: DbSession,
@@ -80,7 +66,7 @@ async def _page(
     status: int = 200,
 ) -> Response:
     waves, _total = await find_waves(s, who, limit=500)
-    flows = survey_flows(_config(request))
+    flows = survey_config(request).survey_flows()
     buendnisse = (
         list(await s.scalars(select(Buendnis).order_by(Buendnis.name))) if who.is_admin else []
     )
@@ -138,16 +124,22 @@ async def create(request: Request, who: Coordinator, s: DbSession, form: Checked
         errors = {f: gettext_for(request, messages[f]) for f in fields if f in messages}
         return await _page(request, s, who, values=values, errors=errors, status=422)
     try:
-        wave = await new_wave(s, who, _config(request), body)
-    except ApiError as error:
-        if error.status not in (404, 409, 422):
-            raise
+        wave = await new_wave(
+            s,
+            who,
+            survey_config(request),
+            buendnis_id=body.buendnis_id,
+            flow_id=body.flow_id,
+            title=body.title,
+            code=body.code,
+        )
+    except (NotFound, Conflict, Invalid) as error:
         await s.rollback()
         field = error.field if error.field in FORM_FIELDS else "title"
         message = CONFLICTS.get(error.code) or FIELD_MESSAGES.get(field, TITLE_ERROR)
         errors = {field: gettext_for(request, message)}
         # a flow the form does not offer is a wrong choice in the form, not a missing page
-        status = 422 if error.field == "flow_id" else error.status
+        status = 422 if error.field == "flow_id" else refused_status(error)
         return await _page(request, s, who, values=values, errors=errors, status=status)
     return redirect(f"/staff/waves?done=created&id={wave.id}")
 
@@ -156,10 +148,8 @@ async def _transition(
     request: Request, s: DbSession, who: Principal, wave_id: int, status: str
 ) -> Response:
     try:
-        wave = await set_wave_status(s, who, _config(request), wave_id, status)
-    except ApiError as error:
-        if error.status != 409:
-            raise
+        wave = await set_wave_status(s, who, survey_config(request), wave_id, status)
+    except Conflict as error:
         problem = gettext_for(request, CONFLICTS.get(error.code, FAILED))
         return await _page(request, s, who, problem=problem, status=409)
     return redirect(f"/staff/waves?done={status}&id={wave.id}")
@@ -184,10 +174,8 @@ async def invite(
     request: Request, wave_id: Id, who: Coordinator, s: DbSession, _form: CheckedForm
 ) -> Response:
     try:
-        queued = await invite_to_wave(s, who, _config(request), wave_id)
-    except ApiError as error:
-        if error.status != 409:
-            raise
+        queued = await invite_to_wave(s, who, survey_config(request), wave_id)
+    except Conflict as error:
         problem = gettext_for(request, CONFLICTS.get(error.code, FAILED))
         return await _page(request, s, who, problem=problem, status=409)
     return redirect(f"/staff/waves?invited={queued}")

@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 from fastapi import Depends, Request
 from starlette.exceptions import HTTPException
 
-from admin_api.deps import SESSION_COOKIE, DbSession, Principal, Role, session_of
+from access.scope import Principal, Role
+from admin_api.deps import SESSION_COOKIE, DbSession, session_of
 from admin_api.security import same
 from admin_api.web.errors import PAGE_PREFIX, LoginRequired, PageError
 from admin_api.web.i18n import S_

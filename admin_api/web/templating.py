@@ -17,7 +17,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from admin_api.deps import Role
+from access.scope import Role
 from admin_api.web.headers import page_headers
 from admin_api.web.i18n import LOCALES, S_, locale_of, translations
 

@@ -11,6 +11,8 @@
 See docs/webchat.md.
 """
 
-from bot.webchat.routes import CHANNEL, Limits, build_webchat_router
+from bot.webchat.chat import CHANNEL
+from bot.webchat.limits import Limits
+from bot.webchat.routes import build_webchat_router
 
 __all__ = ["CHANNEL", "Limits", "build_webchat_router"]

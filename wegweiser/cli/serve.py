@@ -97,9 +97,10 @@ def serve(
     import uvicorn
 
     from admin_api.app import auth_config_from, create_app
-    from admin_api.routers.surveys import SurveyConfig
     from bot.webchat import build_webchat_router
+    from dialogs.safety import detector
     from entries.points import Links
+    from surveys.service import SurveyConfig
     from wegweiser.services import build, check_database
 
     cfg = settings()
@@ -110,6 +111,7 @@ def serve(
     async def go() -> None:
         services = build(cfg)
         await check_database(services.engine)
+        await asyncio.to_thread(detector)  # the safety lexicons load now, not on a first message
         api = create_app(
             services.engine,
             services.sessions,

@@ -1,5 +1,5 @@
-"""What the offer endpoints take and give: one offer's fields, for creating, changing and
-reading it (lengths and ranges as the catalogue stores them)."""
+"""What the offer endpoints and pages take and give: one offer's fields, for creating, changing
+and reading it (lengths and ranges as the catalogue stores them)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from admin_api.schemas import (
     with_examples,
 )
 from offers.taxonomy import TOPICS
+from offers.texts import TRANSLATED_FIELDS
 
 Access = Literal["yes", "no", "ask"]
 AccessMap = Annotated[
@@ -151,12 +152,30 @@ class OfferOut(Orm):
     is_sample: bool
 
 
-NULLABLE = {
-    "age_min",
-    "age_max",
-    "german_min",
-    "german_max",
-    "valid_from",
-    "valid_to",
-    "last_checked",
-}
+Field_ = Literal[
+    "title", "summary", "opening_hours", "cost", "what_to_bring", "capacity_note", "directions"
+]
+
+
+class TextIn(Strict):
+    text: Annotated[str, bounded(300), CLEAN]
+    reviewed: bool = False
+
+
+class LanguageTextsIn(Strict):
+    """One language's translations of an offer; a field not sent (or sent empty) has none."""
+
+    texts: Annotated[dict[Field_, TextIn], Field(max_length=len(TRANSLATED_FIELDS))]
+
+    def values(self) -> dict[str, tuple[str, bool]]:
+        """field → (text, reviewed), as `offers.text_service.save_language` takes them."""
+        return {name: (t.text, t.reviewed) for name, t in self.texts.items()}
+
+    model_config = with_examples(
+        {
+            "texts": {
+                "title": {"text": "دورة ألمانية مسائية", "reviewed": True},
+                "summary": {"text": "تعلّم الألمانية في المساء، للمبتدئين."},
+            }
+        }
+    )

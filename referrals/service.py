@@ -1,7 +1,8 @@
-"""Scoped, audited access to referrals — the one place the JSON endpoints
-(`routers/referrals.py`) and the staff pages (`web/pages_referrals.py`) both go through.
+"""Scoped, audited access to referrals for staff — the one place the JSON endpoints
+(`admin_api/routers/referrals.py`) and the staff pages (`admin_api/web/pages_referrals.py`)
+both go through.
 
-Every function checks the caller's scope (another Servicestelle's referral is `not_found`),
+Every function checks the caller's scope (another Servicestelle's referral is `NotFound`),
 writes the audit entry in the same transaction as the read or change, and commits; a refused
 change (`lifecycle.ReferralError`) is rolled back completely before it is raised.
 """
@@ -16,8 +17,8 @@ from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from admin_api.audit import audit
-from admin_api.deps import Principal, get_scoped, servicestelle_filter
+from access.audit import audit
+from access.scope import Principal, get_scoped, servicestelle_filter
 from places.gemeinden import gemeinde_id as gemeinde_code_id
 from referrals import lifecycle
 from store.models import Referral, ReferralEvent
@@ -85,7 +86,7 @@ async def load(s: AsyncSession, referral_id: int) -> Referral:
 
 
 async def scoped(s: AsyncSession, who: Principal, referral_id: int) -> Referral:
-    """The referral if it is in the caller's queue (admin: any), else 404 (`ApiError`)."""
+    """The referral if it is in the caller's queue (admin: any), else `NotFound`."""
     await get_scoped(s, who, Referral, referral_id, "referral", by="servicestelle")
     return await load(s, referral_id)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admin_api.deps import Principal
+from access.scope import Principal
 from store.models import AuditEntry
 
 MAX_ID_LENGTH = 64
