@@ -22,13 +22,13 @@ MAX_FAILURES = 5  # the admin_api fixture's
 def checks(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Every argon2 verification: True for a stored hash, False for the dummy."""
     seen: list[bool] = []
-    real = security.verify_password
+    real = sessions.verify_off_loop  # argon2 itself runs in a hashing process
 
-    def counting(password_hash: str | None, password: str) -> bool:
+    async def counting(password_hash: str | None, password: str) -> bool:
         seen.append(password_hash is not None)
-        return real(password_hash, password)
+        return await real(password_hash, password)
 
-    monkeypatch.setattr(security, "verify_password", counting)
+    monkeypatch.setattr(sessions, "verify_off_loop", counting)
     return seen
 
 
@@ -92,7 +92,7 @@ async def test_a_login_with_old_hash_parameters_rehashes(admin_api: Api):
 
 
 async def test_health_answers_during_a_login_burst(admin_api: Api):
-    """argon2 runs in its own threads: the event loop keeps answering meanwhile."""
+    """argon2 runs in hashing processes: the event loop keeps answering meanwhile."""
     api = admin_api
     emails = [api.seed.email[n] for n in ("admin", "gfs", "gfs_b", "servicestelle", "ss_b")]
     burst = asyncio.gather(*(attempt(api, emails[i % 5], f"wrong {i}") for i in range(20)))
