@@ -110,7 +110,7 @@ async def no_retry_waits(
         while True:
             await tg.wait_until(lambda n=handled: len(tg.errors) > n, 3600, "an error")
             handled = len(tg.errors)
-            await eventually(recorded)
+            await eventually(recorded, timeout=60)
             clock.advance(60)
 
     task = asyncio.create_task(skip())
