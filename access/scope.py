@@ -10,7 +10,7 @@ from typing import Any, Literal, TypeVar
 from sqlalchemy import ColumnElement, false, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from access.errors import Forbidden, Invalid, NotFound
+from access.errors import Conflict, Forbidden, NotFound
 
 Role = Literal["admin", "gfs", "servicestelle"]
 
@@ -97,8 +97,8 @@ def target_buendnis(who: Principal, requested: int | None, field: str = "buendni
     """The Bündnis a new object goes into: a gfs's own (a foreign one is not found); admin
     must name it."""
     if who.is_admin:
-        if requested is None:
-            raise Invalid("buendnis_id is required for admin", field)
+        if requested is None:  # the role and the scope sent do not fit: like an admin user's
+            raise Conflict("scope_conflict", "buendnis_id is required for admin", field)
         return requested
     if requested is not None and requested != who.buendnis_id:
         raise NotFound("Bündnis", field)

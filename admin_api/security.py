@@ -38,10 +38,24 @@ MAX_PASSWORD_LENGTH = MAX_PASSWORD
 _hasher = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=1)
 
 
+Params = tuple[int, int, int]  # time cost, memory cost (KiB), lanes
+
+
+def _params() -> Params:
+    """The parameters of `_hasher`, which the hashing processes use too."""
+    return (_hasher.time_cost, _hasher.memory_cost, _hasher.parallelism)
+
+
 @functools.cache
-def _dummy_hash() -> str:
+def _hasher_with(params: Params) -> PasswordHasher:
+    time_cost, memory_cost, parallelism = params
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+
+
+@functools.cache
+def _dummy_hash(params: Params) -> str:
     """Verified against when the e-mail is unknown, so both cases take the same time."""
-    return _hasher.hash(secrets.token_urlsafe(16))
+    return _hasher_with(params).hash(secrets.token_urlsafe(16))
 
 
 class AccountError(Exception):
@@ -58,7 +72,11 @@ class AccountError(Exception):
 
 def hash_password(password: str) -> str:
     check_password_strength(password)
-    return _hasher.hash(password)
+    return _hash_with(_params(), password)
+
+
+def _hash_with(params: Params, password: str) -> str:
+    return _hasher_with(params).hash(password)
 
 
 def check_password_strength(password: str) -> None:
@@ -74,9 +92,14 @@ def check_password_strength(password: str) -> None:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Blocking (about 50 ms of CPU and 64 MiB): from the event loop use `verify_off_loop`."""
+    return _verify_with(_params(), password_hash, password)
+
+
+def _verify_with(params: Params, password_hash: str | None, password: str) -> bool:
     try:
-        return (
-            _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        hasher = _hasher_with(params)
+        return hasher.verify(password_hash or _dummy_hash(params), password) and (
+            password_hash is not None
         )
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
@@ -127,13 +150,13 @@ async def _off_loop(fn: Callable[..., T], *args: object) -> T:
 
 async def verify_off_loop(password_hash: str | None, password: str) -> bool:
     """`verify_password` in a hashing process (the same time for a missing hash)."""
-    return await _off_loop(verify_password, password_hash, password)
+    return await _off_loop(_verify_with, _params(), password_hash, password)
 
 
 async def hash_off_loop(password: str) -> str:
     """`hash_password` (strength checked first) in a hashing process."""
     check_password_strength(password)
-    return await _off_loop(hash_password, password)
+    return await _off_loop(_hash_with, _params(), password)
 
 
 def sha256(value: str) -> str:

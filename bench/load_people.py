@@ -113,9 +113,11 @@ class Person:
         persona: Persona,
         reference: list[str] | None,
         quiet: float = QUIET,
+        last: str | None = None,
     ) -> None:
         self.tg, self.user_id, self.persona, self.reference = tg, user_id, persona, reference
         self.quiet = quiet
+        self.last = last  # a text only the conversation's end shows: done without `quiet`
         self.out = Outcome()
         self.event = tg.watch(user_id)
         self.prompts = typed_prompts(persona.language)
@@ -193,6 +195,8 @@ class Person:
                 continue
 
     def _ended(self, record: dict[str, Any] | None) -> bool:
+        if record is not None and self.last is not None and self.last in record["text"]:
+            return True
         if self.reference is None or record is None:
             return False
         n = len(self.out.questions)

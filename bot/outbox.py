@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
+from bot.clock import SYSTEM_CLOCK, Clock
 from store.models import Conversation, OutboxMessage, utcnow
 
 log = logging.getLogger(__name__)
@@ -86,10 +87,6 @@ def _failed(row: OutboxMessage, reason: str) -> None:
         log.warning("outbox message dead-lettered id=%d reason=%s", row.id, reason[:80])
     else:
         row.not_before = utcnow() + dt.timedelta(seconds=2**row.attempts)
-
-
-def payload_text(payload: dict[str, Any]) -> str:
-    return str(payload.get("text", ""))
 
 
 # ---------------------------------------------------------------- shared, paced outbox
@@ -173,11 +170,12 @@ async def claim(
     limit: int = 50,
     write_lock: asyncio.Lock | None = None,
     merge: bool = True,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> list[Claimed]:
     """Claim up to `limit` due rows: replies before broadcasts, oldest first, one per chat
     (`merge`: with the rows after it that go in the same message)."""
-    async with _maybe(write_lock), sessions() as s, s.begin():
-        now = utcnow()
+    async with write_lock or contextlib.nullcontext(), sessions() as s, s.begin():
+        now = clock.now()
         earlier = aliased(OutboxMessage)
         is_head = ~exists().where(
             earlier.channel == OutboxMessage.channel,
@@ -272,12 +270,15 @@ def combine(payloads: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 async def next_due(
-    sessions: async_sessionmaker[AsyncSession], channel: str, pacing: Pacing
+    sessions: async_sessionmaker[AsyncSession],
+    channel: str,
+    pacing: Pacing,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> float | None:
     """Seconds until a waiting row may be claimed (its retry time or its chat's pace), so
     a sender sleeps exactly that long and a paced question goes out the moment it may."""
     async with sessions() as s:
-        now = utcnow()
+        now = clock.now()
         waiting = (
             OutboxMessage.channel == channel,
             OutboxMessage.status == "pending",
@@ -303,12 +304,13 @@ async def settle(
     *,
     max_attempts: int = MAX_ATTEMPTS,
     write_lock: asyncio.Lock | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> None:
     """Record what happened to claimed rows. A sent row leaves the outbox."""
     if not results:
         return
-    async with _maybe(write_lock), sessions() as s, s.begin():
-        now = utcnow()
+    async with write_lock or contextlib.nullcontext(), sessions() as s, s.begin():
+        now = clock.now()
         for row, outcome in results:
             mine = _mine(row)
             # conversation first, then the outbox row: the same lock order as the runtime
@@ -387,12 +389,3 @@ async def _dead(s: AsyncSession, row: Claimed, reason: str, attempts: int) -> No
             .values(status="dead", attempts=attempts, last_error=reason[:300])
         )
     log.warning("outbox message dead-lettered id=%d reason=%s", row.id, reason[:80])
-
-
-@contextlib.asynccontextmanager
-async def _maybe(lock: asyncio.Lock | None) -> AsyncIterator[None]:
-    if lock is None:
-        yield
-    else:
-        async with lock:
-            yield

@@ -9,6 +9,7 @@ package the browser tests are skipped with the reason, except under CI=true, whe
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -19,8 +20,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
-from store.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -109,9 +108,9 @@ def serve(
 
 
 @pytest.fixture
-def sqlite_server(tmp_path: Path, browser_available: None) -> Iterator[str]:
+def sqlite_server(tmp_path: Path, browser_available: None, sqlite_template: Path) -> Iterator[str]:
     """`wegweiser serve` on a free port with a fresh SQLite database (tmp_path/chat.db)."""
+    shutil.copyfile(sqlite_template, tmp_path / "chat.db")  # migrated once (tests/conftest.py)
     url = f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"
-    upgrade(url)
     with serve(tmp_path, url, timeout=20) as base:
         yield base

@@ -14,9 +14,11 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from admin_api import security
 from store.db import make_engine, sessions
 from store.migrate import downgrade, upgrade
 from store.models import Base
@@ -144,6 +146,32 @@ async def db(db_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
 
 
 __all__ = ["downgrade", "drop_pg_database", "new_pg_database"]
+
+
+# argon2's smallest parameters (about 1 ms a hash instead of 50-400 ms): nearly every admin
+# test hashes a password and logs in, and what they check does not depend on the cost. Tests
+# about the cost itself (hashing off the event loop) ask for `real_argon2`.
+CHEAP_ARGON2 = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+REAL_ARGON2 = security._hasher
+
+
+def _use_hasher(hasher: PasswordHasher) -> None:
+    security._hasher = hasher  # the hashing processes are sent its parameters with each call
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_argon2() -> Iterator[None]:
+    _use_hasher(CHEAP_ARGON2)
+    yield
+    _use_hasher(REAL_ARGON2)
+
+
+@pytest.fixture
+def real_argon2(cheap_argon2: None) -> Iterator[None]:
+    """The production argon2 parameters for this test."""
+    _use_hasher(REAL_ARGON2)
+    yield
+    _use_hasher(CHEAP_ARGON2)
 
 
 def settings_for(db_url: str, tmp_path: Path, **overrides: object):  # -> Settings

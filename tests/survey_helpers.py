@@ -54,10 +54,17 @@ class Person:
         )
 
     async def last(self) -> dict[str, Any]:
+        address = self.rt.addresses.seal(self.user)
         async with self.rt.sessions() as s:
-            rows = (await s.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars()
-            mine = [r.payload for r in rows if r.address == self.rt.addresses.seal(self.user)]
-        return mine[-1]
+            latest = (
+                select(OutboxMessage.payload)
+                .where(OutboxMessage.address == address)
+                .order_by(OutboxMessage.id.desc())
+                .limit(1)
+            )
+            payload = await s.scalar(latest)
+        assert payload is not None, "nothing was sent to this person"
+        return dict(payload)
 
     async def answer_all(self, version: str, answers: dict[str, Any], limit: int = 80) -> list:
         """Answer whatever is asked until nothing is asked; returns the item ids asked."""

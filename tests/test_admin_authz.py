@@ -376,4 +376,4 @@ async def test_gfs_creates_in_its_own_buendnis_by_default(admin_api: Api) -> Non
         json={"title": "Beratung", "provider": "JMD", "category": "Beratung"},
         headers=api.auth("admin"),
     )
-    assert r.status_code == 422 and r.json()["error"]["field"] == "buendnis_id"
+    assert r.status_code == 409 and r.json()["error"]["code"] == "scope_conflict"

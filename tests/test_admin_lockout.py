@@ -1,4 +1,7 @@
-"""The login lockout under concurrency, one answer for every refusal, argon2 off the loop."""
+"""The login lockout under concurrency, one answer for every refusal, argon2 off the loop.
+
+The lockout tests count verifications and hash cheaply (tests/conftest.py); the rehash and the
+event-loop tests use the production argon2 parameters."""
 
 from __future__ import annotations
 
@@ -75,6 +78,7 @@ async def test_unknown_wrong_and_locked_look_alike(admin_api: Api, checks: list[
     assert checks == [False]  # one verification each time, whatever the account
 
 
+@pytest.mark.usefixtures("real_argon2")  # before `admin_api`: the seed hashes for real
 async def test_a_login_with_old_hash_parameters_rehashes(admin_api: Api):
     api = admin_api
     weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
@@ -91,8 +95,10 @@ async def test_a_login_with_old_hash_parameters_rehashes(admin_api: Api):
     assert (await attempt(api, api.seed.email["gfs"], PASSWORD))[0] == 200
 
 
+@pytest.mark.usefixtures("real_argon2")  # before `admin_api`: the seed hashes for real
 async def test_health_answers_during_a_login_burst(admin_api: Api):
-    """argon2 runs in hashing processes: the event loop keeps answering meanwhile."""
+    """argon2 runs in hashing processes: the event loop keeps answering meanwhile, during 20
+    concurrent logins."""
     api = admin_api
     emails = [api.seed.email[n] for n in ("admin", "gfs", "gfs_b", "servicestelle", "ss_b")]
     burst = asyncio.gather(*(attempt(api, emails[i % 5], f"wrong {i}") for i in range(20)))

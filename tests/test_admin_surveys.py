@@ -249,7 +249,7 @@ async def test_gap_signals_use_the_same_suppression(admin_api: Api) -> None:
     )
     assert r.status_code == 404
     r = await api.client.get(f"{API}/gaps", headers=api.auth("admin"))
-    assert r.status_code == 422 and r.json()["error"]["field"] == "buendnis_id"
+    assert r.status_code == 409 and r.json()["error"]["field"] == "buendnis_id"  # admin names one
     r = await api.client.get(
         f"{API}/gaps?buendnis_id={seed.buendnis['B']}&month=2026-03", headers=api.auth("admin")
     )

@@ -16,9 +16,7 @@ from sqlalchemy import func, select
 
 from results.storage import stored_answers
 from store.db import make_engine, sessions
-from store.migrate import upgrade
 from store.models import Conversation, SurveyResponse
-from tests.conftest import drop_pg_database, new_pg_database, require_postgres
 
 WEGWEISER = [sys.executable, "-m", "wegweiser"]
 pytestmark = pytest.mark.slow
@@ -152,20 +150,6 @@ class Chat:
         return self.until_prompt()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def fresh_db(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'crash.db'}"
-        upgrade(url)
-        yield url
-        return
-    require_postgres(request)
-    name, url = new_pg_database()
-    upgrade(url)
-    yield url
-    drop_pg_database(name)
-
-
 async def _counts(url: str) -> tuple[int, int, dict]:
     engine = make_engine(url)
     async with sessions(engine)() as s:
@@ -176,25 +160,25 @@ async def _counts(url: str) -> tuple[int, int, dict]:
     return responses, answers, state
 
 
-async def test_sigkill_mid_conversation_resumes_at_the_same_question(tmp_path, fresh_db):
-    chat = Chat(tmp_path, fresh_db)
+async def test_sigkill_mid_conversation_resumes_at_the_same_question(tmp_path, db_url):
+    chat = Chat(tmp_path, db_url)
     assert "Wie alt bist du?" in chat.until_prompt()
     assert "Wie wohnst du?" in chat.say("33")
     assert "Suchst du eine Wohnung?" in chat.say("1")
     chat.proc.send_signal(signal.SIGKILL)
     chat.proc.wait(10)
 
-    _, _, state = await _counts(fresh_db)
+    _, _, state = await _counts(db_url)
     assert state["answers"] == {"age": 33, "housing": "shared"}
     assert state["item"] == "housing_help"
 
-    chat = Chat(tmp_path, fresh_db)
+    chat = Chat(tmp_path, db_url)
     assert "Suchst du eine Wohnung?" in chat.until_prompt()  # the same question again
     assert "Wobei brauchst du Hilfe?" in chat.say("nein")
     out = chat.say("6")  # skip the optional question
     assert "Suchst du eine Wohnung? – Nein" in out and "Wie alt bist du? – 33" in out
     chat.proc.stdin.close()
     chat.proc.wait(10)
-    responses, answers, state = await _counts(fresh_db)
+    responses, answers, state = await _counts(db_url)
     assert (responses, answers) == (1, 4)  # age, housing, housing_help, needs(skipped)
     assert state["answers"] == {}

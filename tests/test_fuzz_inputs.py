@@ -16,6 +16,7 @@ import io
 import itertools
 import json
 import math
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -213,13 +214,13 @@ class Loop:
     """One event loop and one set of services for all examples of a test: hypothesis calls a
     plain function per example, which runs its coroutine here."""
 
-    def __init__(self, tmp: Path, url: str | None = None) -> None:
+    def __init__(self, tmp: Path, template: Path, url: str | None = None) -> None:
         self.loop = asyncio.new_event_loop()
         shm = Path("/dev/shm")
         self.path = (shm if shm.is_dir() else tmp) / f"wegweiser-fuzz-{uuid.uuid4().hex}.db"
-        if url is None or url.startswith("sqlite"):
+        if url is None or url.startswith("sqlite"):  # in memory: examples write a lot
             url = f"sqlite+aiosqlite:///{self.path}"
-            upgrade(url)
+            shutil.copyfile(template, self.path)  # migrated once (tests/conftest.py)
         self.services = build(settings_for(url, tmp, secret_key="f" * 40))
         self.users = itertools.count(10_000)
 
@@ -262,8 +263,10 @@ class Chat:
 
 
 @pytest.fixture(scope="module")
-def chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Loop, Chat]]:
-    loop = Loop(tmp_path_factory.mktemp("webchat"))
+def chat(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Iterator[tuple[Loop, Chat]]:
+    loop = Loop(tmp_path_factory.mktemp("webchat"), sqlite_template)
     c = Chat(loop)
     yield loop, c
     loop.run(c.client.aclose())
@@ -481,8 +484,8 @@ class Telegram:
 
 
 @pytest.fixture(scope="module")
-def telegram(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Telegram]:
-    loop = Loop(tmp_path_factory.mktemp("telegram"))
+def telegram(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Telegram]:
+    loop = Loop(tmp_path_factory.mktemp("telegram"), sqlite_template)
     t = Telegram(loop)
 
     async def victim() -> None:  # another person, halfway through the demo
@@ -801,9 +804,11 @@ def test_callback_naming_another_chat_changes_nothing(telegram: Telegram) -> Non
 
 
 @pytest.fixture
-def intake_world(db_url: str, tmp_path: Path) -> Iterator[tuple[Loop, dict[str, Any]]]:
+def intake_world(
+    db_url: str, tmp_path: Path, sqlite_template: Path
+) -> Iterator[tuple[Loop, dict[str, Any]]]:
     """A person with an open referral (the victim) in a Bündnis with offers."""
-    loop = Loop(tmp_path, db_url)
+    loop = Loop(tmp_path, sqlite_template, db_url)
 
     async def setup() -> dict[str, Any]:
         ids = await seed(loop.services.sessions)

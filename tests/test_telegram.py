@@ -4,7 +4,11 @@ webhook route (uvicorn) against the Bot API emulator, on SQLite and PostgreSQL."
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import datetime as dt
 import socket
+import time
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -17,6 +21,7 @@ from sqlalchemy import func, select
 from admin_api.app import create_app
 from base.settings import load_settings
 from bot import flood
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.outbox import Pacing, claim
 from bot.telegram.adapter import (
     TelegramChannel,
@@ -36,6 +41,7 @@ from store.models import (
     InboundSeen,
     OutboxMessage,
     SurveyResponse,
+    utcnow,
 )
 from wegweiser.services import Services, build
 
@@ -70,10 +76,62 @@ async def eventually(check, timeout: float = 5.0) -> None:  # noqa: ASYNC109
         await asyncio.sleep(0.05)
 
 
+class MovableClock:
+    """The system clock, moved on by the test: a retry wait or a lease is over when the test
+    says so, not after a sleep."""
+
+    def __init__(self) -> None:
+        self.ahead = 0.0
+
+    def advance(self, seconds: float) -> None:
+        self.ahead += seconds
+
+    def now(self) -> dt.datetime:
+        return utcnow() + dt.timedelta(seconds=self.ahead)
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.ahead
+
+
+@asynccontextmanager
+async def no_retry_waits(
+    tg: TelegramEmulator, clock: MovableClock, services: Services
+) -> AsyncIterator[None]:
+    """After each error answer, once the sender has recorded it, move the sender's clock past
+    the wait it set (429: `retry_after`; 5xx: the backoff): the retry goes out at once."""
+
+    async def recorded() -> bool:
+        async with services.sessions() as s:
+            sending = select(func.count()).where(OutboxMessage.status == "sending")
+            return not await s.scalar(sending)
+
+    async def skip() -> None:
+        handled = 0
+        while True:
+            await tg.wait_until(lambda n=handled: len(tg.errors) > n, 3600, "an error")
+            handled = len(tg.errors)
+            await eventually(recorded, timeout=60)
+            clock.advance(60)
+
+    task = asyncio.create_task(skip())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 class Worker:
     """One Wegweiser process: runtime, aiogram channel, outbox sender."""
 
-    def __init__(self, services: Services, tg: TelegramEmulator, config: SenderConfig = FAST):
+    def __init__(
+        self,
+        services: Services,
+        tg: TelegramEmulator,
+        config: SenderConfig = FAST,
+        clock: Clock = SYSTEM_CLOCK,
+    ):
         self.services = services
         self.bot = make_bot(tg.token, tg.base_url)
         self.channel = TelegramChannel(services.runtime, self.bot)
@@ -84,6 +142,7 @@ class Worker:
             ready=services.runtime.outbox_ready,
             write_lock=services.runtime.single_writer,
             addresses=services.runtime.addresses,
+            clock=clock,
         )
         self.tasks: list[asyncio.Task] = []
 
@@ -104,9 +163,9 @@ class Worker:
 
 
 @asynccontextmanager
-async def polling_worker(db_url, tmp_path, tg, **overrides):
+async def polling_worker(db_url, tmp_path, tg, clock: Clock = SYSTEM_CLOCK, **overrides):
     services = make_services(db_url, tmp_path, **overrides)
-    w = Worker(services, tg)
+    w = Worker(services, tg, clock=clock)
     w.start_sender()
     w.start_polling()
     try:
@@ -134,6 +193,13 @@ async def rows(services: Services, model) -> list:
     await services.holding.flush(force=True)  # what the holding area keeps back
     async with services.sessions() as s:
         return list((await s.execute(select(model))).scalars())
+
+
+async def settled(services: Services) -> bool:
+    """Nothing is left to send: every outbox row was sent (and so deleted) or dead-lettered."""
+    async with services.sessions() as s:
+        waiting = select(func.count()).where(OutboxMessage.status.in_(("pending", "sending")))
+        return not await s.scalar(waiting)
 
 
 async def unpacked(services: Services) -> list:
@@ -373,7 +439,7 @@ async def test_flood_control_one_notice_rest_dropped(db_url, tmp_path, tg):
         async with w.services.sessions() as s:
             seen = await s.scalar(select(func.count()).select_from(InboundSeen))
         assert seen == 8
-        await asyncio.sleep(0.2)
+        await eventually(lambda: settled(w.services))  # whatever the updates gave is out
         assert sum("Bitte warte kurz." in t for t in tg.texts(U)) == 1
     assert flood.dropped["telegram"] - before == 3
 
@@ -384,7 +450,11 @@ async def test_flood_control_one_notice_rest_dropped(db_url, tmp_path, tg):
 async def test_429_storm_loses_nothing_and_keeps_order(db_url, tmp_path, tg):
     tg.enable_flood_control(FloodLimits(per_chat_per_second=20, per_chat_burst=2))
     tg.fail_next("sendMessage", 429, retry_after=1, times=2)
-    async with polling_worker(db_url, tmp_path, tg) as w:
+    clock = MovableClock()
+    async with (
+        polling_worker(db_url, tmp_path, tg, clock) as w,
+        no_retry_waits(tg, clock, w.services),
+    ):
         await start_german(tg)
         for _ in range(3):
             tg.user_command(U, "/help")
@@ -408,7 +478,7 @@ async def test_403_opts_out_and_stops_sending(db_url, tmp_path, tg):
         calls_before = len(tg.calls_to("sendMessage"))
         tg.user_command(U, "/help")  # three replies: the first fails with 403
         await tg.wait_until(lambda: any(e.error_code == 403 for e in tg.errors))
-        await asyncio.sleep(0.3)
+        await eventually(lambda: settled(w.services))
         assert len(tg.calls_to("sendMessage")) == calls_before + 1
         [conv] = await rows(w.services, Conversation)
         dead = await rows(w.services, OutboxMessage)
@@ -422,13 +492,20 @@ async def test_block_update_opts_out(db_url, tmp_path, tg):
         await start_german(tg)
         tg.block(U)
         await tg.wait_idle()
-        await asyncio.sleep(0.1)
-        [conv] = await rows(w.services, Conversation)
-        assert conv.opted_out is True
+
+        async def opted_out() -> bool:
+            [conv] = await rows(w.services, Conversation)
+            return conv.opted_out
+
+        await eventually(opted_out)
 
 
 async def test_server_errors_retry_then_dead_letter(db_url, tmp_path, tg):
-    async with polling_worker(db_url, tmp_path, tg) as w:
+    clock = MovableClock()
+    async with (
+        polling_worker(db_url, tmp_path, tg, clock) as w,
+        no_retry_waits(tg, clock, w.services),
+    ):
         await start_german(tg)
         tg.fail_next("sendMessage", 502, times=2)
         tg.drop_connection_next("sendMessage")
@@ -437,7 +514,7 @@ async def test_server_errors_retry_then_dead_letter(db_url, tmp_path, tg):
         tg.fail_next("sendMessage", 500, times=10, chat_id=U)
         tg.user_text(U, "abc")
         await tg.wait_until(lambda: len([e for e in tg.errors if e.error_code == 500]) >= 5)
-        await asyncio.sleep(0.3)
+        await eventually(lambda: settled(w.services))
         dead = [r for r in await rows(w.services, OutboxMessage) if r.status == "dead"]
         assert dead and "TelegramServerError" in dead[0].last_error
 
@@ -461,17 +538,21 @@ async def test_restart_mid_conversation(db_url, tmp_path, tg):
 
 async def test_claimed_but_unsent_rows_are_sent_after_a_crash(db_url, tmp_path, tg):
     services = make_services(db_url, tmp_path)
-    short = SenderConfig(pacing=Pacing(chat_rate=200, chat_burst=10, lease_seconds=0.3))
-    crashed = Worker(services, tg, short)
+    crashed = Worker(services, tg, FAST)
     crashed.start_polling()
     tg.user_command(U, "/start")
     await tg.wait_idle()
-    await asyncio.sleep(0.2)
-    claimed = await claim(services.sessions, "telegram", short.pacing)  # then it "dies"
+
+    async def replied() -> bool:
+        return bool(await rows(services, OutboxMessage))
+
+    await eventually(replied)
+    claimed = await claim(services.sessions, "telegram", FAST.pacing)  # then it "dies"
     assert len(claimed) == 1 and tg.sent(U) == []
     await crashed.stop()
-    await asyncio.sleep(0.4)  # the lease runs out
-    w = Worker(services, tg, FAST)
+    clock = MovableClock()
+    clock.advance(FAST.pacing.lease_seconds)  # the lease runs out
+    w = Worker(services, tg, FAST, clock)
     w.start_sender()
     try:
         await wait_text(tg, U, "Wie alt bist du?")
@@ -525,7 +606,7 @@ async def test_webhook_flow_and_redelivery(db_url, tmp_path, tg):
         tg.user_text(U, "22")
         await wait_text(tg, U, "Wie wohnst du?")
         await tg.wait_idle()
-        await asyncio.sleep(0.2)
+        await eventually(lambda: settled(w.services))  # a redelivery's reply would be out
         assert sum("Wie alt bist du?" in t for t in tg.texts(U)) == 1
         assert all(a.status == 200 for a in tg.webhook_attempts)
         async with httpx.AsyncClient() as client:
@@ -550,17 +631,23 @@ async def test_two_workers_share_one_outbox_without_double_sends(db_url, tmp_pat
         for u in users:
             tg.user_command(u, "/help")
         await tg.wait_idle()
-        await asyncio.sleep(0.3)  # everything is in the outbox; now both send
+
+        async def all_handled() -> bool:  # replies are written with the update's record
+            async with a.services.sessions() as s:
+                return await s.scalar(select(func.count()).select_from(InboundSeen)) == len(users)
+
+        await eventually(all_handled)  # everything is in the outbox; now both send
         a.start_sender()
         b.start_sender()
         for u in users:
             await wait_text(tg, u, "Schreib /start, um zu beginnen.")
 
         async def all_recorded() -> bool:
-            return await rows(a.services, OutboxMessage) == []  # merged rows gone too
+            if await rows(a.services, OutboxMessage):  # merged rows gone too
+                return False
+            return a.sender.sent + b.sender.sent >= len(users)  # counted after the commit
 
         await eventually(all_recorded)
-        await asyncio.sleep(0.2)
         for u in users:  # the three replies of a step in one message
             texts = tg.texts(u)
             assert len(texts) == 1, texts

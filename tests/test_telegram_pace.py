@@ -4,8 +4,6 @@ multiple-choice toggles edited in place — in German and Arabic."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from sqlalchemy import select
 
@@ -17,7 +15,7 @@ from dialogs.messages import M
 from store.models import Conversation
 from tests.helpers import demo_flow
 from tests.test_telegram import Worker as TelegramWorker
-from tests.test_telegram import make_services, wait_text
+from tests.test_telegram import eventually, make_services, settled, wait_text
 
 try:
     from tests.tg_emulator import TelegramEmulator
@@ -64,7 +62,7 @@ async def test_one_call_per_step_over_the_demo(db_url, tmp_path, tg, locale):
         await wait_text(tg, user, expect, count)
         await tg.wait_until(lambda: calls(tg, user) > before, what="the step's call")
         await tg.wait_idle()
-        await asyncio.sleep(0.2)  # anything more this step would send comes now
+        await eventually(lambda: settled(services))  # all the step would send is out
         assert calls(tg, user) - before == 1, "one call for this step"
 
     def press(item: str, code: str):

@@ -138,8 +138,9 @@ async def create(request: Request, who: Coordinator, s: DbSession, form: Checked
         field = error.field if error.field in FORM_FIELDS else "title"
         message = CONFLICTS.get(error.code) or FIELD_MESSAGES.get(field, TITLE_ERROR)
         errors = {field: gettext_for(request, message)}
-        # a flow the form does not offer is a wrong choice in the form, not a missing page
-        status = 422 if error.field == "flow_id" else refused_status(error)
+        # a choice the form lacks or does not offer is a wrong form, not a missing page
+        form_choice = error.field == "flow_id" or error.code == "scope_conflict"
+        status = 422 if form_choice else refused_status(error)
         return await _page(request, s, who, values=values, errors=errors, status=status)
     return redirect(f"/staff/waves?done=created&id={wave.id}")
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from dataclasses import dataclass, field
 
 from aiogram import Bot
@@ -27,6 +26,7 @@ from aiogram.exceptions import (
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import outbox
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.outbox import Claimed, Dead, Outcome, Pacing, Retry, Sent, Unreachable
 from bot.telegram.keyboard import markup
 from store.addresses import AddressBox
@@ -54,17 +54,20 @@ class SenderConfig:
 class RateLimiter:
     """Token bucket for this worker's calls to Telegram (replies are claimed first)."""
 
-    def __init__(self, rate: float, burst: float | None = None) -> None:
+    def __init__(
+        self, rate: float, burst: float | None = None, clock: Clock = SYSTEM_CLOCK
+    ) -> None:
         self.rate = rate
         self.capacity = burst if burst is not None else max(1.0, rate)
         self.tokens = self.capacity
-        self.stamp = time.monotonic()
+        self.clock = clock
+        self.stamp = clock.monotonic()
         self._lock = asyncio.Lock()
 
     async def acquire(self) -> None:
         async with self._lock:
             while True:
-                now = time.monotonic()
+                now = self.clock.monotonic()
                 self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
                 self.stamp = now
                 if self.tokens >= 1:
@@ -83,12 +86,14 @@ class TelegramSender:
         ready: asyncio.Event | None = None,
         write_lock: asyncio.Lock | None = None,
         addresses: AddressBox,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.bot, self.sessions, self.config = bot, sessions, config
         self.addresses = addresses  # the one place a chat id is read back
         self.ready = ready or asyncio.Event()
         self.write_lock = write_lock
-        self.limiter = RateLimiter(config.global_rate)
+        self.clock = clock
+        self.limiter = RateLimiter(config.global_rate, clock=clock)
         self.sent = 0
         self._stopping = asyncio.Event()
 
@@ -110,7 +115,7 @@ class TelegramSender:
     async def _idle(self) -> None:
         wait = self.config.idle_poll
         with contextlib.suppress(Exception):  # the database is away: the usual poll
-            due = await outbox.next_due(self.sessions, CHANNEL, self.config.pacing)
+            due = await outbox.next_due(self.sessions, CHANNEL, self.config.pacing, self.clock)
             wait = wait if due is None else min(wait, due)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.ready.wait(), wait)
@@ -127,6 +132,7 @@ class TelegramSender:
             limit=cfg.batch,
             write_lock=self.write_lock,
             merge=cfg.one_call_per_step,
+            clock=self.clock,
         )
         if not rows:
             return 0
@@ -137,6 +143,7 @@ class TelegramSender:
             cfg.pacing,
             max_attempts=cfg.max_attempts,
             write_lock=self.write_lock,
+            clock=self.clock,
         )
         self.sent += sum(isinstance(o, Sent) for o in outcomes)
         return len(rows)
