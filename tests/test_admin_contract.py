@@ -41,7 +41,7 @@ STORED: dict[str, Any] = {
 # fields stored under another name
 RENAMED: dict[tuple[str, str], Column[Any]] = {
     ("OnwardIn", "addressee"): ReferralEvent.__table__.c.note,
-    ("admin_api__routers__referrals__TextIn", "text"): ReferralEvent.__table__.c.note,
+    ("admin_api__schemas_referrals__TextIn", "text"): ReferralEvent.__table__.c.note,
     ("TransitionIn", "note"): ReferralEvent.__table__.c.note,
 }
 # fields never stored as sent

@@ -111,7 +111,8 @@ async def test_transitions_tell_the_person_and_invalid_ones_are_409(admin_api: A
     rid = await _new(api)
     h = api.auth("servicestelle")
     before = len(await audit_entries(api.sessions))
-    r = await api.client.post(f"{API}/{rid}/transitions", json={"to": "closed"}, headers=h)
+    closed = {"to": "closed", "note": "erledigt"}
+    r = await api.client.post(f"{API}/{rid}/transitions", json=closed, headers=h)
     assert r.status_code == 409
     assert r.json() == {
         "error": {
