@@ -36,6 +36,7 @@ from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 
 from store.models import Buendnis, Conversation, InboundSeen
 
+configure_mappers()  # every model is imported above: the attributes are fully instrumented
 CONVERSATION = cast(Table, Conversation.__table__)
 _MANAGER = Conversation.__mapper__.class_manager
 _NAMES = tuple(c.key for c in CONVERSATION.c)  # the attributes are named as the columns
@@ -86,7 +87,6 @@ def _persistent(s: AsyncSession, row: RowMapping) -> Conversation:
     """The row as an object of the session, as if loaded by a query: later changes become
     one UPDATE. Built from the row directly — the ORM's loading machinery is set up anew for
     every query and costs more than the statement on this path."""
-    configure_mappers()  # once: the attributes' instrumentation is complete
     conv = _MANAGER.new_instance()
     conv.__dict__.update({name: row[name] for name in _NAMES})
     make_transient_to_detached(conv)
