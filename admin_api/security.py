@@ -5,18 +5,12 @@ Used by the HTTP layer and by `wegweiser users …`; no FastAPI in here.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import functools
 import hashlib
 import hmac
-import multiprocessing
 import os
 import secrets
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -24,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin_api.text_rules import EMAIL, MAX_EMAIL, MAX_PASSWORD, MIN_PASSWORD, PASSWORD
+from base.workers import Workers
 from store.models import ApiToken, Servicestelle, StaffUser, utcnow
 
 ROLES = ("admin", "gfs", "servicestelle")
-T = TypeVar("T")
 TOKEN_PREFIX = "wgw_"  # noqa: S105 - a marker, not a secret
 MIN_PASSWORD_LENGTH = MIN_PASSWORD
 MAX_PASSWORD_LENGTH = MAX_PASSWORD
@@ -119,44 +113,18 @@ def needs_rehash(password_hash: str) -> bool:
 # address space, next to the event loop (measured: /health's p99 during 20 logins at once
 # 2.4-2.7x idle with a thread, 1.3-2.0x with a process; docs/admin-api.md).
 HASHING_WORKERS = max(1, (os.cpu_count() or 2) - 1)
-_pool: ProcessPoolExecutor | None = None
-
-
-def _lower_priority() -> None:
-    """In a hashing process: the server's event loop keeps its share of the CPU."""
-    os.nice(10)
-
-
-def _hashing_pool() -> ProcessPoolExecutor:
-    global _pool  # started at the first login, kept for the life of the server
-    if _pool is None:
-        _pool = ProcessPoolExecutor(
-            max_workers=HASHING_WORKERS,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_lower_priority,
-        )
-    return _pool
-
-
-async def _off_loop(fn: Callable[..., T], *args: object) -> T:
-    global _pool
-    loop = asyncio.get_running_loop()
-    try:
-        return await loop.run_in_executor(_hashing_pool(), fn, *args)
-    except BrokenProcessPool:  # a hashing process died: fresh ones for the next login
-        _pool = None
-        raise
+hashing = Workers(HASHING_WORKERS)
 
 
 async def verify_off_loop(password_hash: str | None, password: str) -> bool:
     """`verify_password` in a hashing process (the same time for a missing hash)."""
-    return await _off_loop(_verify_with, _params(), password_hash, password)
+    return await hashing.run(_verify_with, _params(), password_hash, password)
 
 
 async def hash_off_loop(password: str) -> str:
     """`hash_password` (strength checked first) in a hashing process."""
     check_password_strength(password)
-    return await _off_loop(_hash_with, _params(), password)
+    return await hashing.run(_hash_with, _params(), password)
 
 
 def sha256(value: str) -> str:

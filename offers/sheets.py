@@ -10,19 +10,17 @@ The reading runs in a process of its own (`run_apart`), with a memory limit.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
-import multiprocessing
-import os
 import resource
 import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, TypeVar
+
+from base.workers import Workers
 
 MIB = 1024 * 1024
 MAX_MEMBER_BYTES = 32 * MIB  # one XML file inside the XLSX, decompressed
@@ -147,35 +145,20 @@ def read_table(path: Path) -> list[list[Any]]:
 
 # ---------------------------------------------------------------- a process of its own
 
-_pool: ProcessPoolExecutor | None = None
-
 
 def _limit_memory() -> None:
-    """In the reading process: whatever slips past the bounds above fails there, alone; and
-    it yields the CPU to the server's event loop."""
+    """In the reading process: whatever slips past the bounds above fails there, alone."""
     resource.setrlimit(resource.RLIMIT_AS, (READER_MEMORY, READER_MEMORY))
-    os.nice(10)
 
 
-def _reader_pool() -> ProcessPoolExecutor:
-    global _pool  # one long-lived process, started at the first upload
-    if _pool is None:
-        _pool = ProcessPoolExecutor(
-            max_workers=1,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_limit_memory,
-        )
-    return _pool
+reader = Workers(1, _limit_memory)  # one long-lived process, started with the server
 
 
 async def run_apart(fn: Callable[..., T], *args: object) -> T:
     """`fn(*args)` in the reading process: parsing untrusted files takes CPU (and, in Python,
     the interpreter lock) that the event loop and its other requests must keep. `fn` must be
     importable and its result and exceptions picklable."""
-    global _pool
-    loop = asyncio.get_running_loop()
     try:
-        return await loop.run_in_executor(_reader_pool(), fn, *args)
+        return await reader.run(fn, *args)
     except BrokenProcessPool:  # the process died (memory limit): a fresh one next time
-        _pool = None
         raise SheetRefused("too_large_unpacked", "reading the file needs too much memory") from None
