@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     session_hours: int = Field(default=8, ge=1, le=168)
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lock_minutes: int = Field(default=15, ge=1, le=1440)
+    # slow clients: deadlines for receiving a request, and open connections at most
+    request_header_seconds: float = Field(default=10.0, gt=0, le=300)
+    request_seconds: float = Field(default=120.0, gt=0, le=3600)
+    max_connections: int = Field(default=4096, ge=16, le=1_000_000)
     # Prometheus /metrics: a token, or an address of its own (required in production)
     metrics_token: str = ""  # set: /metrics needs `Authorization: Bearer <token>`
     metrics_address: str = ""  # "host:port": /metrics is served there only

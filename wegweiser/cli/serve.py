@@ -98,6 +98,7 @@ def serve(
     import uvicorn
 
     from admin_api.app import auth_config_from, build_route_tables, create_app
+    from admin_api.connections import guarded_protocol
     from admin_api.security import hashing
     from bot.webchat import build_webchat_router
     from dialogs.safety import detector
@@ -134,8 +135,13 @@ def serve(
             telegram = TelegramService(services.runtime, cfg)
             telegram.mount(api)
         await build_route_tables(api)
+        protocol = guarded_protocol(
+            cfg.request_header_seconds, cfg.request_seconds, cfg.max_connections
+        )
         server = uvicorn.Server(
-            uvicorn.Config(api, host=host or cfg.host, port=port or cfg.port, log_level="info")
+            uvicorn.Config(
+                api, host=host or cfg.host, port=port or cfg.port, log_level="info", http=protocol
+            )
         )
         ttl = dt.timedelta(days=cfg.conversation_ttl_days)
         retention = dt.timedelta(days=cfg.referral_retention_days)

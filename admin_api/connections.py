@@ -1,0 +1,127 @@
+"""Deadlines for receiving a request, and a bound on open connections (uvicorn's h11 protocol).
+
+uvicorn closes a keep-alive connection that stays silent, but has no deadline for *receiving* a
+request: a client sending a header line, or a byte of body, every few seconds keeps its
+connection (and a file descriptor) for ever. Some 20,000 of them and the server can accept no
+one else, nor open a file. ASGI middleware cannot help: it runs once the headers are complete.
+
+- The request line and headers must arrive within `header_seconds` of their first byte (or of
+  the connection), the whole request, body included, within `request_seconds`; otherwise the
+  connection is closed.
+- At most `max_connections` are open: a new connection past the bound closes the one that has
+  been waiting longest for its request (never one whose request is being answered), or itself
+  when every connection is busy. Slow clients so give way to new ones instead of locking out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+HEADER_SECONDS = 10.0
+REQUEST_SECONDS = 120.0  # a 5 MB catalogue at ~350 kbit/s
+MAX_CONNECTIONS = 4096
+_RECEIVED = (h11.DONE, h11.MUST_CLOSE, h11.CLOSED, h11.ERROR)
+
+
+class GuardedH11Protocol(H11Protocol):
+    """Made by `guarded_protocol`; the class attributes are its settings and its registry."""
+
+    header_seconds = HEADER_SECONDS
+    request_seconds = REQUEST_SECONDS
+    max_connections = MAX_CONNECTIONS
+    # connections waiting for (the rest of) a request, oldest first: the ones to evict
+    waiting: dict[GuardedH11Protocol, None]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._timer: asyncio.TimerHandle | None = None
+        self._started = 0.0  # when the current request began to arrive
+        self._in_body = False
+
+    # -- asyncio.Protocol
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        if len(self.connections) > self.max_connections and not self._evict_one():
+            transport.close()  # every other connection is being answered
+            return
+        self._await_request()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.transport.is_closing():
+            return
+        state = self.conn.their_state
+        if state in _RECEIVED:
+            self._received()
+        elif state is h11.SEND_BODY and not self._in_body:
+            self._in_body = True  # the headers are complete: the whole request's deadline
+            self._arm(self._started + self.request_seconds - self.loop.time())
+        elif state is h11.IDLE and self._timer is None:
+            self._await_request()  # the first bytes of a next request on a kept-alive line
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
+            # idle between requests: uvicorn's keep-alive timeout closes a silent line, the
+            # header deadline starts with the next byte; evictable meanwhile
+            self.waiting[self] = None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._received()
+        super().connection_lost(exc)
+
+    # -- the deadlines
+
+    def _await_request(self) -> None:
+        self._started = self.loop.time()
+        self._in_body = False
+        self.waiting.pop(self, None)
+        self.waiting[self] = None  # to the end: the newest
+        self._arm(self.header_seconds)
+
+    def _received(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self.waiting.pop(self, None)
+
+    def _arm(self, seconds: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = self.loop.call_later(max(0.0, seconds), self._expire)
+
+    def _expire(self) -> None:
+        self._timer = None
+        self.waiting.pop(self, None)
+        if not self.transport.is_closing():
+            self.transport.close()  # a request being read sees the client leave
+
+    def _evict_one(self) -> bool:
+        for oldest in self.waiting:
+            if oldest is not self:
+                oldest._expire()
+                return True
+        return False
+
+
+def guarded_protocol(
+    header_seconds: float = HEADER_SECONDS,
+    request_seconds: float = REQUEST_SECONDS,
+    max_connections: int = MAX_CONNECTIONS,
+) -> type[GuardedH11Protocol]:
+    """A protocol class for `uvicorn.Config(http=...)`, with its own registry."""
+    return type(
+        "GuardedH11Protocol",
+        (GuardedH11Protocol,),
+        {
+            "header_seconds": header_seconds,
+            "request_seconds": request_seconds,
+            "max_connections": max_connections,
+            "waiting": {},
+        },
+    )
