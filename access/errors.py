@@ -44,3 +44,13 @@ class Forbidden(Refused):
     """The caller's role or account may not do this at all."""
 
     code = "forbidden"
+
+
+class TooMany(Refused):
+    """Done too often in too short a time; `retry_after`: seconds until it would be allowed."""
+
+    code = "too_many_requests"
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

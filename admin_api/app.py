@@ -34,6 +34,7 @@ from admin_api.web.errors import refusal_page
 from base.ratelimit import RateLimit
 from base.settings import Settings
 from entries.points import Links
+from offers.file_service import import_limit
 from store.db import sessions as session_factory
 from surveys.service import SurveyConfig
 
@@ -101,6 +102,7 @@ def create_app(
     app.state.ip_throttle = RateLimit(
         "login-failures", config.ip_max_failures, config.lock_minutes * 60.0
     )
+    app.state.import_limit = import_limit()
     metrics = Metrics()
     app.state.metrics = metrics
     errors.install(app)

@@ -9,6 +9,7 @@ turned into the same shape, and anything unexpected becomes a generic 500 that n
 from __future__ import annotations
 
 import logging
+import math
 import re
 from http import HTTPStatus
 from typing import Any
@@ -20,7 +21,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from access.errors import Conflict, Forbidden, Invalid, NotFound, Refused
+from access.errors import Conflict, Forbidden, Invalid, NotFound, Refused, TooMany
 from admin_api.headers import API_HEADERS
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ REFUSED_STATUS: dict[type[Refused], int] = {
     Invalid: 422,
     Conflict: 409,
     Forbidden: 403,
+    TooMany: 429,
 }
 
 
@@ -153,7 +155,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Refused)
     async def refused(_request: Request, exc: Refused) -> JSONResponse:
-        return error_json(refused_status(exc), exc.code, exc.message, exc.field)
+        headers = None
+        if isinstance(exc, TooMany):
+            headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
+        return error_json(refused_status(exc), exc.code, exc.message, exc.field, headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

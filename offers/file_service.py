@@ -12,9 +12,10 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from access.audit import audit
-from access.errors import NotFound
+from access.errors import NotFound, TooMany
 from access.scope import Principal, target_buendnis
 from base.download import Download
+from base.ratelimit import RateLimit
 from offers.io import export_offers, import_offers
 from offers.io_columns import ImportRefused, ImportReport, RowError
 from store.models import Buendnis
@@ -24,6 +25,15 @@ MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+
+# Reading a catalogue is the heaviest thing staff can ask for; a person fixing a file uploads
+# it a few times a minute, a script sending files in a loop is held (bench/hostile.py).
+IMPORTS_PER_MINUTE = 10
+
+
+def import_limit() -> RateLimit:
+    """The limit `import_file` applies per account (one per server)."""
+    return RateLimit("offer-imports", IMPORTS_PER_MINUTE, 60)
 
 
 @dataclass
@@ -67,13 +77,18 @@ async def import_file(
     data: bytes,
     format: str,
     buendnis_id: int | None = None,
+    limit: RateLimit | None = None,
 ) -> ImportResult:
     """Validate and import a CSV or XLSX catalogue, all or nothing, and audit it: a file of an
-    unknown type or with any bad row gives the problems and imports nothing."""
+    unknown type or with any bad row gives the problems and imports nothing. At most
+    `IMPORTS_PER_MINUTE` per account with `limit` (`TooMany` beyond)."""
     if format not in MEDIA:
         return ImportResult(
             problems=[RowError(0, "", "unknown file type; use .csv or .xlsx", "file_type")]
         )
+    wait = limit.hit(str(who.user_id)) if limit is not None else 0.0
+    if wait:
+        raise TooMany(f"at most {IMPORTS_PER_MINUTE} imports a minute; try again later", wait)
     code = await _scope_code(s, who, buendnis_id)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"upload.{format}"

@@ -138,3 +138,21 @@ async def test_catalogue_export_and_all_or_nothing_import(admin_api: Api):
     r = await api.client.post("/api/v1/offers/import?format=csv", content=same, headers=gfs)
     assert r.status_code == 200 and r.json() == {"created": 0, "updated": len(lines) - 1}
     assert await _count(api) == before
+
+
+async def test_imports_are_limited_per_account(admin_api: Api):
+    """A script sending catalogues in a loop is held after `IMPORTS_PER_MINUTE` (each one is
+    parsed in the reading process); another account is not affected."""
+    from offers.file_service import IMPORTS_PER_MINUTE
+
+    api = admin_api
+    bad = "title;provider\n;\n".encode()
+    url = "/api/v1/offers/import?format=csv"
+    for _ in range(IMPORTS_PER_MINUTE):
+        r = await api.client.post(url, content=bad, headers=api.auth("gfs"))
+        assert r.status_code == 422, r.text
+    r = await api.client.post(url, content=bad, headers=api.auth("gfs"))
+    assert r.status_code == 429 and r.json()["error"]["code"] == "too_many_requests"
+    assert 1 <= int(r.headers["retry-after"]) <= 60
+    r = await api.client.post(url, content=bad, headers=api.auth("admin"))
+    assert r.status_code == 422

@@ -458,3 +458,15 @@ async def test_pages_speak_english_when_chosen(admin_api: Api) -> None:
     assert "Self-selected sample:" in r.text and "n = 12 responses" in r.text
     r = await upload(api, api.client.cookies["wegweiser_csrf"], "a.csv", csv_file("A;B;x;y;;;"))
     assert "“x” is not a known category." in r.text and "Nothing was imported." in r.text
+
+
+async def test_the_import_page_holds_a_file_sent_in_a_loop(admin_api: Api) -> None:
+    from offers.file_service import IMPORTS_PER_MINUTE
+
+    api = admin_api
+    token = await login(api, "gfs")
+    for _ in range(IMPORTS_PER_MINUTE):
+        r = await upload(api, token, "angebote.csv", csv_file(";;;;;;"))
+        assert r.status_code == 200  # read: a file of blank rows, nothing to import
+    r = await upload(api, token, "angebote.csv", csv_file(";;;;;;"))
+    assert r.status_code == 429 and "Zu viele Versuche" in r.text

@@ -81,7 +81,10 @@ async def import_catalogue(
         raise Invalid("the request body must be the CSV or XLSX file", "body")
     if len(data) > MAX_UPLOAD:
         raise ApiError(413, "payload_too_large", f"at most {MAX_UPLOAD} bytes", "body")
-    result = await import_file(request.app.state.sessions, s, who, data, format, buendnis_id)
+    state = request.app.state
+    result = await import_file(
+        state.sessions, s, who, data, format, buendnis_id, limit=state.import_limit
+    )
     if result.report is None:
         problems = [
             ImportProblem(row=e.row, column=e.column, reason=e.reason) for e in result.problems

@@ -277,7 +277,8 @@ async def upload(request: Request, who: Coordinator, s: DbSession) -> Response:
     if not sent.data:
         return _import_page(request, error=gettext_for(request, EMPTY_UPLOAD), status=422)
     suffix = sent.filename.rsplit(".", 1)[-1].casefold() if "." in sent.filename else ""
-    result = await import_file(request.app.state.sessions, s, who, sent.data, suffix)
+    state = request.app.state
+    result = await import_file(state.sessions, s, who, sent.data, suffix, limit=state.import_limit)
     if result.report is None:
         problems = [
             {"row": p.row, "column": p.column, "message": problem_text(request, p)}
