@@ -15,7 +15,7 @@ from starlette.types import Message, Scope
 from admin_api import errors, web
 from admin_api.deps import AuthConfig
 from admin_api.headers import ApiHeaders
-from admin_api.limits import BodyLimit
+from admin_api.limits import BodyLimit, RequestPace
 from admin_api.metrics import Metrics, MetricsMiddleware
 from admin_api.routers import (
     audit_log,
@@ -74,6 +74,8 @@ def auth_config_from(settings: Settings) -> AuthConfig:
         session_hours=settings.session_hours,
         max_failures=settings.login_max_failures,
         lock_minutes=settings.login_lock_minutes,
+        pace_per_credential=settings.pace_per_credential,
+        pace_per_address=settings.pace_per_address,
     )
 
 
@@ -106,8 +108,15 @@ def create_app(
     metrics = Metrics()
     app.state.metrics = metrics
     errors.install(app)
-    # Innermost of the middlewares (none of them reads a body), outside every route.
+    # Innermost of the middlewares (none of them reads a body), outside every route; the pace
+    # outside it: a request past the pace is refused before its body is read.
     app.add_middleware(BodyLimit, page_refusal=refusal_page)
+    app.add_middleware(
+        RequestPace,
+        per_credential=config.pace_per_credential,
+        per_address=config.pace_per_address,
+        page_refusal=refusal_page,
+    )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(ApiHeaders)
 
@@ -137,7 +146,6 @@ async def build_route_tables(app: FastAPI) -> None:
     scope: Scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
-        "http_version": "1.1",
         "method": "GET",
         "scheme": "http",
         "path": "/\x00",  # no route has this path

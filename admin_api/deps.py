@@ -45,6 +45,9 @@ class AuthConfig:
     max_failures: int = 5  # per account, then locked
     lock_minutes: int = 15
     ip_max_failures: int = 20  # per client address within lock_minutes
+    # requests to the API and staff pages in any 10 s (admin_api.limits.RequestPace)
+    pace_per_credential: int = 200
+    pace_per_address: int = 600
 
 
 async def db_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -1,4 +1,12 @@
-"""Every request body is bounded by its route before anything else runs.
+"""Every request is bounded before anything else runs: how often a caller may ask
+(`RequestPace`), and how large its body may be (`BodyLimit`).
+
+`RequestPace` counts the requests to the API and the staff pages per credential (API token or
+session cookie) and per client address, before routing, authentication or the database: each
+authenticated answer costs the event loop 1-2 ms, so a caller sending requests in a loop, with a
+valid token or made-up ones, would otherwise take that time from everyone (bench/hostile.py).
+Past the pace: 429 with Retry-After. The web chat has limits of its own (per conversation and
+address), the Telegram webhook is Telegram's, /health and /metrics are not counted.
 
 `BodyLimit` is a plain ASGI middleware: a declared `Content-Length` above the route's limit is
 refused at once; otherwise the body is read here, counted while it streams in, and refused as
@@ -9,12 +17,17 @@ API's JSON error, or the HTML error page under `/staff`.
 
 from __future__ import annotations
 
+import hashlib
+import math
 from collections.abc import Callable
 
+from starlette.requests import cookie_parser
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from admin_api.deps import SESSION_COOKIE
 from admin_api.errors import error_json
+from base.ratelimit import RateLimit
 
 KIB = 1024
 JSON_LIMIT = 64 * KIB  # every JSON or form body: the largest real one is a few KiB
@@ -28,6 +41,8 @@ ROUTE_LIMITS: tuple[tuple[str, int], ...] = (
     ("/telegram/", TELEGRAM_LIMIT),
 )
 PAGES_PREFIX = "/staff"
+PACED_PREFIXES = ("/api/", "/staff")
+PACE_SECONDS = 10
 
 
 def limit_for(path: str) -> int:
@@ -53,18 +68,10 @@ class BodyLimit:
         self.page_refusal = page_refusal
 
     def _refusal(self, scope: Scope, status: int, limit: int) -> Response:
-        path: str = scope.get("path", "")
-        is_page = path == PAGES_PREFIX or path.startswith(PAGES_PREFIX + "/")
-        if is_page and self.page_refusal is not None:
-            answer = self.page_refusal(scope, status)
-        elif status == 413:
-            answer = api_too_large(limit)
-        else:
-            answer = error_json(400, "bad_request", "invalid Content-Length", None)
-        # The rest of the body is not wanted: the server closes the connection instead of
-        # reading (and parsing) what the client still sends.
-        answer.headers["connection"] = "close"
-        return answer
+        if status == 413:
+            return refusal(scope, status, api_too_large(limit), self.page_refusal)
+        invalid = error_json(400, "bad_request", "invalid Content-Length", None)
+        return refusal(scope, status, invalid, self.page_refusal)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -95,6 +102,74 @@ class BodyLimit:
             if not message.get("more_body", False):
                 break
         await self.app(scope, _replay(b"".join(chunks), receive), send)
+
+
+def refusal(
+    scope: Scope, status: int, api_answer: Response, page_refusal: PageRefusal | None
+) -> Response:
+    """`api_answer`, or the staff error page for a page; closing the connection: the body
+    the client may still be sending is not wanted (nor read, nor parsed)."""
+    path: str = scope.get("path", "")
+    is_page = path == PAGES_PREFIX or path.startswith(PAGES_PREFIX + "/")
+    answer = page_refusal(scope, status) if is_page and page_refusal else api_answer
+    answer.headers["connection"] = "close"
+    return answer
+
+
+class RequestPace:
+    """At most `per_credential` requests per API token or session, and `per_address` per
+    client address, in any `PACE_SECONDS`, to the API and the staff pages."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        per_credential: int,
+        per_address: int,
+        page_refusal: PageRefusal | None = None,
+    ) -> None:
+        self.app = app
+        self.credentials = RateLimit("pace-credential", per_credential, PACE_SECONDS)
+        self.addresses = RateLimit("pace-address", per_address, PACE_SECONDS)
+        self.page_refusal = page_refusal
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "") if scope["type"] == "http" else ""
+        if not path.startswith(PACED_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        wait = self.addresses.hit(client[0] if client else "")
+        credential = _credential(scope)
+        if not wait and credential:
+            wait = self.credentials.hit(credential)
+        if wait:
+            seconds = str(max(1, math.ceil(wait)))
+            slow_down = error_json(
+                429,
+                "too_many_requests",
+                "too many requests; slow down",
+                None,
+                {"Retry-After": seconds},
+            )
+            answer = refusal(scope, 429, slow_down, self.page_refusal)
+            answer.headers["retry-after"] = seconds
+            await answer(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _credential(scope: Scope) -> str:
+    """The SHA-256 of the bearer token or session cookie sent, '' for none (the secret
+    itself is not kept as a key)."""
+    for name, value in scope.get("headers", []):
+        if name == b"authorization" and value[:7].lower() == b"bearer ":
+            return hashlib.sha256(value[7:].strip()).hexdigest()
+    for name, value in scope.get("headers", []):
+        if name == b"cookie":
+            session = cookie_parser(value.decode("latin-1")).get(SESSION_COOKIE)
+            if session:
+                return hashlib.sha256(session.encode()).hexdigest()
+    return ""
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

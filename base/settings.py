@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     session_hours: int = Field(default=8, ge=1, le=168)
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lock_minutes: int = Field(default=15, ge=1, le=1440)
+    # requests to the API and staff pages in any 10 s, per API token or session, per address
+    pace_per_credential: int = Field(default=200, ge=10, le=1_000_000)
+    pace_per_address: int = Field(default=600, ge=10, le=1_000_000)
     # slow clients: deadlines for receiving a request, and open connections at most
     request_header_seconds: float = Field(default=10.0, gt=0, le=300)
     request_seconds: float = Field(default=120.0, gt=0, le=3600)

@@ -13,7 +13,8 @@ keep-alive connection) idle — the baseline, measured in the same run — and w
   every 50 ms (about 10,000 in the phase; the server keeps at most its bound open).
 
 The load comes from a thread pinned to one core at a low priority (see `attack`); the server
-and the probe are not pinned. Prints JSON with p50/p99 per phase and the ratio of each p99 to the idle p99 (target ≤ 2).
+and the probe are not pinned. Prints JSON with p50/p99 per phase and the ratio of each p99 to
+the idle p99 (target ≤ 2).
 
     .venv/bin/python bench/hostile.py [--seconds S]
 """

@@ -25,9 +25,16 @@ class Sent:
 
 
 async def raw_post(
-    app: object, path: str, chunks: int, *, declared: int | None = None, kind: str = ""
+    app: object,
+    path: str,
+    chunks: int,
+    *,
+    declared: int | None = None,
+    kind: str = "",
+    extra: dict[str, str] | None = None,
 ) -> Sent:
     headers = [(b"host", b"testserver")]
+    headers += [(k.lower().encode(), v.encode()) for k, v in (extra or {}).items()]
     if declared is not None:
         headers.append((b"content-length", str(declared).encode()))
     if kind:
@@ -162,3 +169,54 @@ async def test_route_tables_are_built_before_the_first_request(
     for path in ("/api/v1/offers/import?format=csv", "/staff/login", "/api/v1/auth/login"):
         await admin_api.client.post(path, content=b"x")
     assert built == []
+
+
+@pytest.fixture
+async def paced(db_url: str):
+    """The admin API with a short pace: 5 requests per credential, 12 per address, in 10 s."""
+    from admin_api.deps import AuthConfig
+    from tests.admin_seed import build, make_client, seed
+
+    engine, app = build(db_url, AuthConfig(pace_per_credential=5, pace_per_address=12))
+    factory = app.state.sessions  # type: ignore[attr-defined]
+    data = await seed(factory)
+    async with make_client(app) as client:
+        yield Api(client, factory, data)
+    await engine.dispose()  # type: ignore[attr-defined]
+
+
+async def test_requests_past_the_pace_of_a_token_are_refused_before_anything_runs(paced: Api):
+    api = paced
+    for _ in range(5):
+        assert (await api.client.get("/api/v1/offers", headers=api.auth("gfs"))).status_code == 200
+    r = await api.client.get("/api/v1/offers", headers=api.auth("gfs"))
+    assert r.status_code == 429 and r.json()["error"]["code"] == "too_many_requests"
+    assert 1 <= int(r.headers["retry-after"]) <= 10
+    assert r.headers["cache-control"] == "no-store" and r.headers["connection"] == "close"
+    # another credential has its own pace; /health is never paced
+    assert (await api.client.get("/api/v1/offers", headers=api.auth("admin"))).status_code == 200
+    assert (await api.client.get("/health")).status_code == 200
+    # the body of a request past the pace is not read
+    sent = await raw_post(
+        _app(api), "/api/v1/offers", 100, kind="application/json", extra=api.auth("gfs")
+    )
+    assert sent.status == 429 and sent.pulled == 0
+
+
+async def test_made_up_tokens_are_paced_by_address(paced: Api):
+    """Each made-up token is a new credential: the address' pace holds them."""
+    api = paced
+    answers = [
+        (await api.client.get("/api/v1/offers", headers={"Authorization": f"Bearer x{i}"}))
+        for i in range(14)
+    ]
+    assert [r.status_code for r in answers] == [401] * 12 + [429] * 2
+
+
+async def test_staff_pages_past_the_pace_get_the_error_page(paced: Api):
+    api = paced
+    statuses = [(await api.client.get("/staff/login")).status_code for _ in range(13)]
+    assert statuses[:12] == [200] * 12 and statuses[12] == 429
+    r = await api.client.get("/staff/login")
+    assert r.status_code == 429 and "Zu viele Versuche" in r.text
+    assert r.headers["content-type"].startswith("text/html")

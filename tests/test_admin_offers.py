@@ -146,7 +146,7 @@ async def test_imports_are_limited_per_account(admin_api: Api):
     from offers.file_service import IMPORTS_PER_MINUTE
 
     api = admin_api
-    bad = "title;provider\n;\n".encode()
+    bad = b"title;provider\n;\n"
     url = "/api/v1/offers/import?format=csv"
     for _ in range(IMPORTS_PER_MINUTE):
         r = await api.client.post(url, content=bad, headers=api.auth("gfs"))
