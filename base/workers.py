@@ -1,10 +1,10 @@
 """CPU-heavy work (password hashing, reading uploaded tables) in processes of its own.
 
-The server is one event loop: a hash or a parse in its own process would hold the interpreter
-lock and every chat would wait. The processes run at the lowest CPU priority the system has
-(Linux `SCHED_IDLE`: the scheduler gives a waking event loop the CPU at once instead of
-letting a nice-10 process finish its time slice), so the loop answers first and the heavy
-work takes what is left.
+The server is one event loop: a hash or a parse in the server's process would hold the interpreter
+lock and every chat would wait. The processes run at a lower CPU priority (nice 10: about a
+tenth of the CPU where the event loop wants it too), so the loop answers first; not the idle
+class, which would leave logins waiting for as long as the machine stays busy (it measured no
+better: bench/hostile.py).
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def lowest_priority() -> None:
-    """In a worker process: yield the CPU to everything else on the machine."""
-    try:
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))  # type: ignore[attr-defined,unused-ignore]
-    except (AttributeError, OSError):  # not Linux: the weakest nice level instead
-        os.nice(19)
+LOWER_PRIORITY = 10
+
+
+def lower_priority() -> None:
+    """In a worker process: the event loop and the database come first."""
+    os.nice(LOWER_PRIORITY)
 
 
 class Workers:
@@ -69,6 +69,6 @@ class Workers:
 
 
 def _prepare(setup: Callable[[], None] | None) -> None:
-    lowest_priority()
+    lower_priority()
     if setup is not None:
         setup()
