@@ -67,10 +67,12 @@ class BodyLimit:
         self.app = app
         self.page_refusal = page_refusal
 
-    def _refusal(self, scope: Scope, status: int, limit: int) -> Response:
+    def _refusal(
+        self, scope: Scope, status: int, limit: int, why: str = "invalid Content-Length"
+    ) -> Response:
         if status == 413:
             return refusal(scope, status, api_too_large(limit), self.page_refusal)
-        invalid = error_json(400, "bad_request", "invalid Content-Length", None)
+        invalid = error_json(400, "bad_request", why, None)
         return refusal(scope, status, invalid, self.page_refusal)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -78,7 +80,14 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         limit = limit_for(scope.get("path", ""))
-        declared = [v for k, v in scope.get("headers", []) if k.lower() == b"content-length"]
+        headers = scope.get("headers", [])
+        declared = [v for k, v in headers if k.lower() == b"content-length"]
+        if declared and any(k.lower() == b"transfer-encoding" for k, _ in headers):
+            # which one frames the body? A proxy in front may have read it the other way
+            # (request smuggling): refused and the connection closed (RFC 9112, 6.3)
+            why = "both Content-Length and Transfer-Encoding"
+            await self._refusal(scope, 400, limit, why)(scope, receive, send)
+            return
         if declared:
             value = declared[0].strip()
             if not value.isdigit() or len(declared) > 1:

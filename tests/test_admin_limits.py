@@ -220,3 +220,19 @@ async def test_staff_pages_past_the_pace_get_the_error_page(paced: Api):
     r = await api.client.get("/staff/login")
     assert r.status_code == 429 and "Zu viele Versuche" in r.text
     assert r.headers["content-type"].startswith("text/html")
+
+
+async def test_a_body_framed_two_ways_is_refused(admin_api: Api):
+    """Content-Length and Transfer-Encoding together (request smuggling through a proxy
+    that reads the other one): 400 and the connection closed, the body unread."""
+    sent = await raw_post(
+        _app(admin_api),
+        "/api/v1/auth/login",
+        3,
+        declared=5,
+        kind="application/json",
+        extra={"Transfer-Encoding": "chunked"},
+    )
+    assert sent.status == 400 and sent.pulled == 0
+    assert json.loads(sent.body)["error"]["message"] == "both Content-Length and Transfer-Encoding"
+    assert sent.headers["connection"] == "close"
