@@ -9,14 +9,15 @@ one else, nor open a file. ASGI middleware cannot help: it runs once the headers
   the connection), the whole request, body included, within `request_seconds`; otherwise the
   connection is closed.
 - At most `max_connections` are open: a new connection past the bound closes the one that has
-  been waiting longest for its request (never one whose request is being answered), or itself
-  when every connection is busy. Slow clients so give way to new ones instead of locking out.
+  been waiting longest for its headers (then for a body; never one whose request is being
+  answered), or itself when every connection is busy. Slow clients so give way to new ones
+  instead of locking them out.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, ClassVar
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -24,17 +25,27 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 HEADER_SECONDS = 10.0
 REQUEST_SECONDS = 120.0  # a 5 MB catalogue at ~350 kbit/s
 MAX_CONNECTIONS = 4096
-_RECEIVED = (h11.DONE, h11.MUST_CLOSE, h11.CLOSED, h11.ERROR)
+# the request is in (or the protocol switches): from here it is being answered
+_RECEIVED = (
+    h11.DONE,
+    h11.MUST_CLOSE,
+    h11.CLOSED,
+    h11.ERROR,
+    h11.MIGHT_SWITCH_PROTOCOL,
+    h11.SWITCHED_PROTOCOL,
+)
 
 
 class GuardedH11Protocol(H11Protocol):
-    """Made by `guarded_protocol`; the class attributes are its settings and its registry."""
+    """Made by `guarded_protocol`; the class attributes are its settings and its registries."""
 
     header_seconds = HEADER_SECONDS
     request_seconds = REQUEST_SECONDS
     max_connections = MAX_CONNECTIONS
-    # connections waiting for (the rest of) a request, oldest first: the ones to evict
-    waiting: dict[GuardedH11Protocol, None]
+    # connections waiting for a request's line and headers (or idle between requests), and
+    # those waiting for a body, oldest first: the ones to evict, in this order
+    headers_pending: ClassVar[dict[GuardedH11Protocol, None]] = {}
+    body_pending: ClassVar[dict[GuardedH11Protocol, None]] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -52,24 +63,16 @@ class GuardedH11Protocol(H11Protocol):
         self._await_request()
 
     def data_received(self, data: bytes) -> None:
+        if self.conn.their_state is h11.IDLE and self._timer is None:
+            self._await_request()  # the first byte of a next request on a kept-alive line
         super().data_received(data)
-        if self.transport.is_closing():
-            return
-        state = self.conn.their_state
-        if state in _RECEIVED:
-            self._received()
-        elif state is h11.SEND_BODY and not self._in_body:
-            self._in_body = True  # the headers are complete: the whole request's deadline
-            self._arm(self._started + self.request_seconds - self.loop.time())
-        elif state is h11.IDLE and self._timer is None:
-            self._await_request()  # the first bytes of a next request on a kept-alive line
+        if not self.transport.is_closing():
+            self._track()
 
     def on_response_complete(self) -> None:
-        super().on_response_complete()
-        if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
-            # idle between requests: uvicorn's keep-alive timeout closes a silent line, the
-            # header deadline starts with the next byte; evictable meanwhile
-            self.waiting[self] = None
+        super().on_response_complete()  # may already take in a pipelined next request
+        if not self.transport.is_closing():
+            self._track()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._received()
@@ -77,18 +80,37 @@ class GuardedH11Protocol(H11Protocol):
 
     # -- the deadlines
 
+    def _track(self) -> None:
+        """Follow the client's side of the exchange after h11 has read what came."""
+        state = self.conn.their_state
+        if state in _RECEIVED:
+            self._received()
+        elif state is h11.SEND_BODY:
+            if not self._in_body:  # the headers are complete: the whole request's deadline
+                if self._timer is None:  # a pipelined request: its clock starts now
+                    self._started = self.loop.time()
+                self._in_body = True
+                self.headers_pending.pop(self, None)
+                self.body_pending[self] = None
+                self._arm(self._started + self.request_seconds - self.loop.time())
+        elif self._timer is None:  # idle between requests: uvicorn's keep-alive timeout
+            self.headers_pending[self] = None  # closes a silent line; evictable meanwhile
+
     def _await_request(self) -> None:
         self._started = self.loop.time()
         self._in_body = False
-        self.waiting.pop(self, None)
-        self.waiting[self] = None  # to the end: the newest
+        self.body_pending.pop(self, None)
+        self.headers_pending.pop(self, None)
+        self.headers_pending[self] = None  # to the end: the newest
         self._arm(self.header_seconds)
 
     def _received(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        self.waiting.pop(self, None)
+        self._in_body = False
+        self.headers_pending.pop(self, None)
+        self.body_pending.pop(self, None)
 
     def _arm(self, seconds: float) -> None:
         if self._timer is not None:
@@ -96,16 +118,18 @@ class GuardedH11Protocol(H11Protocol):
         self._timer = self.loop.call_later(max(0.0, seconds), self._expire)
 
     def _expire(self) -> None:
-        self._timer = None
-        self.waiting.pop(self, None)
+        self._received()
         if not self.transport.is_closing():
             self.transport.close()  # a request being read sees the client leave
 
     def _evict_one(self) -> bool:
-        for oldest in self.waiting:
-            if oldest is not self:
-                oldest._expire()
-                return True
+        """Close the connection waiting longest for headers, else for a body (an upload in
+        progress goes last); False when every connection is being answered."""
+        for pending in (self.headers_pending, self.body_pending):
+            for oldest in pending:
+                if oldest is not self:
+                    oldest._expire()
+                    return True
         return False
 
 
@@ -114,7 +138,7 @@ def guarded_protocol(
     request_seconds: float = REQUEST_SECONDS,
     max_connections: int = MAX_CONNECTIONS,
 ) -> type[GuardedH11Protocol]:
-    """A protocol class for `uvicorn.Config(http=...)`, with its own registry."""
+    """A protocol class for `uvicorn.Config(http=...)`, with registries of its own."""
     return type(
         "GuardedH11Protocol",
         (GuardedH11Protocol,),
@@ -122,6 +146,7 @@ def guarded_protocol(
             "header_seconds": header_seconds,
             "request_seconds": request_seconds,
             "max_connections": max_connections,
-            "waiting": {},
+            "headers_pending": {},
+            "body_pending": {},
         },
     )

@@ -75,6 +75,15 @@ def unauthenticated(message: str = "login required") -> ApiError:
     return ApiError(401, "unauthenticated", message, None, {"WWW-Authenticate": "Bearer"})
 
 
+def bearer_token(authorization: str) -> str | None:
+    """The token of an `Authorization` header's value, None unless it is 'Bearer <token>'
+    (the request pace keys on exactly what authentication reads: admin_api/limits.py)."""
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
 async def _from_token(s: AsyncSession, plain: str) -> Principal:
     token = await s.scalar(select(ApiToken).where(ApiToken.token_hash == sha256(plain)))
     if token is None:
@@ -150,10 +159,10 @@ async def current_principal(
     """Bearer token first (API clients), else the session cookie (web pages, CSRF-checked)."""
     auth = request.headers.get("Authorization")
     if auth is not None:
-        scheme, _, value = auth.partition(" ")
-        if scheme.lower() != "bearer" or not value.strip():
+        token = bearer_token(auth)
+        if token is None:
             raise unauthenticated("Authorization must be 'Bearer <token>'")
-        return await _from_token(s, value.strip())
+        return await _from_token(s, token)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         return await _from_cookie(s, request, cookie)

@@ -25,7 +25,7 @@ from starlette.requests import cookie_parser
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from admin_api.deps import SESSION_COOKIE
+from admin_api.deps import SESSION_COOKIE, bearer_token
 from admin_api.errors import error_json
 from base.ratelimit import RateLimit
 
@@ -162,23 +162,31 @@ class RequestPace:
             )
             answer = refusal(scope, 429, slow_down, self.page_refusal)
             answer.headers["retry-after"] = seconds
+            if not _has_body(scope):  # nothing unread: the line can stay open
+                del answer.headers["connection"]
             await answer(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
 
 def _credential(scope: Scope) -> str:
-    """The SHA-256 of the bearer token or session cookie sent, '' for none (the secret
-    itself is not kept as a key)."""
+    """The SHA-256 of the bearer token or session cookie that authentication will read, ''
+    for none (the secret itself is not kept as a key)."""
+    headers = scope.get("headers", [])
+    auth = next((v for k, v in headers if k == b"authorization"), None)
+    if auth is not None:  # read as Starlette reads it: the first one, latin-1
+        token = bearer_token(auth.decode("latin-1"))
+        return hashlib.sha256(token.encode()).hexdigest() if token else ""
+    cookies = next((v for k, v in headers if k == b"cookie"), None)
+    session = cookie_parser(cookies.decode("latin-1")).get(SESSION_COOKIE) if cookies else None
+    return hashlib.sha256(session.encode()).hexdigest() if session else ""
+
+
+def _has_body(scope: Scope) -> bool:
     for name, value in scope.get("headers", []):
-        if name == b"authorization" and value[:7].lower() == b"bearer ":
-            return hashlib.sha256(value[7:].strip()).hexdigest()
-    for name, value in scope.get("headers", []):
-        if name == b"cookie":
-            session = cookie_parser(value.decode("latin-1")).get(SESSION_COOKIE)
-            if session:
-                return hashlib.sha256(session.encode()).hexdigest()
-    return ""
+        if name == b"transfer-encoding" or (name == b"content-length" and value.strip() != b"0"):
+            return True
+    return False
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -51,10 +51,12 @@ class Workers:
     async def run(self, fn: Callable[..., T], *args: object) -> T:
         """`fn(*args)` in a worker process; `fn` importable, its result and errors picklable."""
         loop = asyncio.get_running_loop()
+        pool = self._executor()
         try:
-            return await loop.run_in_executor(self._executor(), fn, *args)
+            return await loop.run_in_executor(pool, fn, *args)
         except BrokenProcessPool:
-            self._pool = None
+            if self._pool is pool:  # not a fresh one another call has started meanwhile
+                self._pool = None
             raise
 
     async def warm(self) -> None:

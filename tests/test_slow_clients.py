@@ -172,3 +172,60 @@ async def test_when_every_connection_is_answering_a_new_one_is_closed(patient_si
     site.hold.set()
     for reader, _ in busy:  # the requests being answered were not touched
         assert b"200 OK" in await asyncio.wait_for(reader.readuntil(b"ok"), 5)
+
+
+async def test_a_slow_body_on_a_kept_alive_line_has_its_deadline_too(site: Site):
+    reader, writer = await connect(site)
+    writer.write(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n")
+    await asyncio.sleep(0.05)
+    writer.write(b"abc")  # the first request's body in a chunk of its own
+    assert b"200 OK" in await asyncio.wait_for(reader.readuntil(b"ok"), 5)
+    writer.write(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nx")
+    assert await closed_within(reader, 3)
+
+
+async def test_a_slow_body_of_a_pipelined_request_has_its_deadline_too(site: Site):
+    reader, writer = await connect(site)
+    writer.write(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n")
+    await asyncio.sleep(0.05)
+    writer.write(b"abcPOST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nx")
+    assert b"200 OK" in await asyncio.wait_for(reader.readuntil(b"ok"), 5)
+    assert await closed_within(reader, 3)
+
+
+async def test_a_line_kept_alive_longer_than_the_request_deadline_still_takes_a_body(
+    site: Site,
+):
+    reader, writer = await connect(site)
+    end = asyncio.get_running_loop().time() + REQUEST * 1.5
+    while asyncio.get_running_loop().time() < end:  # in use for longer than a request may take
+        writer.write(GET)
+        assert b"200 OK" in await asyncio.wait_for(reader.readuntil(b"ok"), 5)
+    writer.write(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n")
+    await asyncio.sleep(0.05)
+    writer.write(b"hello")
+    assert b"200 OK" in await asyncio.wait_for(reader.readuntil(b"ok"), 5)
+    assert site.answered[-1] == b"hello"
+
+
+async def test_a_request_asking_to_switch_protocols_is_answered_past_the_deadline(site: Site):
+    reader, writer = await connect(site)
+    site.hold.clear()
+    writer.write(b"GET /hold HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n")
+    await asyncio.sleep(HEADERS * 2)  # being answered: no deadline runs
+    site.hold.set()
+    assert b"200 OK" in await asyncio.wait_for(reader.readuntil(b"ok"), 5)
+
+
+async def test_an_upload_in_progress_gives_way_after_the_half_sent_headers(patient_site: Site):
+    site = patient_site
+    up_reader, up_writer = await connect(site)
+    up_writer.write(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nxx")  # oldest
+    slow = []
+    for _ in range(BOUND - 1):
+        reader, writer = await connect(site)
+        writer.write(b"GET / HT")
+        slow.append((reader, writer))
+    assert b"200 OK" in await ask(site)
+    assert await closed_within(slow[0][0], 0.5)  # not the upload, older as it is
+    assert not await closed_within(up_reader, 0.01)

@@ -116,8 +116,6 @@ def serve(
         services = build(cfg)
         await check_database(services.engine)
         await asyncio.to_thread(detector)  # the safety lexicons load now, not on a first message
-        # the hashing and reading processes start now, beside the server, not in a first login
-        warming = asyncio.gather(hashing.warm(), reader.warm())
         api = create_app(
             services.engine,
             services.sessions,
@@ -140,7 +138,12 @@ def serve(
         )
         server = uvicorn.Server(
             uvicorn.Config(
-                api, host=host or cfg.host, port=port or cfg.port, log_level="info", http=protocol
+                api,
+                host=host or cfg.host,
+                port=port or cfg.port,
+                log_level="info",
+                http=protocol,
+                ws="none",  # no websockets: an upgrade would leave the request deadlines
             )
         )
         ttl = dt.timedelta(days=cfg.conversation_ttl_days)
@@ -196,11 +199,15 @@ def serve(
         # ms instead of 30-75 ms during which every request waits (bench/hostile.py).
         gc.collect()
         gc.freeze()
+        # the hashing and reading processes start now, beside the server, not in a first login
+        warming = asyncio.gather(hashing.warm(), reader.warm(), return_exceptions=True)
         try:
             await server.serve()
         finally:
             task.cancel()
             warming.cancel()
+            hashing.close()
+            reader.close()
             await services.write_held()  # first: stopping the sender may take its time
             if metrics_server is not None and metrics_task is not None:
                 metrics_server.should_exit = True
