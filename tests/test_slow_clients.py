@@ -82,7 +82,10 @@ async def patient_site() -> AsyncIterator[Site]:
         yield s
 
 
-async def connect(site: Site) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+async def connect(site: Site) -> Connection:
     return await asyncio.open_connection("127.0.0.1", site.port)
 
 
@@ -144,14 +147,20 @@ async def test_a_prompt_request_is_answered_and_an_idle_kept_alive_line_too(site
     writer.close()
 
 
+async def opened(site: Site, count: int, sending: bytes) -> list[Connection]:
+    """`count` connections, oldest first, each having sent `sending`."""
+    out = []
+    for _ in range(count):
+        reader, writer = await connect(site)
+        writer.write(sending)
+        out.append((reader, writer))
+        await asyncio.sleep(0.005)  # in order: the first is the oldest
+    return out
+
+
 async def test_past_the_bound_the_longest_waiting_connection_gives_way(patient_site: Site):
     site = patient_site
-    slow = []
-    for _ in range(BOUND):
-        reader, writer = await connect(site)
-        writer.write(b"GET / HT")
-        slow.append((reader, writer))
-        await asyncio.sleep(0.005)  # in order: the first is the oldest
+    slow = await opened(site, BOUND, b"GET / HT")
     assert b"200 OK" in await ask(site)
     assert await closed_within(slow[0][0], 0.2)
     for reader, _ in slow[1:]:  # the others wait on
@@ -160,11 +169,7 @@ async def test_past_the_bound_the_longest_waiting_connection_gives_way(patient_s
 
 async def test_when_every_connection_is_answering_a_new_one_is_closed(patient_site: Site):
     site = patient_site
-    busy = []
-    for _ in range(BOUND):
-        reader, writer = await connect(site)
-        writer.write(b"GET /hold HTTP/1.1\r\nHost: x\r\n\r\n")
-        busy.append((reader, writer))
+    busy = await opened(site, BOUND, b"GET /hold HTTP/1.1\r\nHost: x\r\n\r\n")
     await asyncio.sleep(0.1)  # every request received, each waiting for its answer
     reader, writer = await connect(site)
     writer.write(GET)
@@ -221,11 +226,7 @@ async def test_an_upload_in_progress_gives_way_after_the_half_sent_headers(patie
     site = patient_site
     up_reader, up_writer = await connect(site)
     up_writer.write(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nxx")  # oldest
-    slow = []
-    for _ in range(BOUND - 1):
-        reader, writer = await connect(site)
-        writer.write(b"GET / HT")
-        slow.append((reader, writer))
+    slow = await opened(site, BOUND - 1, b"GET / HT")
     assert b"200 OK" in await ask(site)
     assert await closed_within(slow[0][0], 0.5)  # not the upload, older as it is
     assert not await closed_within(up_reader, 0.01)
