@@ -1,8 +1,9 @@
 """Benchmark: does the server stay responsive under hostile load?
 
 Starts the real server (`wegweiser serve`, uvicorn) on localhost against a throwaway SQLite
-database with 20 staff accounts, then measures `/health` latency (sequential requests on one
-keep-alive connection) idle — the baseline, measured in the same run — and while, in turn:
+(or, `--database postgresql`, PostgreSQL) database with 20 staff accounts, then measures
+`/health` latency (sequential requests on one keep-alive connection) idle — the baseline,
+measured in the same run — and while, in turn:
 
 - `bomb`: decompression bombs (100 KiB that unpack to 100 MiB) are uploaded to the import,
   one after another (ten are read; the account's further imports that minute answer 429);
@@ -16,7 +17,7 @@ The load comes from a thread pinned to one core at a low priority (see `attack`)
 and the probe are not pinned. Prints JSON with p50/p99 per phase and the ratio of each p99 to
 the idle p99 (target ≤ 2).
 
-    .venv/bin/python bench/hostile.py [--seconds S]
+    .venv/bin/python bench/hostile.py [--seconds S] [--database sqlite|postgresql]
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -45,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from admin_api.security import create_token, hash_password  # noqa: E402
+from bench.pg import admin, database_url  # noqa: E402
 from store.db import make_engine, sessions  # noqa: E402
 from store.migrate import upgrade  # noqa: E402
 from store.models import Buendnis, StaffUser  # noqa: E402
@@ -85,9 +88,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(folder: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(folder: Path, port: int, url: str) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WEGWEISER_")}
-    env |= {"WEGWEISER_INSTANCE_DIR": str(folder), "WEGWEISER_LOGIN_MAX_FAILURES": "100"}
+    env |= {
+        "WEGWEISER_INSTANCE_DIR": str(folder),
+        "WEGWEISER_DATABASE_URL": url,
+        "WEGWEISER_LOGIN_MAX_FAILURES": "100",
+    }
     return subprocess.Popen(
         [str(ROOT / ".venv/bin/wegweiser"), "serve", "--port", str(port)],
         env=env,
@@ -207,20 +214,29 @@ def still_open(held: list[socket.socket]) -> int:
     return count
 
 
-async def run(seconds: float) -> dict[str, Any]:
+async def run(seconds: float, database: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite+aiosqlite:///{Path(folder) / 'wegweiser.db'}"
-        await asyncio.to_thread(upgrade, url)
-        tokens = await seed(url)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = start_server(Path(folder), port)
+        name = f"wegweiser_hostile_{uuid.uuid4().hex[:8]}"
+        if database == "postgresql":
+            await admin(f'CREATE DATABASE "{name}"')
+            url = database_url(name)
+        else:
+            url = f"sqlite+aiosqlite:///{Path(folder) / 'wegweiser.db'}"
         try:
-            await wait_up(base)
-            return await measure(base, tokens, seconds)
+            await asyncio.to_thread(upgrade, url)
+            tokens = await seed(url)
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            server = start_server(Path(folder), port, url)
+            try:
+                await wait_up(base)
+                return {"database": database} | await measure(base, tokens, seconds)
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            if database == "postgresql":
+                await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def measure(base: str, tokens: list[str], seconds: float) -> dict[str, Any]:
@@ -284,7 +300,7 @@ async def measure(base: str, tokens: list[str], seconds: float) -> dict[str, Any
         "login_burst": burst,
         "slow_clients": slow_clients,
     }
-    out: dict[str, Any] = {"benchmark": "hostile", "database": "sqlite", "server": "uvicorn"}
+    out: dict[str, Any] = {"benchmark": "hostile", "server": "uvicorn"}
     out["idle"] = summary(idle)
     base_p99 = out["idle"]["p99_ms"]
     for number, (name, load) in enumerate(loads.items()):
@@ -312,8 +328,9 @@ async def measure(base: str, tokens: list[str], seconds: float) -> dict[str, Any
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     args = ap.parse_args()
-    print(json.dumps(asyncio.run(run(args.seconds)), indent=2))
+    print(json.dumps(asyncio.run(run(args.seconds, args.database)), indent=2))
 
 
 if __name__ == "__main__":
