@@ -470,3 +470,4 @@ async def test_the_import_page_holds_a_file_sent_in_a_loop(admin_api: Api) -> No
         assert r.status_code == 200  # read: a file of blank rows, nothing to import
     r = await upload(api, token, "angebote.csv", csv_file(";;;;;;"))
     assert r.status_code == 429 and "Zu viele Versuche" in r.text
+    assert 1 <= int(r.headers["retry-after"]) <= 60

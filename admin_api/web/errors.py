@@ -7,6 +7,7 @@ staff page gets a page and every other request the JSON answer it always got.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
@@ -16,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import Scope
 
-from access.errors import Refused
+from access.errors import Refused, TooMany
 from admin_api.errors import ApiError, refused_status
 from admin_api.web.i18n import S_
 
@@ -112,7 +113,10 @@ def _either(api_handler: Handler) -> Handler:
         status = _status_of(exc)
         if status >= 500:
             log.error("staff page error: %s", type(exc).__name__)
-        return error_page(request, status)
+        page = error_page(request, status)
+        if isinstance(exc, TooMany):
+            page.headers["retry-after"] = str(max(1, math.ceil(exc.retry_after)))
+        return page
 
     return handler
 
