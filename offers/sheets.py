@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import resource
 import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -20,7 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, TypeVar
 
-from base.workers import Workers
+from base.workers import files
 
 MIB = 1024 * 1024
 MAX_MEMBER_BYTES = 32 * MIB  # one XML file inside the XLSX, decompressed
@@ -29,7 +28,6 @@ MAX_MEMBERS = 200  # a workbook from Excel or LibreOffice has about 10 to 30
 MAX_TABLE_ROWS = 20_000  # rows read, blank ones included (the import allows 10,000 offers)
 MAX_COLUMNS = 256  # the import knows about 150 columns
 READ_SECONDS = 20.0  # reading stops after this long
-READER_MEMORY = 1024 * MIB  # address space of the reading process
 T = TypeVar("T")
 
 
@@ -146,19 +144,12 @@ def read_table(path: Path) -> list[list[Any]]:
 # ---------------------------------------------------------------- a process of its own
 
 
-def _limit_memory() -> None:
-    """In the reading process: whatever slips past the bounds above fails there, alone."""
-    resource.setrlimit(resource.RLIMIT_AS, (READER_MEMORY, READER_MEMORY))
-
-
-reader = Workers(1, _limit_memory)  # one long-lived process, started with the server
-
-
 async def run_apart(fn: Callable[..., T], *args: object) -> T:
-    """`fn(*args)` in the reading process: parsing untrusted files takes CPU (and, in Python,
-    the interpreter lock) that the event loop and its other requests must keep. `fn` must be
-    importable and its result and exceptions picklable."""
+    """`fn(*args)` in the file process (`base.workers.files`, 1 GiB of address space): reading
+    untrusted files, or writing large ones, takes CPU (and, in Python, the interpreter lock)
+    that the event loop and its other requests must keep. `fn` must be importable and its
+    result and exceptions picklable."""
     try:
-        return await reader.run(fn, *args)
+        return await files.run(fn, *args)
     except BrokenProcessPool:  # the process died (memory limit): a fresh one next time
         raise SheetRefused("too_large_unpacked", "reading the file needs too much memory") from None

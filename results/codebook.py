@@ -69,6 +69,11 @@ class CodebookItem:
     # satisfies this (so its base is the sum of those parent cells; results.tables).
     asked_when: tuple[str, Callable[[str], bool]] | None = field(default=None, compare=False)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without `asked_when` (a closure over the flow, needed only while counting):
+        a finished report goes to the file process to be written (results/service.py)."""
+        return {**self.__dict__, "asked_when": None}
+
     @property
     def multi(self) -> bool:
         return self.kind == "multi"

@@ -222,6 +222,14 @@ def to_floip(report: Report) -> bytes:
     return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
 
 
+def xlsx_with_charts(report: Report, texts: list[TextAnswer]) -> bytes:
+    """`to_xlsx` with a PNG chart per item (seconds of CPU for a large survey: the server
+    runs it in its file process, `base.workers.files`)."""
+    from results.charts import charts
+
+    return to_xlsx(report, texts, charts(report, "png"))
+
+
 def to_xlsx(
     report: Report, texts: list[TextAnswer], charts: dict[str, bytes] | None = None
 ) -> bytes:

@@ -16,10 +16,10 @@ from access.audit import audit
 from access.errors import Conflict, Invalid, NotFound
 from access.scope import Principal, get_scoped, target_buendnis
 from base.download import Download
+from base.workers import files
 from dialogs.expr import evaluate
 from results import periods
-from results.charts import charts as make_charts
-from results.export import to_csv, to_floip, to_json, to_xlsx
+from results.export import to_csv, to_floip, to_json, xlsx_with_charts
 from results.gaps import GapTable, gap_tables
 from results.tables import Codebook, Report, build_report, requested_pairs
 from results.texts import text_answers
@@ -108,7 +108,7 @@ async def export_results(
     if format == "csv":
         data: str | bytes = to_csv(report, texts, sep)
     elif format == "xlsx":
-        data = to_xlsx(report, texts, make_charts(report, "png"))
+        data = await files.run(xlsx_with_charts, report, texts)
     elif format == "json":
         data = to_json(report, texts)
     elif format == "floip":

@@ -47,3 +47,37 @@ async def test_a_dead_process_fails_its_call_and_the_next_call_gets_a_fresh_one(
         assert pid != os.getpid()
     finally:
         workers.close()
+
+
+class Recording:
+    """`base.workers.files` as seen by a caller, noting what it was asked to run."""
+
+    def __init__(self, real: Workers) -> None:
+        self.real = real
+        self.ran: list[str] = []
+
+    async def run(self, fn, *args):  # type: ignore[no-untyped-def]
+        self.ran.append(fn.__name__)
+        return await self.real.run(fn, *args)
+
+
+async def test_large_spreadsheets_are_written_in_the_file_process(
+    admin_api, monkeypatch: pytest.MonkeyPatch
+):
+    """Writing an XLSX (3 s for 10,000 offers; a results XLSX with its charts about 2 s) would
+    stop every chat on the event loop: the catalogue and the results are written apart."""
+    import offers.sheets
+    import results.service
+    from base import workers
+    from tests.test_admin_surveys import API, _people_wave
+
+    recording = Recording(workers.files)
+    monkeypatch.setattr(offers.sheets, "files", recording)
+    monkeypatch.setattr(results.service, "files", recording)
+    api = admin_api
+    r = await api.client.get("/api/v1/offers/export?format=xlsx", headers=api.auth("gfs"))
+    assert r.status_code == 200 and r.content.startswith(b"PK")
+    wave = await _people_wave(api)
+    r = await api.client.get(f"{API}/waves/{wave}/export?format=xlsx", headers=api.auth("gfs"))
+    assert r.status_code == 200 and r.content.startswith(b"PK")
+    assert recording.ran == ["write_table", "xlsx_with_charts"]

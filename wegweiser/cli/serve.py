@@ -100,10 +100,10 @@ def serve(
     from admin_api.app import auth_config_from, build_route_tables, create_app
     from admin_api.connections import guarded_protocol
     from admin_api.security import hashing
+    from base.workers import files
     from bot.webchat import build_webchat_router
     from dialogs.safety import detector
     from entries.points import Links
-    from offers.sheets import reader
     from surveys.service import SurveyConfig
     from wegweiser.services import build, check_database
 
@@ -199,15 +199,15 @@ def serve(
         # ms instead of 30-75 ms during which every request waits (bench/hostile.py).
         gc.collect()
         gc.freeze()
-        # the hashing and reading processes start now, beside the server, not in a first login
-        warming = asyncio.gather(hashing.warm(), reader.warm(), return_exceptions=True)
+        # the hashing and file processes start now, beside the server, not in a first login
+        warming = asyncio.gather(hashing.warm(), files.warm(), return_exceptions=True)
         try:
             await server.serve()
         finally:
             task.cancel()
             warming.cancel()
             hashing.close()
-            reader.close()
+            files.close()
             await services.write_held()  # first: stopping the sender may take its time
             if metrics_server is not None and metrics_task is not None:
                 metrics_server.should_exit = True
