@@ -36,6 +36,24 @@ def _parent_value(kind: str, category: str) -> object:
     return category
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """category -> asked? for an item whose `when:` reads one earlier item (a value, not a
+    closure: a codebook travels to the file process with the wave it counts)."""
+
+    holds: Holds
+    when: Any
+    parent_id: str
+    parent_kind: str
+
+    def __call__(self, category: str) -> bool:
+        try:
+            answers = {self.parent_id: _parent_value(self.parent_kind, category)}
+            return bool(self.holds(self.when, answers))
+        except ValueError:
+            return False
+
+
 def _asked_when(
     flow: Any, item: Any, holds: Holds | None
 ) -> tuple[str, Callable[[str], bool]] | None:
@@ -47,14 +65,7 @@ def _asked_when(
     parent = flow.item(parent_id)
     if parent is None or parent.kind not in PARENT_KINDS:
         return None
-
-    def asked(category: str) -> bool:
-        try:
-            return bool(holds(when, {parent_id: _parent_value(parent.kind, category)}))
-        except ValueError:
-            return False
-
-    return parent_id, asked
+    return parent_id, _Asked(holds, when, parent_id, parent.kind)
 
 
 @dataclass(frozen=True)
@@ -68,11 +79,6 @@ class CodebookItem:
     # Skip logic the reader of the results knows: asked only when the parent item's category
     # satisfies this (so its base is the sum of those parent cells; results.tables).
     asked_when: tuple[str, Callable[[str], bool]] | None = field(default=None, compare=False)
-
-    def __getstate__(self) -> dict[str, Any]:
-        """Pickled without `asked_when` (a closure over the flow, needed only while counting):
-        a finished report goes to the file process to be written (results/service.py)."""
-        return {**self.__dict__, "asked_when": None}
 
     @property
     def multi(self) -> bool:
