@@ -1,4 +1,5 @@
-"""CPU-heavy work (password hashing, reading and writing spreadsheets) in processes of its own.
+"""CPU-heavy work (password hashing, reading and writing spreadsheets, counting survey results)
+in processes of their own.
 
 The server is one event loop: a hash or a parse in the server's process would hold the interpreter
 lock and every chat would wait. The processes run at a lower CPU priority (nice 10: about a
