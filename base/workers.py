@@ -72,17 +72,20 @@ class Workers:
             self._pool = None
 
 
-FILE_MEMORY = 1024 * 1024 * 1024  # address space of the file process
+FILE_MEMORY = 1024 * 1024 * 1024  # address space of a file process
 
 
 def _limit_memory() -> None:
-    """In the file process: whatever slips past a reader's bounds fails there, alone."""
+    """In a file process: whatever slips past a reader's bounds fails there, alone."""
     resource.setrlimit(resource.RLIMIT_AS, (FILE_MEMORY, FILE_MEMORY))
 
 
-# Uploaded tables read, spreadsheets and charts written: one long-lived process, started with
-# the server (an XLSX of 10,000 offers took 3.2 s to write, a results XLSX with 22 charts about
-# 2 s: on the event loop every chat would have waited that long).
+# Two long-lived file processes, started with the server. `uploads` reads what staff upload
+# (untrusted: up to 20 s per file within its bounds); `files` writes spreadsheets and charts and
+# counts survey results (an XLSX of 10,000 offers took 3.2 s to write, a results XLSX with 22
+# charts about 2 s: on the event loop every chat would have waited that long). Apart, so a
+# hostile upload cannot hold up the results pages.
+uploads = Workers(1, _limit_memory)
 files = Workers(1, _limit_memory)
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from base.spreadsheet import neutralise
+from base.workers import files
 from offers import io_texts
 from offers.io_check import Reference, check_file
 from offers.io_columns import (
@@ -219,5 +220,5 @@ async def export_offers(
         for o in offers
     ]
     # writing (an XLSX of 10,000 offers: 3 s of CPU) happens in the file process
-    await run_apart(write_table, path, header, rows, delimiter)
+    await files.run(write_table, path, header, rows, delimiter)
     return len(rows)

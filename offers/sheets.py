@@ -19,7 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, TypeVar
 
-from base.workers import files
+from base.workers import uploads
 
 MIB = 1024 * 1024
 MAX_MEMBER_BYTES = 32 * MIB  # one XML file inside the XLSX, decompressed
@@ -145,11 +145,11 @@ def read_table(path: Path) -> list[list[Any]]:
 
 
 async def run_apart(fn: Callable[..., T], *args: object) -> T:
-    """`fn(*args)` in the file process (`base.workers.files`, 1 GiB of address space): reading
-    untrusted files, or writing large ones, takes CPU (and, in Python, the interpreter lock)
-    that the event loop and its other requests must keep. `fn` must be importable and its
-    result and exceptions picklable."""
+    """`fn(*args)` in the upload process (`base.workers.uploads`, 1 GiB of address space):
+    reading untrusted files takes CPU (and, in Python, the interpreter lock) that the event
+    loop and its other requests must keep. `fn` must be importable and its result and
+    exceptions picklable."""
     try:
-        return await files.run(fn, *args)
+        return await uploads.run(fn, *args)
     except BrokenProcessPool:  # the process died (memory limit): a fresh one next time
         raise SheetRefused("too_large_unpacked", "reading the file needs too much memory") from None

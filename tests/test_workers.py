@@ -67,14 +67,14 @@ async def test_spreadsheets_and_counting_run_in_the_file_process(
     """Writing an XLSX (3 s for 10,000 offers; a results XLSX with its charts about 2 s) and
     counting a large wave (0.15-0.2 s) would stop every chat on the event loop: they run in
     the file process."""
-    import offers.sheets
+    import offers.io
     import results.service
     import results.tables
     from base import workers
     from tests.test_admin_surveys import API, _people_wave
 
     recording = Recording(workers.files)
-    monkeypatch.setattr(offers.sheets, "files", recording)
+    monkeypatch.setattr(offers.io, "files", recording)
     monkeypatch.setattr(results.service, "files", recording)
     monkeypatch.setattr(results.tables, "files", recording)
     api = admin_api
@@ -84,3 +84,11 @@ async def test_spreadsheets_and_counting_run_in_the_file_process(
     r = await api.client.get(f"{API}/waves/{wave}/export?format=xlsx", headers=api.auth("gfs"))
     assert r.status_code == 200 and r.content.startswith(b"PK")
     assert recording.ran == ["write_table", "_count", "xlsx_with_charts"]
+
+
+async def test_uploads_are_read_apart_from_the_results_work():
+    """A hostile upload may keep its process busy for up to 20 s: the results pages and the
+    exports have a process of their own."""
+    from base.workers import files, uploads
+
+    assert await uploads.run(os.getpid) != await files.run(os.getpid)

@@ -100,7 +100,7 @@ def serve(
     from admin_api.app import auth_config_from, build_route_tables, create_app
     from admin_api.connections import guarded_protocol
     from admin_api.security import hashing
-    from base.workers import files
+    from base.workers import files, uploads
     from bot.webchat import build_webchat_router
     from dialogs.safety import detector
     from entries.points import Links
@@ -200,13 +200,16 @@ def serve(
         gc.collect()
         gc.freeze()
         # the hashing and file processes start now, beside the server, not in a first login
-        warming = asyncio.gather(hashing.warm(), files.warm(), return_exceptions=True)
+        warming = asyncio.gather(
+            hashing.warm(), uploads.warm(), files.warm(), return_exceptions=True
+        )
         try:
             await server.serve()
         finally:
             task.cancel()
             warming.cancel()
             hashing.close()
+            uploads.close()
             files.close()
             await services.write_held()  # first: stopping the sender may take its time
             if metrics_server is not None and metrics_task is not None:
