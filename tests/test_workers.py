@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
@@ -92,3 +95,35 @@ async def test_uploads_are_read_apart_from_the_results_work():
     from base.workers import files, uploads
 
     assert await uploads.run(os.getpid) != await files.run(os.getpid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the parent-death signal is Linux's")
+def test_workers_end_when_their_server_ends_without_shutting_them_down():
+    """Killed servers left their hashing and file processes behind (60 MB each, for ever)."""
+    script = (
+        "import asyncio, os\n"
+        "from base.workers import Workers\n"
+        "w = Workers(2)\n"
+        "async def main():\n"
+        "    await w.warm()\n"
+        "    print(*[p.pid for p in w._pool._processes.values()], flush=True)\n"
+        "asyncio.run(main())\n"
+        "os._exit(0)  # no shutdown, as after SIGKILL\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    pids = [int(p) for p in out.stdout.split()]
+    assert len(pids) == 2
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(p) for p in pids)
