@@ -51,7 +51,6 @@ class GuardedH11Protocol(H11Protocol):
         super().__init__(*args, **kwargs)
         self._timer: asyncio.TimerHandle | None = None
         self._started = 0.0  # when the current request began to arrive
-        self._in_body = False
 
     # -- asyncio.Protocol
 
@@ -86,10 +85,9 @@ class GuardedH11Protocol(H11Protocol):
         if state in _RECEIVED:
             self._received()
         elif state is h11.SEND_BODY:
-            if not self._in_body:  # the headers are complete: the whole request's deadline
+            if self not in self.body_pending:  # headers complete: the whole request's deadline
                 if self._timer is None:  # a pipelined request: its clock starts now
                     self._started = self.loop.time()
-                self._in_body = True
                 self.headers_pending.pop(self, None)
                 self.body_pending[self] = None
                 self._arm(self._started + self.request_seconds - self.loop.time())
@@ -98,7 +96,6 @@ class GuardedH11Protocol(H11Protocol):
 
     def _await_request(self) -> None:
         self._started = self.loop.time()
-        self._in_body = False
         self.body_pending.pop(self, None)
         self.headers_pending.pop(self, None)
         self.headers_pending[self] = None  # to the end: the newest
@@ -108,7 +105,6 @@ class GuardedH11Protocol(H11Protocol):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        self._in_body = False
         self.headers_pending.pop(self, None)
         self.body_pending.pop(self, None)
 
