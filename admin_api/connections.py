@@ -12,19 +12,36 @@ one else, nor open a file. ASGI middleware cannot help: it runs once the headers
   been waiting longest for its headers (then for a body; never one whose request is being
   answered), or itself when every connection is busy. Slow clients so give way to new ones
   instead of locking them out.
+- At most `per_address` connections from one client (an IPv4 address, an IPv6 /64) wait for a
+  request at a time, idle kept-alive lines included: past it the client's own oldest waiting
+  one is closed (its requests being answered do not count: people behind one address are
+  not refused because others are being served). One machine holding thousands of half-sent
+  requests would otherwise keep thousands of live objects for every collection of the
+  garbage collector (30-80 ms each) and take every free place from everyone else.
+- `Server` accepts at most `ACCEPT_BATCH` new connections per turn of the event loop (asyncio
+  takes as many as the listen backlog, 2048): a flood of new connections is interleaved with
+  the requests already in, as nginx does without `multi_accept`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import os
+import socket
 from typing import Any, ClassVar
 
 import h11
+import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 HEADER_SECONDS = 10.0
 REQUEST_SECONDS = 120.0  # a 5 MB catalogue at ~350 kbit/s
 MAX_CONNECTIONS = 4096
+PER_ADDRESS = 256  # a shelter's or a school's clients behind one address fit, and idle
+# kept-alive lines that give way are opened again by their browsers
+ACCEPT_BATCH = 1
+LISTEN_BACKLOG = 2048  # uvicorn's default: connections the kernel holds until accepted
 # the request is in (or the protocol switches): from here it is being answered
 _RECEIVED = (
     h11.DONE,
@@ -42,23 +59,29 @@ class GuardedH11Protocol(H11Protocol):
     header_seconds = HEADER_SECONDS
     request_seconds = REQUEST_SECONDS
     max_connections = MAX_CONNECTIONS
+    per_address = PER_ADDRESS
     # connections waiting for a request's line and headers (or idle between requests), and
     # those waiting for a body, oldest first: the ones to evict, in this order
     headers_pending: ClassVar[dict[GuardedH11Protocol, None]] = {}
     body_pending: ClassVar[dict[GuardedH11Protocol, None]] = {}
+    # the waiting ones (of both kinds) per client, oldest first
+    waiting: ClassVar[dict[str, dict[GuardedH11Protocol, None]]] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._timer: asyncio.TimerHandle | None = None
         self._started = 0.0  # when the current request began to arrive
+        self._address = ""
 
     # -- asyncio.Protocol
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self._address = client_key(self.client)
         if len(self.connections) > self.max_connections and not self._evict_one():
             transport.close()  # every other connection is being answered
             return
+        self._make_room_for_client()
         self._await_request()
 
     def data_received(self, data: bytes) -> None:
@@ -88,18 +111,26 @@ class GuardedH11Protocol(H11Protocol):
             if self not in self.body_pending:  # headers complete: the whole request's deadline
                 if self._timer is None:  # a pipelined request: its clock starts now
                     self._started = self.loop.time()
+                    self._wait()
                 self.headers_pending.pop(self, None)
                 self.body_pending[self] = None
                 self._arm(self._started + self.request_seconds - self.loop.time())
-        elif self._timer is None:  # idle between requests: uvicorn's keep-alive timeout
-            self.headers_pending[self] = None  # closes a silent line; evictable meanwhile
+        elif self._timer is None and self not in self.headers_pending:
+            # idle between requests: uvicorn's keep-alive timeout closes a silent line;
+            # evictable meanwhile
+            self._wait()
+            self.headers_pending[self] = None
 
     def _await_request(self) -> None:
         self._started = self.loop.time()
-        self.body_pending.pop(self, None)
-        self.headers_pending.pop(self, None)
-        self.headers_pending[self] = None  # to the end: the newest
+        self._received()
+        self._wait()
+        self.headers_pending[self] = None
         self._arm(self.header_seconds)
+
+    def _wait(self) -> None:
+        """Among the client's waiting connections, the newest."""
+        self.waiting.setdefault(self._address, {})[self] = None
 
     def _received(self) -> None:
         if self._timer is not None:
@@ -107,6 +138,11 @@ class GuardedH11Protocol(H11Protocol):
             self._timer = None
         self.headers_pending.pop(self, None)
         self.body_pending.pop(self, None)
+        mine = self.waiting.get(self._address)
+        if mine is not None and self in mine:
+            del mine[self]
+            if not mine:  # the registry keeps no client that has nothing waiting
+                del self.waiting[self._address]
 
     def _arm(self, seconds: float) -> None:
         if self._timer is not None:
@@ -128,11 +164,49 @@ class GuardedH11Protocol(H11Protocol):
                     return True
         return False
 
+    def _make_room_for_client(self) -> None:
+        """At the client's bound, close its oldest waiting connection (one waiting for
+        headers before one sending a body)."""
+        mine = self.waiting.get(self._address, {})
+        if len(mine) >= self.per_address:
+            oldest = next((p for p in mine if p in self.headers_pending), next(iter(mine)))
+            oldest._expire()
+
+
+def client_key(client: tuple[str, int] | None) -> str:
+    """Whom a connection comes from: its IPv4 address, or the /64 network of an IPv6 one
+    (what one subscriber is given)."""
+    if not client:
+        return ""
+    try:
+        ip = ipaddress.ip_address(client[0])
+    except ValueError:  # a Unix socket's path
+        return client[0]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False).network_address)
+    return str(ip)
+
+
+class Server(uvicorn.Server):
+    """uvicorn's server whose config's `backlog` is taken as the batch of connections accepted
+    per turn of the event loop; the kernel's listen backlog is then `LISTEN_BACKLOG`."""
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        for server in getattr(self, "servers", []):
+            for listening in server.sockets:
+                # asyncio listens with the batch as backlog; a second listen() widens it
+                with socket.socket(fileno=os.dup(listening.fileno())) as same:
+                    same.listen(LISTEN_BACKLOG)
+
 
 def guarded_protocol(
     header_seconds: float = HEADER_SECONDS,
     request_seconds: float = REQUEST_SECONDS,
     max_connections: int = MAX_CONNECTIONS,
+    per_address: int = PER_ADDRESS,
 ) -> type[GuardedH11Protocol]:
     """A protocol class for `uvicorn.Config(http=...)`, with registries of its own."""
     return type(
@@ -142,7 +216,9 @@ def guarded_protocol(
             "header_seconds": header_seconds,
             "request_seconds": request_seconds,
             "max_connections": max_connections,
+            "per_address": per_address,
             "headers_pending": {},
             "body_pending": {},
+            "waiting": {},
         },
     )

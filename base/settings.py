@@ -106,6 +106,7 @@ class Settings(BaseSettings):
     request_header_seconds: float = Field(default=10.0, gt=0, le=300)
     request_seconds: float = Field(default=120.0, gt=0, le=3600)
     max_connections: int = Field(default=4096, ge=16, le=1_000_000)
+    max_connections_per_address: int = Field(default=256, ge=4, le=1_000_000)
     # Prometheus /metrics: a token, or an address of its own (required in production)
     metrics_token: str = ""  # set: /metrics needs `Authorization: Bearer <token>`
     metrics_address: str = ""  # "host:port": /metrics is served there only

@@ -18,6 +18,7 @@ and the probe are not pinned. Prints JSON with p50/p99 per phase and the ratio o
 the idle p99 (target ≤ 2).
 
     .venv/bin/python bench/hostile.py [--seconds S] [--database sqlite|postgresql]
+                                      [--only bomb sheet body_200mb login_burst slow_clients]
 """
 
 from __future__ import annotations
@@ -214,7 +215,7 @@ def still_open(held: list[socket.socket]) -> int:
     return count
 
 
-async def run(seconds: float, database: str) -> dict[str, Any]:
+async def run(seconds: float, database: str, only: list[str]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         name = f"wegweiser_hostile_{uuid.uuid4().hex[:8]}"
         if database == "postgresql":
@@ -230,7 +231,7 @@ async def run(seconds: float, database: str) -> dict[str, Any]:
             server = start_server(Path(folder), port, url)
             try:
                 await wait_up(base)
-                return {"database": database} | await measure(base, tokens, seconds)
+                return {"database": database} | await measure(base, tokens, seconds, only)
             finally:
                 server.terminate()
                 server.wait(timeout=30)
@@ -239,7 +240,7 @@ async def run(seconds: float, database: str) -> dict[str, Any]:
                 await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-async def measure(base: str, tokens: list[str], seconds: float) -> dict[str, Any]:
+async def measure(base: str, tokens: list[str], seconds: float, only: list[str]) -> dict[str, Any]:
     bomb = hostile_files.decompression_bomb(100)
     sheet = hostile_files.many_rows()
     imports = "/api/v1/offers/import?format=xlsx"
@@ -304,6 +305,8 @@ async def measure(base: str, tokens: list[str], seconds: float) -> dict[str, Any
     out["idle"] = summary(idle)
     base_p99 = out["idle"]["p99_ms"]
     for number, (name, load) in enumerate(loads.items()):
+        if only and name not in only:
+            continue
         source = SLOW if name == "slow_clients" else f"127.0.0.{10 + number}"
         samples, results = await phase(base, seconds, load, source)
         row: dict[str, Any] = summary(samples)
@@ -329,8 +332,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    ap.add_argument("--only", nargs="*", default=[], help="phases to run (all by default)")
     args = ap.parse_args()
-    print(json.dumps(asyncio.run(run(args.seconds, args.database)), indent=2))
+    print(json.dumps(asyncio.run(run(args.seconds, args.database, args.only)), indent=2))
 
 
 if __name__ == "__main__":

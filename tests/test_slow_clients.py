@@ -4,24 +4,40 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import socket
+import struct
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 import uvicorn
 from starlette.types import Receive, Scope, Send
 
-from admin_api.connections import guarded_protocol
+from admin_api.connections import (
+    ACCEPT_BATCH,
+    LISTEN_BACKLOG,
+    GuardedH11Protocol,
+    Server,
+    client_key,
+    guarded_protocol,
+)
 
 HEADERS = 0.3
 REQUEST = 0.8
 BOUND = 16
+PER_CLIENT = 4
+SOMAXCONN = Path("/proc/sys/net/core/somaxconn")
 GET = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
 
 
 @dataclass
 class Site:
     port: int
+    protocol: type[GuardedH11Protocol] = GuardedH11Protocol
+    listener: int = -1  # the listening socket's descriptor
     answered: list[bytes] = field(default_factory=list)
     disconnected: int = 0
     hold: asyncio.Event = field(default_factory=asyncio.Event)
@@ -46,23 +62,27 @@ class Site:
 
 
 @contextlib.asynccontextmanager
-async def running(headers: float, request: float) -> AsyncIterator[Site]:
-    s = Site(port=0)
+async def running(
+    headers: float, request: float, bound: int = BOUND, per_client: int = BOUND
+) -> AsyncIterator[Site]:
+    s = Site(port=0, protocol=guarded_protocol(headers, request, bound, per_client))
     config = uvicorn.Config(
         s.app,
         host="127.0.0.1",
         port=0,
-        http=guarded_protocol(headers, request, BOUND),
+        http=s.protocol,
         log_level="warning",
         lifespan="off",
         timeout_graceful_shutdown=1,
         interface="asgi3",
+        backlog=ACCEPT_BATCH,  # as `wegweiser serve` runs it
     )
-    server = uvicorn.Server(config)
+    server = Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:  # noqa: ASYNC110 - uvicorn offers no event
         await asyncio.sleep(0.01)
     s.port = server.servers[0].sockets[0].getsockname()[1]
+    s.listener = server.servers[0].sockets[0].fileno()
     yield s
     s.hold.set()
     server.should_exit = True
@@ -82,11 +102,18 @@ async def patient_site() -> AsyncIterator[Site]:
         yield s
 
 
+@pytest.fixture
+async def per_client_site() -> AsyncIterator[Site]:
+    """Deadlines far away, at most `PER_CLIENT` connections of one address waiting."""
+    async with running(60, 60, per_client=PER_CLIENT) as s:
+        yield s
+
+
 Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 
 
-async def connect(site: Site) -> Connection:
-    return await asyncio.open_connection("127.0.0.1", site.port)
+async def connect(site: Site, source: str = "127.0.0.1") -> Connection:
+    return await asyncio.open_connection("127.0.0.1", site.port, local_addr=(source, 0))
 
 
 async def closed_within(reader: asyncio.StreamReader, seconds: float) -> bool:
@@ -147,11 +174,13 @@ async def test_a_prompt_request_is_answered_and_an_idle_kept_alive_line_too(site
     writer.close()
 
 
-async def opened(site: Site, count: int, sending: bytes) -> list[Connection]:
-    """`count` connections, oldest first, each having sent `sending`."""
+async def opened(
+    site: Site, count: int, sending: bytes, source: str = "127.0.0.1"
+) -> list[Connection]:
+    """`count` connections from `source`, oldest first, each having sent `sending`."""
     out = []
     for _ in range(count):
-        reader, writer = await connect(site)
+        reader, writer = await connect(site, source)
         writer.write(sending)
         out.append((reader, writer))
         await asyncio.sleep(0.005)  # in order: the first is the oldest
@@ -230,3 +259,100 @@ async def test_an_upload_in_progress_gives_way_after_the_half_sent_headers(patie
     assert b"200 OK" in await ask(site)
     assert await closed_within(slow[0][0], 0.5)  # not the upload, older as it is
     assert not await closed_within(up_reader, 0.01)
+
+
+async def test_one_client_past_its_bound_gives_way_to_itself_not_to_others(
+    per_client_site: Site,
+):
+    site = per_client_site
+    mine = await opened(site, PER_CLIENT, b"GET / HT", "127.0.0.2")
+    others = await opened(site, 2, b"GET / HT", "127.0.0.3")  # newer than all of mine
+    idle_reader, idle_writer = await connect(site, "127.0.0.2")  # one more of mine: ...
+    idle_writer.write(GET)
+    assert b"200 OK" in await asyncio.wait_for(idle_reader.readuntil(b"ok"), 5)
+    assert await closed_within(mine[0][0], 0.5)  # ... its oldest waiting one gave way
+    for reader, _ in mine[1:] + others:
+        assert not await closed_within(reader, 0.01)
+    await asyncio.sleep(0.05)
+    # kept alive, the answered line waits again: the newest of the client's, so the next new
+    # connection of the client closes its then oldest, not the idle line
+    reader, writer = await connect(site, "127.0.0.2")
+    writer.write(b"GET / H")
+    assert await closed_within(mine[1][0], 0.5)
+    assert not await closed_within(idle_reader, 0.01)
+
+
+async def test_requests_of_a_client_being_answered_do_not_count_against_it(
+    per_client_site: Site,
+):
+    site = per_client_site
+    busy = await opened(site, PER_CLIENT + 2, b"GET /hold HTTP/1.1\r\nHost: x\r\n\r\n", "127.0.0.2")
+    await asyncio.sleep(0.1)
+    reader, writer = await connect(site, "127.0.0.2")  # e.g. one more person behind that NAT
+    writer.write(GET)
+    assert b"200 OK" in await asyncio.wait_for(reader.readuntil(b"ok"), 5)
+    site.hold.set()
+    for reader, _ in busy:
+        assert b"200 OK" in await asyncio.wait_for(reader.readuntil(b"ok"), 5)
+
+
+async def test_the_registries_forget_connections_that_are_gone(per_client_site: Site):
+    site = per_client_site
+    lines = await opened(site, PER_CLIENT + 2, b"GET / HT", "127.0.0.2")
+    lines += await opened(site, 2, b"POST / HTTP/1.1\r\nContent-Length: 9\r\n\r\nx", "127.0.0.3")
+    assert site.protocol.waiting  # some wait
+    for _, writer in lines:
+        writer.close()
+    await asyncio.sleep(0.2)
+    assert site.protocol.waiting == {}
+    assert site.protocol.headers_pending == {} and site.protocol.body_pending == {}
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads Linux's TCP_INFO of a listener")
+async def test_the_kernel_holds_a_full_backlog_while_the_loop_takes_one_per_turn(site: Site):
+    """asyncio listens with the batch it accepts per turn as backlog; a backlog of one would
+    drop the connections of a burst and their clients would retry only after a second."""
+    listener = socket.create_server(("127.0.0.1", 0))  # whose backlog we know: the reference
+    assert _max_backlog(listener.fileno()) > ACCEPT_BATCH
+    listener.close()
+    with socket.socket(fileno=os.dup(site.listener)) as same:
+        backlog = _max_backlog(same.fileno())
+    somaxconn = int(SOMAXCONN.read_text())  # noqa: ASYNC240 - a kernel setting, at once
+    assert backlog == min(LISTEN_BACKLOG, somaxconn)
+
+
+def _max_backlog(fd: int) -> int:
+    """For a listening socket Linux reports its backlog bound as `tcpi_sacked`."""
+    with socket.socket(fileno=os.dup(fd)) as sock:
+        info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    return int(struct.unpack_from("I", info, 28)[0])
+
+
+async def test_a_burst_of_new_connections_is_answered_in_full():
+    async with running(60, 60, bound=1024, per_client=1024) as site:
+
+        async def one() -> bytes:
+            reader, writer = await connect(site)
+            writer.write(GET)
+            answer = await reader.readuntil(b"ok")
+            writer.close()
+            return answer
+
+        answers = await asyncio.wait_for(asyncio.gather(*(one() for _ in range(400))), 10)
+        assert all(b"200 OK" in a for a in answers)
+
+
+@pytest.mark.parametrize(
+    ("client", "key"),
+    [
+        (("203.0.113.7", 5000), "203.0.113.7"),
+        (("2001:db8:1:2::7", 5000), "2001:db8:1:2::"),
+        (("2001:db8:1:2:aaaa::1", 5000), "2001:db8:1:2::"),  # the same subscriber's /64
+        (("2001:db8:1:3::7", 5000), "2001:db8:1:3::"),
+        (("::ffff:203.0.113.7", 5000), "203.0.113.7"),
+        (("/run/wegweiser.sock", 0), "/run/wegweiser.sock"),
+        (None, ""),
+    ],
+)
+def test_a_client_is_its_ipv4_address_or_its_ipv6_network(client: tuple[str, int] | None, key: str):
+    assert client_key(client) == key

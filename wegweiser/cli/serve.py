@@ -98,7 +98,7 @@ def serve(
     import uvicorn
 
     from admin_api.app import auth_config_from, build_route_tables, create_app
-    from admin_api.connections import guarded_protocol
+    from admin_api.connections import ACCEPT_BATCH, Server, guarded_protocol
     from admin_api.security import hashing
     from base.workers import files, uploads
     from bot.webchat import build_webchat_router
@@ -134,9 +134,12 @@ def serve(
             telegram.mount(api)
         await build_route_tables(api)
         protocol = guarded_protocol(
-            cfg.request_header_seconds, cfg.request_seconds, cfg.max_connections
+            cfg.request_header_seconds,
+            cfg.request_seconds,
+            cfg.max_connections,
+            cfg.max_connections_per_address,
         )
-        server = uvicorn.Server(
+        server = Server(
             uvicorn.Config(
                 api,
                 host=host or cfg.host,
@@ -144,6 +147,7 @@ def serve(
                 log_level="info",
                 http=protocol,
                 ws="none",  # no websockets: an upgrade would leave the request deadlines
+                backlog=ACCEPT_BATCH,  # per turn of the loop; see `Server`
             )
         )
         ttl = dt.timedelta(days=cfg.conversation_ttl_days)
