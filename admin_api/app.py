@@ -115,6 +115,7 @@ def create_app(
         RequestPace,
         per_credential=config.pace_per_credential,
         per_address=config.pace_per_address,
+        hold_seconds=config.pace_hold_seconds,
         page_refusal=refusal_page,
     )
     app.add_middleware(MetricsMiddleware, metrics=metrics)

@@ -48,6 +48,7 @@ class AuthConfig:
     # requests to the API and staff pages in any 10 s (admin_api.limits.RequestPace)
     pace_per_credential: int = 200
     pace_per_address: int = 600
+    pace_hold_seconds: float = 1.0  # how long a request past the pace waits for its 429
 
 
 async def db_session(request: Request) -> AsyncIterator[AsyncSession]:

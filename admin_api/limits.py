@@ -5,8 +5,13 @@
 session cookie) and per client address, before routing, authentication or the database: each
 authenticated answer costs the event loop 1-2 ms, so a caller sending requests in a loop, with a
 valid token or made-up ones, would otherwise take that time from everyone (bench/hostile.py).
-Past the pace: 429 with Retry-After. The web chat has limits of its own (per conversation and
-address), the Telegram webhook is Telegram's, /health and /metrics are not counted.
+Past the pace: 429 with Retry-After, after holding the request for up to `hold_seconds`
+(nginx's `limit_req` delays the excess likewise): a client sending one request after another
+as fast as the answers come would otherwise get a refusal every millisecond and keep the event
+loop half busy with them; held, it asks once a second. At most `HOLD_PER_ADDRESS` requests of
+one address are held at once; more are refused at once. The web chat has limits of its own
+(per conversation and address), the Telegram webhook is Telegram's, /health and /metrics are
+not counted.
 
 `BodyLimit` is a plain ASGI middleware: a declared `Content-Length` above the route's limit is
 refused at once; otherwise the body is read here, counted while it streams in, and refused as
@@ -17,8 +22,10 @@ API's JSON error, or the HTML error page under `/staff`.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
+from collections import Counter
 from collections.abc import Callable
 
 from starlette.requests import cookie_parser
@@ -43,6 +50,7 @@ ROUTE_LIMITS: tuple[tuple[str, int], ...] = (
 PAGES_PREFIX = "/staff"
 PACED_PREFIXES = ("/api/", "/staff")
 PACE_SECONDS = 10
+HOLD_PER_ADDRESS = 16
 
 
 def limit_for(path: str) -> int:
@@ -135,11 +143,14 @@ class RequestPace:
         per_credential: int,
         per_address: int,
         page_refusal: PageRefusal | None = None,
+        hold_seconds: float = 1.0,
     ) -> None:
         self.app = app
         self.credentials = RateLimit("pace-credential", per_credential, PACE_SECONDS)
         self.addresses = RateLimit("pace-address", per_address, PACE_SECONDS)
         self.page_refusal = page_refusal
+        self.hold_seconds = hold_seconds
+        self.held: Counter[str] = Counter()  # requests held now, per address
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "") if scope["type"] == "http" else ""
@@ -147,12 +158,13 @@ class RequestPace:
             await self.app(scope, receive, send)
             return
         client = scope.get("client")
-        wait = self.addresses.hit(client[0] if client else "")
+        address = client[0] if client else ""
+        wait = self.addresses.hit(address)
         credential = _credential(scope)
         if not wait and credential:
             wait = self.credentials.hit(credential)
         if wait:
-            seconds = str(max(1, math.ceil(wait)))
+            seconds = str(max(1, math.ceil(wait - await self._hold(address, wait))))
             slow_down = error_json(
                 429,
                 "too_many_requests",
@@ -167,6 +179,20 @@ class RequestPace:
             await answer(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+    async def _hold(self, address: str, wait: float) -> float:
+        """Hold a request past the pace for up to `hold_seconds`; the seconds held."""
+        if self.held[address] >= HOLD_PER_ADDRESS:
+            return 0.0  # a client asking in parallel: refused at once
+        self.held[address] += 1
+        seconds = min(wait, self.hold_seconds)
+        try:
+            await asyncio.sleep(seconds)
+            return seconds
+        finally:
+            self.held[address] -= 1
+            if not self.held[address]:
+                del self.held[address]  # no address is kept once its requests are answered
 
 
 def _credential(scope: Scope) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from dataclasses import dataclass, field
 
 import httpx
@@ -173,11 +175,13 @@ async def test_route_tables_are_built_before_the_first_request(
 
 @pytest.fixture
 async def paced(db_url: str):
-    """The admin API with a short pace: 5 requests per credential, 12 per address, in 10 s."""
+    """The admin API with a short pace: 5 requests per credential, 12 per address, in 10 s;
+    a request past it is refused at once (not held)."""
     from admin_api.deps import AuthConfig
     from tests.admin_seed import build, make_client, seed
 
-    engine, app = build(db_url, AuthConfig(pace_per_credential=5, pace_per_address=12))
+    config = AuthConfig(pace_per_credential=5, pace_per_address=12, pace_hold_seconds=0)
+    engine, app = build(db_url, config)
     factory = app.state.sessions  # type: ignore[attr-defined]
     data = await seed(factory)
     async with make_client(app) as client:
@@ -202,6 +206,40 @@ async def test_requests_past_the_pace_of_a_token_are_refused_before_anything_run
         _app(api), "/api/v1/offers", 100, kind="application/json", extra=api.auth("gfs")
     )
     assert sent.status == 429 and sent.pulled == 0
+
+
+async def test_a_request_past_the_pace_is_held_then_refused(db_url: str):
+    """Held for `pace_hold_seconds` before its 429, so a client asking in a loop asks once a
+    second; meanwhile others are answered. Beyond the few held per address, at once."""
+    from admin_api.deps import AuthConfig
+    from admin_api.limits import HOLD_PER_ADDRESS
+    from tests.admin_seed import build, make_client, seed
+
+    config = AuthConfig(pace_per_credential=5, pace_per_address=1000, pace_hold_seconds=1.0)
+    engine, app = build(db_url, config)
+    data = await seed(app.state.sessions)  # type: ignore[attr-defined]
+    async with make_client(app) as client:
+        api = Api(client, app.state.sessions, data)  # type: ignore[attr-defined]
+        for _ in range(5):
+            assert (await client.get("/api/v1/offers", headers=api.auth("gfs"))).status_code == 200
+        start = time.monotonic()
+        held = [
+            asyncio.create_task(client.get("/api/v1/offers", headers=api.auth("gfs")))
+            for _ in range(HOLD_PER_ADDRESS + 3)
+        ]
+        done: set[asyncio.Task[httpx.Response]] = set()
+        while len(done) < 3:
+            finished, _ = await asyncio.wait(held, return_when=asyncio.FIRST_COMPLETED)
+            done = set(finished)
+        assert len(done) == 3  # the ones past the few held: refused at once
+        assert (await client.get("/api/v1/offers", headers=api.auth("admin"))).status_code == 200
+        assert (await client.get("/health")).status_code == 200
+        assert all(not t.done() for t in held if t not in done)  # the others still held
+        answers = await asyncio.gather(*held)
+        assert time.monotonic() - start >= 1.0
+        assert {r.status_code for r in answers} == {429}
+        assert all(1 <= int(r.headers["retry-after"]) <= 10 for r in answers)
+    await engine.dispose()  # type: ignore[attr-defined]
 
 
 async def test_made_up_tokens_are_paced_by_address(paced: Api):
