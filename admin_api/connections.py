@@ -178,15 +178,15 @@ def client_key(client: tuple[str, int] | None) -> str:
     (what one subscriber is given)."""
     if not client:
         return ""
-    try:
-        ip = ipaddress.ip_address(client[0])
-    except ValueError:  # a Unix socket's path
+    if ":" not in client[0]:  # IPv4 (or a Unix socket's path): as it is, at every connection
         return client[0]
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.IPv6Network((ip, 64), strict=False).network_address)
-    return str(ip)
+    try:
+        ip = ipaddress.IPv6Address(client[0].split("%")[0])  # without a zone ("fe80::1%eth0")
+    except ValueError:
+        return client[0]
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.IPv6Network((ip, 64), strict=False).network_address)
 
 
 class Server(uvicorn.Server):

@@ -350,6 +350,7 @@ async def test_a_burst_of_new_connections_is_answered_in_full():
         (("2001:db8:1:2:aaaa::1", 5000), "2001:db8:1:2::"),  # the same subscriber's /64
         (("2001:db8:1:3::7", 5000), "2001:db8:1:3::"),
         (("::ffff:203.0.113.7", 5000), "203.0.113.7"),
+        (("fe80::1%eth0", 5000), "fe80::"),
         (("/run/wegweiser.sock", 0), "/run/wegweiser.sock"),
         (None, ""),
     ],
