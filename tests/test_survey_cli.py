@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
+import sqlite3
 
 import pytest
 from openpyxl import load_workbook
@@ -36,6 +39,14 @@ def test_wave_lifecycle_and_exports(cli, tmp_path):
     assert r.exit_code == 1 and "cannot set it open" in r.output
     assert "[open]" in cli("surveys", "list").output
     assert cli("surveys", "invite", "1").output.strip() == "0 invitation(s) queued"
+    out = tmp_path / "early.csv"
+    r = cli("results", "export", "1", "-f", "csv", "-o", str(out))  # still running
+    assert r.exit_code == 1 and "[open]" in r.output and "second day after it closed" in r.output
+    assert not out.exists()
+    assert cli("surveys", "close", "1").exit_code == 0
+    r = cli("results", "export", "1", "-f", "csv", "-o", str(out))  # closed today: not yet
+    assert r.exit_code == 1 and "[closed]" in r.output and not out.exists()
+    _closed_days_ago(tmp_path, 1, 2)
     for fmt in ("csv", "xlsx", "json", "floip"):
         out = tmp_path / f"r.{fmt}"
         r = cli("results", "export", "1", "-f", fmt, "-o", str(out), "--sep", ";")
@@ -57,6 +68,13 @@ def test_wave_lifecycle_and_exports(cli, tmp_path):
     )
     assert r.exit_code == 0
     assert (tmp_path / "charts").is_dir()  # empty wave: no item tables, so no charts yet
+
+
+def _closed_days_ago(folder, wave_id: int, days: int) -> None:
+    """As if the wave had been closed `days` ago (the instance's SQLite file)."""
+    day = (dt.date.today() - dt.timedelta(days=days)).isoformat()
+    with contextlib.closing(sqlite3.connect(folder / "wegweiser.db")) as db, db:
+        db.execute("UPDATE survey_wave SET closed_on = ? WHERE id = ?", (day, wave_id))
 
 
 @pytest.mark.parametrize(

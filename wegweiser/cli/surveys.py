@@ -223,6 +223,7 @@ results_app = typer.Typer(help="Aggregated, suppressed survey results.", no_args
 
 async def _report(services: Services, wave_id: int) -> tuple[Report, list[TextAnswer]]:
     from dialogs.expr import evaluate
+    from results.service import WAVE_NOT_CLOSED, published
     from results.tables import Codebook, build_report
     from results.texts import text_answers
     from store.models import SurveyWave
@@ -232,6 +233,8 @@ async def _report(services: Services, wave_id: int) -> tuple[Report, list[TextAn
         wave = await s.get(SurveyWave, wave_id)
         if wave is None:
             raise fail(f"no wave with id {wave_id}")
+        if not published(wave):  # the rule of the API and the staff pages
+            raise fail(f"wave {wave_id} [{wave.status}]: {WAVE_NOT_CLOSED}")
         flow = services.flows.get(wave.flow_id)
         if flow is None:
             raise fail(f"flow {wave.flow_id!r} of wave {wave_id} is not loaded")
