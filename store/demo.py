@@ -44,33 +44,9 @@ TRANSLATED = (
     "capacity_note",
     "directions",
 )
-OFFER_FIELDS = (
-    "title",
-    "summary",
-    "provider",
-    "category",
-    "need_areas",
-    "address",
-    "directions",
-    "contact",
-    "opening_hours",
-    "languages",
-    "cost",
-    "capacity_note",
-    "what_to_bring",
-    "age_min",
-    "age_max",
-    "german_min",
-    "german_max",
-    "topics",
-    "access",
-    "opening_possible",
-    "keywords",
-    "valid_from",
-    "valid_to",
-    "source",
-    "last_checked",
-    "is_sample",
+# what a demo row may give of an offer: its columns but the keys (Gemeinden come by name)
+OFFER_FIELDS = tuple(
+    c.key for c in Offer.__table__.columns if c.key not in ("id", "buendnis_id", "gemeinde_ids")
 )
 
 
