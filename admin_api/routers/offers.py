@@ -85,7 +85,16 @@ async def unchecked_offers(
     return Page(items=items, total=len(rows), limit=limit, offset=offset)
 
 
-@router.post("", response_model=OfferOut, status_code=201, summary="Add an offer")
+RANGES = (
+    "Ranges are checked together, which no schema states: age_min must not exceed age_max,"
+    " german_min must not be above german_max, valid_from must not be after valid_to"
+    " (otherwise 422 `validation_error` naming the first field)."
+)
+
+
+@router.post(
+    "", response_model=OfferOut, status_code=201, summary="Add an offer", description=RANGES
+)
 async def create_offer(body: OfferIn, who: AdminOrGfs, s: DbSession) -> OfferOut:
     fields = body.model_dump(exclude={"buendnis_id"})
     return OfferOut.model_validate(await add_offer(s, who, body.buendnis_id, fields))
@@ -100,6 +109,7 @@ async def get_offer(offer_id: Id, who: AnyStaff, s: DbSession) -> OfferOut:
     "/{offer_id}",
     response_model=OfferOut,
     summary="Change an offer (send null to clear ages, dates or last_checked)",
+    description=RANGES + " A change is checked with the offer's other values.",
 )
 async def patch_offer(offer_id: Id, body: OfferPatch, who: AdminOrGfs, s: DbSession) -> OfferOut:
     sent = body.model_dump(exclude_unset=True)
