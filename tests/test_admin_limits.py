@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import pytest
@@ -288,3 +289,53 @@ async def test_the_pace_keys_on_the_token_authentication_reads(paced: Api):
         headers = {"Authorization": b"Bearer " + spelling}
         statuses.append((await api.client.get("/api/v1/offers", headers=headers)).status_code)
     assert statuses == [200] * 5 + [429]
+
+
+def test_no_route_nor_dependency_runs_in_a_thread_of_the_pool():
+    """FastAPI and Starlette run a plain function (or a class) given as endpoint or dependency
+    in a thread of their pool: one hop there and back per request, each waiting for the GIL
+    while the event loop is busy, which under load is when it matters. All are coroutines."""
+    import inspect
+
+    from fastapi.dependencies.utils import get_dependant
+    from fastapi.routing import APIRoute
+    from starlette.routing import Route
+
+    from admin_api.app import create_app
+    from store.db import make_engine
+
+    app = create_app(make_engine("sqlite+aiosqlite://"))  # the API and the staff pages
+    in_threads: list[str] = []
+
+    def is_coroutine(call: Any) -> bool:  # as FastAPI decides it (an instance: its __call__)
+        if not inspect.isroutine(call) and not inspect.isclass(call):
+            call = getattr(call, "__call__", None)  # noqa: B004 - the method itself is wanted
+        return inspect.iscoroutinefunction(call) or inspect.isasyncgenfunction(call)
+
+    def walk(where: str, dependant: Any) -> None:
+        if dependant.call is not None and not is_coroutine(dependant.call):
+            in_threads.append(f"{where}: {dependant.call!r}")
+        for sub in dependant.dependencies:
+            walk(where, sub)
+
+    def visit(routes: list[Any], depends: list[Any]) -> int:
+        count = 0
+        for route in routes:
+            if hasattr(route, "original_router"):  # an included router
+                router = route.original_router
+                extra = [*route.include_context.dependencies, *router.dependencies]
+                count += visit(router.routes, depends + extra)
+                continue
+            where = f"{sorted(getattr(route, 'methods', None) or [])} {route.path}"
+            for depend in depends:
+                walk(where, get_dependant(path=route.path, call=depend.dependency))
+            if isinstance(route, APIRoute):
+                walk(where, route.dependant)
+            elif isinstance(route, Route) and inspect.isfunction(route.endpoint):
+                if not is_coroutine(route.endpoint):
+                    in_threads.append(f"{where}: {route.endpoint.__qualname__}")
+            count += 1
+        return count
+
+    assert visit(list(app.routes), []) > 50
+    assert in_threads == []

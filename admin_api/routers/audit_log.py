@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -34,30 +35,11 @@ class AuditOut(Orm):
     object_id: str
 
 
+@dataclass(frozen=True)
 class AuditFilter:
-    def __init__(
-        self,
-        actor: Annotated[
-            str | None, Query(max_length=40, pattern=Word, description="user:3 or token:7")
-        ] = None,
-        user_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-        action: Annotated[str | None, Query(max_length=40, pattern=Word)] = None,
-        object_type: Annotated[str | None, Query(max_length=40, pattern=Word)] = None,
-        object_id: Annotated[str | None, Query(max_length=64, pattern=Word)] = None,
-        since: Annotated[dt.datetime | None, Query(description="UTC, inclusive")] = None,
-        until: Annotated[dt.datetime | None, Query(description="UTC, exclusive")] = None,
-    ) -> None:
-        self.values: dict[str, Any] = {
-            "actor": actor,
-            "user_id": user_id,
-            "action": action,
-            "object_type": object_type,
-            "object_id": object_id,
-        }
-        self.since = naive_utc(since)
-        self.until = naive_utc(until)
-        if self.since and self.until and self.since > self.until:
-            raise Invalid("since must not be after until", "since")
+    values: dict[str, Any]
+    since: dt.datetime | None
+    until: dt.datetime | None
 
     def apply(self, q: Select[Any]) -> Select[Any]:
         for key, value in self.values.items():
@@ -70,7 +52,31 @@ class AuditFilter:
         return q
 
 
-Filter = Annotated[AuditFilter, Depends()]
+async def audit_filter(  # a coroutine: a class as dependency would be made in a pool thread
+    actor: Annotated[
+        str | None, Query(max_length=40, pattern=Word, description="user:3 or token:7")
+    ] = None,
+    user_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    action: Annotated[str | None, Query(max_length=40, pattern=Word)] = None,
+    object_type: Annotated[str | None, Query(max_length=40, pattern=Word)] = None,
+    object_id: Annotated[str | None, Query(max_length=64, pattern=Word)] = None,
+    since: Annotated[dt.datetime | None, Query(description="UTC, inclusive")] = None,
+    until: Annotated[dt.datetime | None, Query(description="UTC, exclusive")] = None,
+) -> AuditFilter:
+    values = {
+        "actor": actor,
+        "user_id": user_id,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+    }
+    found = AuditFilter(values, naive_utc(since), naive_utc(until))
+    if found.since and found.until and found.since > found.until:
+        raise Invalid("since must not be after until", "since")
+    return found
+
+
+Filter = Annotated[AuditFilter, Depends(audit_filter)]
 
 
 @router.get("", response_model=Page[AuditOut], summary="Audit entries, newest first")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import delete
 
 from access.audit import audit
 from access.scope import Principal, Role
-from admin_api.deps import AnyStaff, AuthConfig, DbSession
+from admin_api.deps import AnyStaff, DbSession
 from admin_api.errors import ERROR_RESPONSES, ApiError
 from admin_api.schemas import CLEAN, Password, Strict, UtcDateTime, bounded, with_examples
 from admin_api.security import AccountError, hash_off_loop, verify_off_loop
@@ -25,7 +25,6 @@ from admin_api.sessions import (
     set_session_cookies,
     throttle_of,
 )
-from base.ratelimit import RateLimit
 from store.models import StaffSession, StaffUser, utcnow
 
 router = APIRouter(prefix="/auth", tags=["auth"], responses=ERROR_RESPONSES)
@@ -87,11 +86,13 @@ async def login(
     request: Request,
     response: Response,
     s: DbSession,
-    config: Annotated[AuthConfig, Depends(config_of)],
-    throttle: Annotated[RateLimit, Depends(throttle_of)],
 ) -> LoginOut:
+    config = config_of(request)  # read here: a plain function as a dependency would run in a
+    # thread of the pool, a hop that waits for the event loop's GIL under load
     try:
-        user = await check_login(s, config, throttle, client_of(request), body.email, body.password)
+        user = await check_login(
+            s, config, throttle_of(request), client_of(request), body.email, body.password
+        )
     except LoginRefused as refused:
         retry = {"Retry-After": str(refused.retry_after)} if refused.retry_after else None
         if refused.reason == "throttled":
