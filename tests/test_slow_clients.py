@@ -357,3 +357,35 @@ async def test_a_burst_of_new_connections_is_answered_in_full():
 )
 def test_a_client_is_its_ipv4_address_or_its_ipv6_network(client: tuple[str, int] | None, key: str):
     assert client_key(client) == key
+
+
+def _headers(size: int) -> bytes:
+    """Header lines of about `size` bytes in all."""
+    return b"".join(b"X-H%d: %s\r\n" % (i, b"a" * 40) for i in range(size // 50))
+
+
+async def test_a_header_block_past_the_bound_is_refused_however_it_arrives(site: Site):
+    """h11 bounds incomplete headers only (16 KiB): a bigger block in one write was parsed."""
+    big = b"GET / HTTP/1.1\r\nHost: x\r\n" + _headers(40_000) + b"\r\n"
+    reader, writer = await connect(site)
+    writer.write(big)  # one write: on loopback, usually one read
+    answer = await asyncio.wait_for(reader.read(), 5)
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    # pipelined behind a small request: that one is answered, the big one refused
+    reader, writer = await connect(site)
+    writer.write(GET + big)
+    answer = await asyncio.wait_for(reader.read(), 5)
+    assert answer.startswith(b"HTTP/1.1 200 ") and answer.count(b"HTTP/1.1 400 ") == 1
+    assert site.answered == [b""]  # the app never saw the big ones
+
+
+async def test_headers_within_the_bound_and_large_bodies_arrive_whole(site: Site):
+    body = bytes(range(256)) * 400  # 100 KiB, in the same write as its headers
+    request = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n" % len(body)
+    reader, writer = await connect(site)
+    writer.write(request + _headers(12_000) + b"\r\n" + body + GET)  # and one pipelined
+    answers = b""
+    while answers.count(b"200 OK") < 2:
+        answers += await asyncio.wait_for(reader.read(65536), 5)
+    assert site.answered == [body, b""]
+    writer.close()
