@@ -10,6 +10,9 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 from starlette.types import Message, Scope
 
 from admin_api import errors, web
@@ -137,7 +140,27 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     web.install(app)  # staff pages under /staff
+    render_openapi_once(app)
     return app
+
+
+def render_openapi_once(app: FastAPI) -> None:
+    """FastAPI serialises the whole schema (170 KB) again at every request for /openapi.json:
+    7 ms of the event loop for anyone, without credentials. Rendered once (per root path)."""
+    index, original = next(
+        (i, r)
+        for i, r in enumerate(app.router.routes)
+        if isinstance(r, Route) and r.path == app.openapi_url
+    )
+    rendered: dict[str, bytes] = {}
+
+    async def openapi(request: Request) -> Response:
+        root = request.scope.get("root_path", "")
+        if root not in rendered:
+            rendered[root] = bytes((await original.endpoint(request)).body)
+        return Response(rendered[root], media_type="application/json")
+
+    app.router.routes[index] = Route(original.path, openapi, include_in_schema=False)
 
 
 async def build_route_tables(app: FastAPI) -> None:
