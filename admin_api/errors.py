@@ -176,9 +176,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         status = exc.status_code
-        if status == 400 and isinstance(exc.__cause__, ValueError):
-            # FastAPI could not decode the body (e.g. not UTF-8): as documented, a 422
-            return error_json(422, "invalid_json", "request body is not valid UTF-8 JSON", None)
+        if status == 400 and isinstance(exc.__cause__, ValueError | RecursionError):
+            # FastAPI could not decode the body (not UTF-8, a number past Python's 4,300
+            # digits, arrays nested thousands deep): as documented, a 422
+            why = "request body is not valid JSON (UTF-8, numbers, nesting)"
+            return error_json(422, "invalid_json", why, None)
         if status == 405:
             allowed = allowed_methods(request.app, request.url.path)
             if allowed:  # every method of the path, not only those of the first route found

@@ -107,8 +107,15 @@ async def test_a_gemeinde_name_longer_than_the_column_is_a_422(admin_api: Api):
 
 
 async def test_a_body_that_is_not_utf8_is_a_documented_422(admin_api: Api):
+    """So are JSON that Python's parser refuses: a number past 4,300 digits, and arrays
+    nested thousands deep (in a body within the 64 KiB limit)."""
     api = admin_api
-    for body in (b'{"code": "ab", "name": "\xff\xfe"}', b"\xff\xfe\x00"):
+    for body in (
+        b'{"code": "ab", "name": "\xff\xfe"}',
+        b"\xff\xfe\x00",
+        b'{"code": ' + b"1" * 60_000 + b"}",
+        b"[" * 30_000 + b"]" * 30_000,
+    ):
         r = await api.client.post(
             "/api/v1/buendnisse",
             content=body,
