@@ -9,7 +9,6 @@ turned into the same shape, and anything unexpected becomes a generic 500 that n
 from __future__ import annotations
 
 import logging
-import math
 import re
 from http import HTTPStatus
 from typing import Any
@@ -23,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from access.errors import Conflict, Forbidden, Invalid, NotFound, Refused, TooMany
 from admin_api.headers import API_HEADERS
+from base.ratelimit import whole_seconds
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +157,7 @@ def install(app: FastAPI) -> None:
     async def refused(_request: Request, exc: Refused) -> JSONResponse:
         headers = None
         if isinstance(exc, TooMany):
-            headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
+            headers = {"Retry-After": str(whole_seconds(exc.retry_after))}
         return error_json(refused_status(exc), exc.code, exc.message, exc.field, headers)
 
     @app.exception_handler(RequestValidationError)

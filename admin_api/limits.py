@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import math
 from collections import Counter
 from collections.abc import Callable
 
@@ -34,7 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from admin_api.deps import SESSION_COOKIE, bearer_token
 from admin_api.errors import error_json
-from base.ratelimit import RateLimit
+from base.ratelimit import RateLimit, whole_seconds
 
 KIB = 1024
 JSON_LIMIT = 64 * KIB  # every JSON or form body: the largest real one is a few KiB
@@ -164,16 +163,10 @@ class RequestPace:
         if not wait and credential:
             wait = self.credentials.hit(credential)
         if wait:
-            seconds = str(max(1, math.ceil(wait - await self._hold(address, wait))))
-            slow_down = error_json(
-                429,
-                "too_many_requests",
-                "too many requests; slow down",
-                None,
-                {"Retry-After": seconds},
-            )
+            seconds = str(whole_seconds(wait - await self._hold(address, wait)))
+            slow_down = error_json(429, "too_many_requests", "too many requests; slow down", None)
             answer = refusal(scope, 429, slow_down, self.page_refusal)
-            answer.headers["retry-after"] = seconds
+            answer.headers["retry-after"] = seconds  # on the API's answer and the page alike
             if not _has_body(scope):  # nothing unread: the line can stay open
                 del answer.headers["connection"]
             await answer(scope, receive, send)

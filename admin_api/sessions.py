@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import math
 import weakref
 from dataclasses import dataclass
 from typing import Literal
@@ -27,7 +26,7 @@ from admin_api.security import (
     sha256,
     verify_off_loop,
 )
-from base.ratelimit import RateLimit
+from base.ratelimit import RateLimit, whole_seconds
 from store.models import StaffSession, StaffUser, utcnow
 
 
@@ -131,7 +130,7 @@ async def check_login(
     so the answer does not tell which e-mails exist or are locked."""
     wait = throttle.wait(ip)  # failed logins from this address
     if wait > 0:
-        raise LoginRefused("throttled", max(1, math.ceil(wait)))
+        raise LoginRefused("throttled", whole_seconds(wait))
     async with _login_gate():
         claim = await claim_attempt(s, config, email)
         ok = await verify_off_loop(claim.password_hash if claim else None, password)

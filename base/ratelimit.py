@@ -23,6 +23,11 @@ _LIMITER = MovingWindowRateLimiter(_STORAGE)
 _INSTANCES = itertools.count()
 
 
+def whole_seconds(seconds: float) -> int:
+    """A wait as a client is told it (`Retry-After`): whole seconds, rounded up, at least 1."""
+    return max(1, math.ceil(seconds))
+
+
 class RateLimit:
     """`amount` events per key in any window of `seconds` (rounded up to whole seconds)."""
 
@@ -30,7 +35,7 @@ class RateLimit:
         if amount < 1 or seconds <= 0:
             raise ValueError("a rate limit needs at least one event in a positive time")
         namespace = f"{name}-{next(_INSTANCES)}"
-        self._item = RateLimitItemPerSecond(amount, max(1, math.ceil(seconds)), namespace=namespace)
+        self._item = RateLimitItemPerSecond(amount, whole_seconds(seconds), namespace=namespace)
         self._limiter = _LIMITER
 
     def hit(self, key: str) -> float:

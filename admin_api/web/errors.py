@@ -7,7 +7,6 @@ staff page gets a page and every other request the JSON answer it always got.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
@@ -20,6 +19,7 @@ from starlette.types import Scope
 from access.errors import Refused, TooMany
 from admin_api.errors import ApiError, refused_status
 from admin_api.web.i18n import S_
+from base.ratelimit import whole_seconds
 
 log = logging.getLogger(__name__)
 PAGE_PREFIX = "/staff"
@@ -115,7 +115,7 @@ def _either(api_handler: Handler) -> Handler:
             log.error("staff page error: %s", type(exc).__name__)
         page = error_page(request, status)
         if isinstance(exc, TooMany):
-            page.headers["retry-after"] = str(max(1, math.ceil(exc.retry_after)))
+            page.headers["retry-after"] = str(whole_seconds(exc.retry_after))
         return page
 
     return handler

@@ -204,17 +204,15 @@ def serve(
         gc.collect()
         gc.freeze()
         # the hashing and file processes start now, beside the server, not in a first login
-        warming = asyncio.gather(
-            hashing.warm(), uploads.warm(), files.warm(), return_exceptions=True
-        )
+        pools = (hashing, uploads, files)
+        warming = asyncio.gather(*(pool.warm() for pool in pools), return_exceptions=True)
         try:
             await server.serve()
         finally:
             task.cancel()
             warming.cancel()
-            hashing.close()
-            uploads.close()
-            files.close()
+            for pool in pools:
+                pool.close()
             await services.write_held()  # first: stopping the sender may take its time
             if metrics_server is not None and metrics_task is not None:
                 metrics_server.should_exit = True
