@@ -145,6 +145,8 @@ def serve(
                 host=host or cfg.host,
                 port=port or cfg.port,
                 log_level="info",
+                access_log=False,  # no line per request: it would keep the addresses of the
+                # people chatting (the reverse proxy logs what its operator chooses to keep)
                 http=protocol,
                 ws="none",  # no websockets: an upgrade would leave the request deadlines
                 backlog=ACCEPT_BATCH,  # per turn of the loop; see `Server`
@@ -201,6 +203,7 @@ def serve(
         # What startup built (app, mappers, lexicons, catalogs: ~250,000 objects) lives as long
         # as the process: kept out of the collector, a full collection under load takes a few
         # ms instead of 30-75 ms during which every request waits (bench/hostile.py).
+        await loaded_backend()
         gc.collect()
         gc.freeze()
         # the hashing and file processes start now, beside the server, not in a first login
@@ -222,6 +225,14 @@ def serve(
             await services.close()
 
     run(go)
+
+
+async def loaded_backend() -> None:
+    """anyio imports its asyncio backend at first use, the first request with a database
+    session: 20-50 ms of imports on the event loop, in the first burst of logins. Now."""
+    import anyio
+
+    anyio.get_cancelled_exc_class()
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:
