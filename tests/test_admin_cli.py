@@ -220,12 +220,13 @@ def test_serve_wires_the_admin_api(tmp_path):
         stdin="ein langes admin passwort\n",
     )
     assert r.returncode == 0, r.stderr
+    log = tmp_path / "serve.log"
     server = subprocess.Popen(
         [*WEGWEISER, "serve", "--port", str(port)],
         env=env_for(tmp_path, WEGWEISER_METRICS_ADDRESS=f"127.0.0.1:{metrics_port}"),
         cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -254,3 +255,7 @@ def test_serve_wires_the_admin_api(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=20)
+    # no access log: a line per request would keep every client's address
+    written = log.read_text()
+    assert "Application startup complete" in written
+    assert "/api/v1/auth/login" not in written and "/health" not in written

@@ -409,20 +409,6 @@ async def test_static_assets_are_served_locally(client):
     assert (await client.get("/chat/static/nope.js")).status_code == 404
 
 
-def test_access_log_lines_of_the_chat_carry_no_client_address():
-    from bot.webchat.routes import HideChatClients
-
-    f = HideChatClients("/chat")
-    fmt = '%s - "%s %s HTTP/%s" %d'
-    chat = logging.LogRecord("uvicorn.access", 20, "", 0, fmt, None, None)
-    chat.args = ("203.0.113.7:5555", "POST", "/chat/api/messages", "1.1", 200)
-    other = logging.LogRecord("uvicorn.access", 20, "", 0, fmt, None, None)
-    other.args = ("203.0.113.7:5555", "GET", "/health", "1.1", 200)
-    assert f.filter(chat) and f.filter(other)
-    assert "203.0.113.7" not in chat.getMessage() and "/chat/api/messages" in chat.getMessage()
-    assert "203.0.113.7" in other.getMessage()
-
-
 async def test_delete_says_goodbye_and_leaves_nothing(services, client):
     p = await new_person(client)
     await p.say(language="de")

@@ -42,26 +42,6 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-class HideChatClients(logging.Filter):
-    """Access log lines of the chat keep method, path and status but not the client address."""
-
-    def __init__(self, prefix: str) -> None:
-        super().__init__()
-        self.prefix = prefix
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args
-        if isinstance(args, tuple) and len(args) == 5 and str(args[2]).startswith(self.prefix):
-            record.args = ("-", *args[1:])
-        return True
-
-
-def _hide_clients_in_access_log(prefix: str) -> None:
-    access = logging.getLogger("uvicorn.access")
-    if not any(isinstance(f, HideChatClients) for f in access.filters):
-        access.addFilter(HideChatClients(prefix))
-
-
 def build_webchat_router(
     runtime: Runtime,
     *,
@@ -70,7 +50,6 @@ def build_webchat_router(
 ) -> APIRouter:
     """The web chat's routes, to be included into the FastAPI app by `wegweiser serve`."""
     chat = WebChat(runtime, limits or Limits())
-    _hide_clients_in_access_log(prefix)
     router = APIRouter(prefix=prefix, tags=["web chat"])
 
     @router.get("", response_class=HTMLResponse, include_in_schema=False)

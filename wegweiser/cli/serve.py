@@ -98,7 +98,7 @@ def serve(
     import uvicorn
 
     from admin_api.app import auth_config_from, build_route_tables, create_app
-    from admin_api.connections import ACCEPT_BATCH, Server, guarded_protocol
+    from admin_api.connections import Server, guarded_protocol
     from admin_api.security import hashing
     from base.workers import files, uploads
     from bot.webchat import build_webchat_router
@@ -149,7 +149,6 @@ def serve(
                 # people chatting (the reverse proxy logs what its operator chooses to keep)
                 http=protocol,
                 ws="none",  # no websockets: an upgrade would leave the request deadlines
-                backlog=ACCEPT_BATCH,  # per turn of the loop; see `Server`
             )
         )
         ttl = dt.timedelta(days=cfg.conversation_ttl_days)
@@ -194,7 +193,10 @@ def serve(
                     api.state.metrics.app(),
                     host=metrics_host.strip("[]"),
                     port=int(metrics_port),
-                    log_level="warning",
+                    # leaves logging as the main server set it: a level given here would be
+                    # uvicorn's for both, and the main server's start and stop went unlogged
+                    log_config=None,
+                    log_level=None,
                 )
             )
             metrics_task = asyncio.create_task(metrics_server.serve())
