@@ -238,8 +238,13 @@ class Server(uvicorn.Server):
     at once, unread, one its protocol class does not admit (`GuardedH11Protocol.admits`)."""
 
     _connecting: set[asyncio.Task[None]]
+    _guarded: type[GuardedH11Protocol]
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        guarded = self.config.http_protocol_class
+        if not issubclass(guarded, GuardedH11Protocol):
+            raise TypeError("Server serves a protocol made by guarded_protocol")
+        self._guarded = guarded
         listening = sockets if sockets is not None else [self.config.bind_socket()]
         await super().startup(listening)
         self._connecting = set()
@@ -262,9 +267,8 @@ class Server(uvicorn.Server):
             loop.remove_reader(listening.fileno())
             loop.call_later(ACCEPT_RETRY, self._resume, listening)
             return
-        guarded = self.config.http_protocol_class
         client = client_key(address[:2] if isinstance(address, tuple) else (str(address), 0))
-        if issubclass(guarded, GuardedH11Protocol) and not guarded.admits(client, loop.time()):
+        if not self._guarded.admits(client, loop.time()):
             conn.close()
             return
         task = loop.create_task(self._connect(conn))
@@ -275,14 +279,14 @@ class Server(uvicorn.Server):
         if listening.fileno() != -1 and not self.should_exit:  # not closed meanwhile
             asyncio.get_running_loop().add_reader(listening.fileno(), self._accept, listening)
 
-    async def _connect(self, conn: socket.socket) -> None:
-        def protocol() -> asyncio.Protocol:  # as uvicorn's own listener makes it
-            return self.config.http_protocol_class(  # type: ignore[call-arg]
-                config=self.config, server_state=self.server_state, app_state=self.lifespan.state
-            )
+    def _protocol(self) -> GuardedH11Protocol:  # as uvicorn's own listener makes it
+        return self._guarded(
+            config=self.config, server_state=self.server_state, app_state=self.lifespan.state
+        )
 
+    async def _connect(self, conn: socket.socket) -> None:
         try:
-            await asyncio.get_running_loop().connect_accepted_socket(protocol, conn)
+            await asyncio.get_running_loop().connect_accepted_socket(self._protocol, conn)
         except OSError:  # the client left before its connection was set up
             conn.close()
 
