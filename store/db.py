@@ -8,6 +8,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from store import sqlite_driver
+
 
 class DatabaseUnavailable(Exception):
     """The database could not be reached; phrased for the operator."""
@@ -23,7 +25,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 def make_engine(url: str, **kw: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, **kw)
+        engine = create_async_engine(url, module=sqlite_driver.dbapi(), **kw)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     # No pre-ping: on asyncpg it costs three round trips per checkout. A connection the server
