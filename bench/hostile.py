@@ -330,7 +330,9 @@ async def measure(base: str, tokens: list[str], seconds: float, only: list[str])
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=5.0)
+    # ~950 probes a phase; in 5 s (~300) the p99 was the 3rd-slowest sample, which a single
+    # stall of this shared machine's other services could set
+    ap.add_argument("--seconds", type=float, default=15.0, help="per phase (default 15)")
     ap.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     ap.add_argument("--only", nargs="*", default=[], help="phases to run (all by default)")
     args = ap.parse_args()
