@@ -6,17 +6,18 @@ its cookies, close it. One place, so both doors lock the same way.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import weakref
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from fastapi import Request, Response
 from sqlalchemy import and_, case, delete, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.audit import audit, audit_actor
-from access.scope import Principal
+from access.scope import Principal, Role
 from admin_api.deps import CSRF_COOKIE, SESSION_COOKIE, AuthConfig
 from admin_api.security import (
     HASHING_WORKERS,
@@ -71,15 +72,19 @@ class Claim:
 
 
 async def claim_attempt(s: AsyncSession, config: AuthConfig, email: str) -> Claim | None:
-    """Count one login attempt against the account, atomically, and commit; the account id if
-    it may check its password now. One UPDATE does it all (a lock that ran out starts a new
-    count; the `max_failures`-th attempt sets the lock), so concurrent attempts are serialised
-    by the database and at most `max_failures` per lock period ever get a password checked.
+    """Count one login attempt against the account, atomically; the account id if it may
+    check its password now. One UPDATE does it all (a lock that ran out starts a new count;
+    the `max_failures`-th attempt sets the lock), so concurrent attempts are serialised by the
+    database and at most `max_failures` per lock period ever get a password checked. It is
+    committed at once (on PostgreSQL as its own statement: one round trip instead of BEGIN,
+    UPDATE, COMMIT), which also gives the connection back while the password is checked.
     None: no such account, or it is locked."""
     now = utcnow()
     ran_out = and_(StaffUser.locked_until.is_not(None), StaffUser.locked_until <= now)
     count = case((ran_out, 1), else_=StaffUser.failed_logins + 1)
     until = now + dt.timedelta(minutes=config.lock_minutes)
+    if s.get_bind().dialect.name == "postgresql":
+        await s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     claimed = await s.execute(
         update(StaffUser)
         .where(
@@ -94,8 +99,28 @@ async def claim_attempt(s: AsyncSession, config: AuthConfig, email: str) -> Clai
         .execution_options(synchronize_session=False)
     )
     row = claimed.one_or_none()
-    await s.commit()  # also gives the connection back while the password is checked
+    await s.commit()
     return Claim(row[0], row[1], row[2], row[3] is not None) if row is not None else None
+
+
+async def admit(s: AsyncSession, claim: Claim, new_hash: str | None) -> Principal | None:
+    """The account's failures cleared (and its hash renewed) in the login's transaction,
+    committed with its session; None if it was disabled or removed since its claim."""
+    values: dict[str, object] = {"failed_logins": 0, "locked_until": None}
+    if new_hash is not None:
+        values["password_hash"] = new_hash
+    row = (
+        await s.execute(
+            update(StaffUser)
+            .where(StaffUser.id == claim.user_id, StaffUser.active.is_(True))
+            .values(**values)
+            .returning(StaffUser.role, StaffUser.buendnis_id, StaffUser.servicestelle_id)
+            .execution_options(synchronize_session=False)
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    return Principal(claim.user_id, cast(Role, row[0]), row[1], row[2])
 
 
 _gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
@@ -122,8 +147,9 @@ async def check_login(
     ip: str,
     email: str,
     password: str,
-) -> StaffUser:
-    """The account if the password is right; else `LoginRefused`.
+) -> Principal:
+    """Who logs in if the password is right (their failures cleared, not yet committed: the
+    session opened next commits it); else `LoginRefused`.
 
     Unknown, wrong, disabled and locked accounts get the same refusal after the same work (one
     claim, one argon2 verification — against a dummy hash where there is no account to check),
@@ -134,42 +160,35 @@ async def check_login(
     async with _login_gate():
         claim = await claim_attempt(s, config, email)
         ok = await verify_off_loop(claim.password_hash if claim else None, password)
-        user = await s.get(StaffUser, claim.user_id) if claim and ok and claim.active else None
-    if claim is None or user is None:
+    who = None
+    if claim is not None and ok and claim.active:
+        renewed = await hash_off_loop(password) if needs_rehash(claim.password_hash) else None
+        who = await admit(s, claim, renewed)
+    if claim is None or who is None:
         throttle.hit(ip)
         if claim is not None and claim.locks:
-            who = claim.user_id
-            audit_actor(s, f"user:{who}", "lock", "staff_user", who, user_id=who)
+            user_id = claim.user_id
+            audit_actor(s, f"user:{user_id}", "lock", "staff_user", user_id, user_id=user_id)
             await s.commit()
         raise LoginRefused("invalid")
     throttle.clear(ip)
-    if needs_rehash(user.password_hash):  # committed with the session
-        user.password_hash = await hash_off_loop(password)
-    return user
+    return who
 
 
-async def open_session(s: AsyncSession, user: StaffUser, config: AuthConfig) -> OpenedSession:
-    """A new session for `user` (who just proved the password), audited and committed."""
+async def open_session(s: AsyncSession, who: Principal, config: AuthConfig) -> OpenedSession:
+    """A new session for `who` (who just proved the password), audited and committed."""
     now = utcnow()
-    user.failed_logins = 0
-    user.locked_until = None
     plain = new_secret()
     csrf = new_secret()
     expires = now + dt.timedelta(hours=config.session_hours)
     row = StaffSession(
-        token_hash=sha256(plain), user_id=user.id, csrf_token=csrf, expires_at=expires
+        token_hash=sha256(plain), user_id=who.user_id, csrf_token=csrf, expires_at=expires
     )
     s.add(row)
     await s.execute(delete(StaffSession).where(StaffSession.expires_at <= now))
     await s.flush()
-    who = Principal(
-        user.id,
-        user.role,  # type: ignore[arg-type]
-        user.buendnis_id,
-        user.servicestelle_id,
-        session_id=row.id,
-    )
-    await audit(s, who, "login", "staff_user", user.id)
+    who = dataclasses.replace(who, session_id=row.id)
+    await audit(s, who, "login", "staff_user", who.user_id)
     await s.commit()
     return OpenedSession(who, plain, csrf, expires)
 

@@ -10,11 +10,11 @@ import time
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from admin_api import security, sessions
 from admin_api.security import needs_rehash
-from store.models import AuditEntry, StaffUser
+from store.models import AuditEntry, StaffSession, StaffUser
 from tests.admin_seed import PASSWORD, Api
 
 LOGIN = "/api/v1/auth/login"
@@ -76,6 +76,33 @@ async def test_unknown_wrong_and_locked_look_alike(admin_api: Api, checks: list[
     assert unknown == wrong == locked
     assert locked[0] == 401 and locked[1]["error"]["code"] == "invalid_credentials"
     assert checks == [False]  # one verification each time, whatever the account
+
+
+async def test_an_account_disabled_while_its_password_is_checked_is_refused(
+    admin_api: Api, monkeypatch: pytest.MonkeyPatch
+):
+    api = admin_api
+    user_id = api.seed.user["gfs"]
+    real = sessions.verify_off_loop
+
+    async def disabled_meanwhile(password_hash: str | None, password: str) -> bool:
+        async with api.sessions() as s, s.begin():
+            await s.execute(update(StaffUser).where(StaffUser.id == user_id).values(active=False))
+        return await real(password_hash, password)
+
+    monkeypatch.setattr(sessions, "verify_off_loop", disabled_meanwhile)
+    status, body = await attempt(api, api.seed.email["gfs"], PASSWORD)
+    assert status == 401 and body["error"]["code"] == "invalid_credentials"
+    async with api.sessions() as s:
+        opened = await s.scalar(
+            select(func.count()).select_from(StaffSession).where(StaffSession.user_id == user_id)
+        )
+        logins = await s.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "login")
+        )
+        user = await s.get(StaffUser, user_id)
+    assert opened == 0 and logins == 0
+    assert user is not None and user.failed_logins == 1  # the claim counted; nothing cleared it
 
 
 @pytest.mark.usefixtures("real_argon2")  # before `admin_api`: the seed hashes for real

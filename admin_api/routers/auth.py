@@ -90,7 +90,7 @@ async def login(
     config = config_of(request)  # read here: a plain function as a dependency would run in a
     # thread of the pool, a hop that waits for the event loop's GIL under load
     try:
-        user = await check_login(
+        who = await check_login(
             s, config, throttle_of(request), client_of(request), body.email, body.password
         )
     except LoginRefused as refused:
@@ -103,7 +103,7 @@ async def login(
                 headers=retry,
             ) from None
         raise INVALID from None
-    opened = await open_session(s, user, config)
+    opened = await open_session(s, who, config)
     set_session_cookies(response, opened, config)
     return LoginOut(
         user=me_of(opened.principal), csrf_token=opened.csrf_token, expires_at=opened.expires_at

@@ -111,7 +111,7 @@ async def login(request: Request, s: DbSession, form: Form) -> Response:
     if errors:
         return _login_page(request, next_url=next_url, email=email, errors=errors, status=422)
     try:
-        user = await check_login(
+        who = await check_login(
             s, config_of(request), throttle_of(request), client_of(request), email, password
         )
     except LoginRefused as refused:
@@ -128,7 +128,7 @@ async def login(request: Request, s: DbSession, form: Form) -> Response:
         if refused.retry_after:
             response.headers["Retry-After"] = str(refused.retry_after)
         return response
-    opened = await open_session(s, user, config_of(request))
+    opened = await open_session(s, who, config_of(request))
     response = redirect(next_url)
     set_session_cookies(response, opened, config_of(request))
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/staff/login")
