@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal, cast
 
 from fastapi import Request, Response
-from sqlalchemy import and_, case, delete, or_, update
+from sqlalchemy import Integer, Update, and_, bindparam, case, delete, func, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from access.audit import audit, audit_actor
@@ -71,6 +71,47 @@ class Claim:
     locks: bool  # this attempt was the last one before the lock
 
 
+def _claim_statement() -> Update:
+    now = bindparam("p_now", type_=StaffUser.locked_until.type)
+    ran_out = and_(StaffUser.locked_until.is_not(None), StaffUser.locked_until <= now)
+    count = case((ran_out, 1), else_=StaffUser.failed_logins + 1)
+    locks = count >= bindparam("p_max", type_=Integer)
+    return (
+        update(StaffUser)
+        .where(
+            StaffUser.email == bindparam("p_email", type_=StaffUser.email.type),
+            or_(StaffUser.locked_until.is_(None), StaffUser.locked_until <= now),
+        )
+        .values(
+            failed_logins=count,
+            locked_until=case(
+                (locks, bindparam("p_until", type_=StaffUser.locked_until.type)), else_=None
+            ),
+        )
+        .returning(StaffUser.id, StaffUser.password_hash, StaffUser.active, StaffUser.locked_until)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _admit_statement() -> Update:
+    renewed = bindparam("p_hash", type_=StaffUser.password_hash.type)
+    return (
+        update(StaffUser)
+        .where(StaffUser.id == bindparam("p_user", type_=Integer), StaffUser.active.is_(True))
+        .values(
+            failed_logins=0,
+            locked_until=None,
+            password_hash=func.coalesce(renewed, StaffUser.password_hash),
+        )
+        .returning(StaffUser.role, StaffUser.buendnis_id, StaffUser.servicestelle_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# Built once: building them took about a fifth of a login's time on the event loop
+CLAIM, ADMIT = _claim_statement(), _admit_statement()
+
+
 async def claim_attempt(s: AsyncSession, config: AuthConfig, email: str) -> Claim | None:
     """Count one login attempt against the account, atomically; the account id if it may
     check its password now. One UPDATE does it all (a lock that ran out starts a new count;
@@ -80,25 +121,16 @@ async def claim_attempt(s: AsyncSession, config: AuthConfig, email: str) -> Clai
     UPDATE, COMMIT), which also gives the connection back while the password is checked.
     None: no such account, or it is locked."""
     now = utcnow()
-    ran_out = and_(StaffUser.locked_until.is_not(None), StaffUser.locked_until <= now)
-    count = case((ran_out, 1), else_=StaffUser.failed_logins + 1)
     until = now + dt.timedelta(minutes=config.lock_minutes)
     if s.get_bind().dialect.name == "postgresql":
         await s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    claimed = await s.execute(
-        update(StaffUser)
-        .where(
-            StaffUser.email == email.strip().lower(),
-            or_(StaffUser.locked_until.is_(None), StaffUser.locked_until <= now),
-        )
-        .values(
-            failed_logins=count,
-            locked_until=case((count >= config.max_failures, until), else_=None),
-        )
-        .returning(StaffUser.id, StaffUser.password_hash, StaffUser.active, StaffUser.locked_until)
-        .execution_options(synchronize_session=False)
-    )
-    row = claimed.one_or_none()
+    params = {
+        "p_now": now,
+        "p_until": until,
+        "p_email": email.strip().lower(),
+        "p_max": config.max_failures,
+    }
+    row = (await s.execute(CLAIM, params)).one_or_none()
     await s.commit()
     return Claim(row[0], row[1], row[2], row[3] is not None) if row is not None else None
 
@@ -106,18 +138,8 @@ async def claim_attempt(s: AsyncSession, config: AuthConfig, email: str) -> Clai
 async def admit(s: AsyncSession, claim: Claim, new_hash: str | None) -> Principal | None:
     """The account's failures cleared (and its hash renewed) in the login's transaction,
     committed with its session; None if it was disabled or removed since its claim."""
-    values: dict[str, object] = {"failed_logins": 0, "locked_until": None}
-    if new_hash is not None:
-        values["password_hash"] = new_hash
-    row = (
-        await s.execute(
-            update(StaffUser)
-            .where(StaffUser.id == claim.user_id, StaffUser.active.is_(True))
-            .values(**values)
-            .returning(StaffUser.role, StaffUser.buendnis_id, StaffUser.servicestelle_id)
-            .execution_options(synchronize_session=False)
-        )
-    ).one_or_none()
+    params = {"p_user": claim.user_id, "p_hash": new_hash}
+    row = (await s.execute(ADMIT, params)).one_or_none()
     if row is None:
         return None
     return Principal(claim.user_id, cast(Role, row[0]), row[1], row[2])
