@@ -127,6 +127,7 @@ async def test_health_answers_during_a_login_burst(admin_api: Api):
     """argon2 runs in hashing processes: the event loop keeps answering meanwhile, during 20
     concurrent logins."""
     api = admin_api
+    await security.hashing.warm()  # as `wegweiser serve` does at start, not during the burst
     emails = [api.seed.email[n] for n in ("admin", "gfs", "gfs_b", "servicestelle", "ss_b")]
     burst = asyncio.gather(*(attempt(api, emails[i % 5], f"wrong {i}") for i in range(20)))
     task = asyncio.ensure_future(burst)
