@@ -21,6 +21,7 @@ from access.scope import Principal, Role
 from admin_api.deps import CSRF_COOKIE, SESSION_COOKIE, AuthConfig
 from admin_api.security import (
     HASHING_WORKERS,
+    AccountError,
     hash_off_loop,
     needs_rehash,
     new_secret,
@@ -145,6 +146,18 @@ async def admit(s: AsyncSession, claim: Claim, new_hash: str | None) -> Principa
     return Principal(claim.user_id, cast(Role, row[0]), row[1], row[2])
 
 
+async def renewed_hash(password_hash: str, password: str) -> str | None:
+    """A new hash where the stored one has older parameters; None if it has not, or if the
+    password no longer meets today's rules (it is still the right one: the login goes on, and
+    the old hash stays until the password is changed)."""
+    if not needs_rehash(password_hash):
+        return None
+    try:
+        return await hash_off_loop(password)
+    except AccountError:
+        return None
+
+
 _gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
     weakref.WeakKeyDictionary()
 )
@@ -184,8 +197,7 @@ async def check_login(
         ok = await verify_off_loop(claim.password_hash if claim else None, password)
     who = None
     if claim is not None and ok and claim.active:
-        renewed = await hash_off_loop(password) if needs_rehash(claim.password_hash) else None
-        who = await admit(s, claim, renewed)
+        who = await admit(s, claim, await renewed_hash(claim.password_hash, password))
     if claim is None or who is None:
         throttle.hit(ip)
         if claim is not None and claim.locks:

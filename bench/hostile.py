@@ -15,7 +15,10 @@ measured in the same run — and while, in turn:
 
 The load comes from a thread pinned to one core at a low priority (see `attack`); the server
 and the probe are not pinned. Prints JSON with p50/p99 per phase and the ratio of each p99 to
-the idle p99 (target ≤ 2).
+the idle p99 (target ≤ 2), and each phase's CPU steal: the share of CPU time a virtual
+machine's host gave to other machines. Where it is above 5 %, the phase measured the
+neighbours more than the server, so it is measured again (up to three attempts, counted in
+`attempts`; the last one is reported).
 
     .venv/bin/python bench/hostile.py [--seconds S] [--database sqlite|postgresql]
                                       [--only bomb sheet body_200mb login_burst slow_clients]
@@ -152,20 +155,58 @@ def summary(samples: list[float]) -> dict[str, float]:
 Load = Callable[[httpx.AsyncClient], Awaitable[Any]]
 
 
+def cpu_ticks() -> tuple[int, int] | None:
+    """(steal, all) CPU ticks of the machine so far; None where /proc/stat is not."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return (fields[7] if len(fields) > 7 else 0), sum(fields[:8])
+
+
+def steal_pct(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
+    """The share of CPU time the hypervisor gave to other machines: a phase with much of it
+    measured the host's neighbours more than the server."""
+    if before is None or after is None or after[1] == before[1]:
+        return None
+    return round(100 * (after[0] - before[0]) / (after[1] - before[1]), 1)
+
+
+STEAL_MAX = 5.0  # % of CPU time: above it a phase is measured again (at most ATTEMPTS times)
+ATTEMPTS = 3
+
+
+async def steady_phase(
+    base: str, seconds: float, load: Load | None, source: str = "127.0.0.2"
+) -> tuple[list[float], list[Any], float | None, int]:
+    """`phase`, again while the host took more than STEAL_MAX of the CPU; the last attempt's
+    figures and the number of attempts."""
+    attempts = 1
+    samples, results, steal = await phase(base, seconds, load, source)
+    while steal is not None and steal > STEAL_MAX and attempts < ATTEMPTS:
+        attempts += 1
+        samples, results, steal = await phase(base, seconds, load, source)
+    return samples, results, steal, attempts
+
+
 async def phase(
     base: str, seconds: float, load: Load | None, source: str = "127.0.0.2"
-) -> tuple[list[float], list[Any]]:
-    """/health latencies while `load` runs again and again for `seconds`; its results."""
+) -> tuple[list[float], list[Any], float | None]:
+    """/health latencies while `load` runs again and again for `seconds`; its results; the
+    CPU steal meanwhile (%)."""
     mine, theirs = multiprocessing.Pipe()
     prober = multiprocessing.get_context("spawn").Process(
         target=probe, args=(base, seconds, theirs)
     )
     prober.start()
     assert await asyncio.to_thread(mine.recv) == "ready"
+    ticks = cpu_ticks()
     results = await asyncio.to_thread(attack, base, seconds, load, source)
     samples: list[float] = await asyncio.to_thread(mine.recv)
+    steal = steal_pct(ticks, cpu_ticks())
     prober.join()
-    return samples, results
+    return samples, results, steal
 
 
 def attack(base: str, seconds: float, load: Load | None, source: str) -> list[Any]:
@@ -293,7 +334,7 @@ async def measure(base: str, tokens: list[str], seconds: float, only: list[str])
         return len(held)
 
     await phase(base, 1.0, None)  # warm-up
-    idle, _ = await phase(base, seconds, None)
+    idle, _, idle_steal, idle_attempts = await steady_phase(base, seconds, None)
     loads: dict[str, Load] = {
         "bomb": await upload(bomb, tokens[0]),
         "sheet": await upload(sheet, tokens[1]),
@@ -302,15 +343,17 @@ async def measure(base: str, tokens: list[str], seconds: float, only: list[str])
         "slow_clients": slow_clients,
     }
     out: dict[str, Any] = {"benchmark": "hostile", "server": "uvicorn"}
-    out["idle"] = summary(idle)
+    out["idle"] = summary(idle) | {"cpu_steal_pct": idle_steal, "attempts": idle_attempts}
     base_p99 = out["idle"]["p99_ms"]
     for number, (name, load) in enumerate(loads.items()):
         if only and name not in only:
             continue
         source = SLOW if name == "slow_clients" else f"127.0.0.{10 + number}"
-        samples, results = await phase(base, seconds, load, source)
+        samples, results, steal, attempts = await steady_phase(base, seconds, load, source)
         row: dict[str, Any] = summary(samples)
         row["ratio_p99_vs_idle"] = round(row["p99_ms"] / base_p99, 2)
+        row["cpu_steal_pct"] = steal
+        row["attempts"] = attempts
         row["loads_run"] = len(results)
         if name == "login_burst":
             row["burst_seconds_median"] = statistics.median(results)

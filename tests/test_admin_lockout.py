@@ -122,6 +122,20 @@ async def test_a_login_with_old_hash_parameters_rehashes(admin_api: Api):
     assert (await attempt(api, api.seed.email["gfs"], PASSWORD))[0] == 200
 
 
+async def test_a_right_password_below_todays_rules_logs_in_and_keeps_its_old_hash(admin_api: Api):
+    api = admin_api
+    short = "kurz"  # set before the rules; hashed with older parameters
+    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(short)
+    async with api.sessions() as s, s.begin():
+        await s.execute(
+            update(StaffUser).where(StaffUser.id == api.seed.user["gfs"]).values(password_hash=weak)
+        )
+    assert (await attempt(api, api.seed.email["gfs"], short))[0] == 200
+    async with api.sessions() as s:
+        user = await s.get(StaffUser, api.seed.user["gfs"])
+        assert user is not None and user.password_hash == weak and user.failed_logins == 0
+
+
 @pytest.mark.usefixtures("real_argon2")  # before `admin_api`: the seed hashes for real
 async def test_health_answers_during_a_login_burst(admin_api: Api):
     """argon2 runs in hashing processes: the event loop keeps answering meanwhile, during 20
