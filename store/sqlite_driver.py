@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.dialects.sqlite.aiosqlite import (
@@ -23,10 +24,21 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 from sqlalchemy.util import EMPTY_DICT
 
-Outcome = tuple[Any, list[Any], int, int | None, bool]
+
+@dataclass
+class Ran:
+    """What a statement's sqlite3 cursor left, kept in its place: the adapter's `description`,
+    `rowcount`, `lastrowid` and `arraysize` read it as their cursor."""
+
+    description: Any = None
+    rowcount: int = -1
+    lastrowid: int | None = None
+    arraysize: int = 1
 
 
-def _execute(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> Outcome:
+def _execute(
+    conn: sqlite3.Connection, operation: str, parameters: Any, many: bool
+) -> tuple[Ran, list[Any], bool]:
     """Runs in aiosqlite's thread: the whole statement, its rows and the cursor's close."""
     cursor = conn.cursor()
     try:
@@ -36,9 +48,9 @@ def _execute(conn: sqlite3.Connection, operation: str, parameters: Any, many: bo
             cursor.execute(operation)
         else:
             cursor.execute(operation, parameters)
-        description = cursor.description
-        rows = cursor.fetchall() if description else []
-        return description, rows, cursor.rowcount, cursor.lastrowid, conn.in_transaction
+        rows = cursor.fetchall() if cursor.description else []
+        ran = Ran(cursor.description, cursor.rowcount, cursor.lastrowid)
+        return ran, rows, conn.in_transaction
     finally:
         cursor.close()
 
@@ -46,37 +58,14 @@ def _execute(conn: sqlite3.Connection, operation: str, parameters: Any, many: bo
 class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     """A buffered cursor whose statement runs in one hop; it holds no sqlite3 cursor."""
 
-    __slots__ = ("_arraysize", "_description", "_lastrowid", "_rowcount")
+    __slots__ = ()
 
     def __init__(self, adapt_connection: OneHopConnection) -> None:
         self._adapt_connection = adapt_connection
         self._connection = adapt_connection._connection
+        self._cursor = Ran()  # type: ignore[assignment]
         self._soft_closed_memoized = EMPTY_DICT
         self._rows = deque()
-        self._description: Any = None
-        self._rowcount = -1
-        self._lastrowid: int | None = None
-        self._arraysize = 1
-
-    @property
-    def description(self) -> Any:
-        return self._description
-
-    @property
-    def rowcount(self) -> int:
-        return self._rowcount
-
-    @property
-    def lastrowid(self) -> Any:
-        return self._lastrowid
-
-    @property
-    def arraysize(self) -> int:
-        return self._arraysize
-
-    @arraysize.setter
-    def arraysize(self, value: int) -> None:
-        self._arraysize = value
 
     async def _async_soft_close(self) -> None:
         """Nothing to close: the sqlite3 cursor was closed in its hop."""
@@ -89,15 +78,15 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         assert isinstance(adapt, OneHopConnection)
         async with adapt._execute_mutex:
             try:
-                outcome = await self._connection._execute(
+                ran, rows, in_transaction = await self._connection._execute(
                     _execute, self._connection._conn, operation, parameters, many
                 )
             finally:
                 # unknown after a failure: the next commit or rollback is sent
                 adapt._maybe_in_transaction = True
-            self._description, rows, self._rowcount, self._lastrowid, in_tx = outcome
-            self._rows = deque(rows)
-            adapt._maybe_in_transaction = in_tx
+            ran.arraysize = self._cursor.arraysize
+            self._cursor, self._rows = ran, deque(rows)
+            adapt._maybe_in_transaction = in_transaction
 
     async def _execute_async(self, operation: Any, parameters: Any) -> None:
         await self._run(operation, parameters, many=False)
@@ -148,6 +137,8 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
     def connect(self, *arg: Any, **kw: Any) -> OneHopConnection:
+        # SQLAlchemy's own connect opens aiosqlite's connection and thread; its adapter around
+        # them is replaced by this one
         adapted = super().connect(*arg, **kw)
         return OneHopConnection(self, adapted._connection)
 
